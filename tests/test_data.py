@@ -1,0 +1,114 @@
+"""MNIST loading: checksums, every kind of bad file, and the download path."""
+
+import gzip
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from digitpad import data
+from digitpad.data import DataError, load_mnist, read_idx
+
+
+@pytest.fixture
+def mnist_copy(tmp_path, mnist_dir):
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for name, _ in data.FILES.values():
+        shutil.copy(mnist_dir / name, folder / name)
+    return folder
+
+
+def run_train(*args):
+    """The CLI in a subprocess, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "digitpad", "train", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(result, *needles):
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("digitpad: error:"), result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_loads_verified_arrays(mnist_dir):
+    (x_train, y_train, x_test, y_test), sums = load_mnist(mnist_dir)
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert x_train.dtype == np.uint8 and y_train.max() == 9
+    assert sums == {name: sha for name, sha in data.FILES.values()}
+
+
+def test_missing_folder_is_one_line_error(tmp_path):
+    assert_one_line_error(run_train("--data", str(tmp_path / "nope")), "does not exist")
+
+
+def test_missing_file(mnist_copy):
+    (mnist_copy / "t10k-labels-idx1-ubyte.gz").unlink()
+    assert_one_line_error(run_train("--data", str(mnist_copy)), "t10k-labels-idx1-ubyte.gz", "missing")
+
+
+def test_truncated_file(mnist_copy):
+    path = mnist_copy / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:100_000])
+    assert_one_line_error(run_train("--data", str(mnist_copy)), "train-images-idx3-ubyte.gz", "corrupt")
+
+
+def test_flipped_byte(mnist_copy):
+    path = mnist_copy / "t10k-images-idx3-ubyte.gz"
+    raw = bytearray(path.read_bytes())
+    raw[5000] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz"):
+        load_mnist(mnist_copy)
+
+
+def test_files_swapped(mnist_copy):
+    train, test = mnist_copy / "train-labels-idx1-ubyte.gz", mnist_copy / "t10k-labels-idx1-ubyte.gz"
+    train_bytes = train.read_bytes()
+    train.write_bytes(test.read_bytes())
+    test.write_bytes(train_bytes)
+    with pytest.raises(DataError, match="not the published MNIST file"):
+        load_mnist(mnist_copy)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not gzip at all", "not a readable gzip"),
+    (gzip.compress(b"\x00\x00\x08\x99" + b"\x00" * 8), "not an MNIST IDX file"),
+    (gzip.compress(b"\x00\x00\x08\x01" + (5).to_bytes(4, "big") + b"\x01\x02"), "expected 5"),
+])
+def test_read_idx_rejects_bad_content(tmp_path, content, message):
+    path = tmp_path / "x.gz"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        read_idx(path)
+
+
+def test_env_var_names_the_folder(monkeypatch, mnist_dir):
+    monkeypatch.setenv(data.ENV_VAR, str(mnist_dir))
+    assert data.resolve_dir() == mnist_dir
+
+
+def test_download_into_cache_from_a_mirror(monkeypatch, tmp_path, mnist_dir):
+    """The real download path, with a local folder standing in for the mirror."""
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(data, "MIRRORS", (f"file://{tmp_path}/dead/", f"file://{mnist_dir}/"))
+    (x_train, *_), _ = load_mnist()
+    assert x_train.shape == (60000, 28, 28)
+    assert sorted(p.name for p in data.cache_dir().iterdir()) == sorted(n for n, _ in data.FILES.values())
+
+
+def test_download_of_a_bad_file_keeps_nothing(monkeypatch, tmp_path, mnist_copy):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (mnist_copy / "t10k-labels-idx1-ubyte.gz").write_bytes(b"truncated")
+    monkeypatch.setattr(data, "MIRRORS", (f"file://{mnist_copy}/",))
+    with pytest.raises(DataError, match="could not download t10k-labels-idx1-ubyte.gz"):
+        load_mnist()
+    assert not (data.cache_dir() / "t10k-labels-idx1-ubyte.gz").exists()
+    assert not list(data.cache_dir().glob(".*"))  # no half-written temp files
