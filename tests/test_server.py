@@ -1,0 +1,233 @@
+"""The dev server: static serving, path safety, headers, and serve() guards."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from digitpad.server import CSP, serve
+
+PYTHON_DIR = Path(__file__).resolve().parents[1] / "python"
+
+
+def test_index_served_as_html(client):
+    resp = client.get("/")
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/html"
+    assert b'<body data-model="loading">' in resp.data
+
+
+def test_nested_file_served(client):
+    resp = client.get("/model/model.json")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"format": "layers-model"}
+
+
+def test_directory_index(client, web_root):
+    (web_root / "sub").mkdir()
+    (web_root / "sub" / "index.html").write_text("<p>sub</p>")
+    assert client.get("/sub/").data == b"<p>sub</p>"
+    resp = client.get("/sub")
+    assert resp.status_code == 308
+    assert resp.headers["Location"].endswith("/sub/")
+
+
+@pytest.mark.parametrize(
+    "name, content_type",
+    [
+        ("model/model.json", "application/json"),
+        ("model/group1-shard1of1.bin", "application/octet-stream"),
+        ("dist/app.js", "text/javascript"),
+        ("dist/mod.mjs", "text/javascript"),
+        ("dist/tfjs-backend-wasm.wasm", "application/wasm"),
+        ("style.css", "text/css"),
+        ("icon.png", "image/png"),
+        ("icon.svg", "image/svg+xml"),
+        ("app.webmanifest", "application/manifest+json"),
+    ],
+)
+def test_content_types(client, web_root, name, content_type):
+    path = web_root / name
+    if not path.exists():
+        path.write_bytes(b"x")
+    resp = client.get("/" + name)
+    assert resp.status_code == 200
+    assert resp.mimetype == content_type
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/../outside.txt",
+        "/dist/../../outside.txt",
+        "/%2e%2e/outside.txt",
+        "/..%2foutside.txt",
+        "/%2e%2e%2foutside.txt",
+        "/model/..%2f..%2foutside.txt",
+        "/%252e%252e/outside.txt",
+        "/%252e%252e%252foutside.txt",
+        "/..\\outside.txt",
+        "/..%5coutside.txt",
+        "//etc/passwd",
+        "/%2fetc/passwd",
+        "/%2Fetc%2Fpasswd",
+        "/etc/passwd",
+        "/index.html%00",
+        "/%00../outside.txt",
+        "/leak.txt",
+    ],
+)
+def test_traversal_refused(client, url):
+    resp = client.get(url)
+    assert resp.status_code in (400, 404)
+    assert b"SECRET" not in resp.data
+    assert b"root:" not in resp.data
+
+
+@pytest.mark.parametrize(
+    "path_info", ["//etc/passwd", "/../outside.txt", "/dist/../../outside.txt"]
+)
+def test_raw_path_info_refused(client, web_root, path_info):
+    # The test client parses "//x" as a host; real servers pass PATH_INFO raw.
+    for p in (path_info, "/" + str(web_root.parent / "outside.txt")):
+        resp = client.get("/", environ_overrides={"PATH_INFO": p})
+        assert resp.status_code in (400, 404)
+        assert b"SECRET" not in resp.data and b"root:" not in resp.data
+
+
+def test_symlink_inside_root_is_served(client, web_root):
+    (web_root / "alias.html").symlink_to(web_root / "index.html")
+    assert client.get("/alias.html").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/.secret", "/.model-tmp-x/model.json", "/%2esecret", "/model/.hidden"]
+)
+def test_dotfiles_hidden(client, web_root, url):
+    (web_root / "model" / ".hidden").write_text("SECRET")
+    resp = client.get(url)
+    assert resp.status_code == 404
+    assert b"SECRET" not in resp.data
+
+
+def test_symlink_to_dotdir_hidden(client, web_root):
+    (web_root / "tmpmodel").symlink_to(web_root / ".model-tmp-x")
+    assert client.get("/tmpmodel/model.json").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+@pytest.mark.parametrize("url", ["/", "/index.html", "/missing"])
+def test_only_get_and_head(client, method, url):
+    resp = client.open(url, method=method)
+    assert resp.status_code == 405
+    assert set(resp.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
+
+
+def test_head(client):
+    get = client.get("/dist/app.js")
+    head = client.head("/dist/app.js")
+    assert head.status_code == 200
+    assert head.data == b""
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+
+
+@pytest.mark.parametrize("url", ["/", "/model/model.json", "/missing", "/../x"])
+def test_security_headers(client, url):
+    h = client.get(url).headers
+    assert h["Content-Security-Policy"] == CSP
+    assert "default-src 'self'" in CSP and "frame-ancestors 'none'" in CSP
+    assert h["X-Content-Type-Options"] == "nosniff"
+    assert h["Referrer-Policy"] == "no-referrer"
+    assert h["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_security_headers_on_405(client):
+    assert client.post("/").headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "url, cache_control",
+    [
+        ("/", "no-cache"),
+        ("/index.html", "no-cache"),
+        ("/model/model.json", "no-cache"),
+        ("/model/group1-shard1of1.bin", "no-cache"),
+        ("/dist/app.js", "no-cache"),
+        ("/dist/app-0123abcd45.js", "public, max-age=31536000, immutable"),
+    ],
+)
+def test_cache_headers(client, url, cache_control):
+    resp = client.get(url)
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == cache_control
+
+
+def test_hashed_name_outside_dist_revalidates(client, web_root):
+    (web_root / "model" / "weights.0123abcd.bin").write_bytes(b"x")
+    assert client.get("/model/weights.0123abcd.bin").headers["Cache-Control"] == "no-cache"
+
+
+def test_revalidation_gives_304(client):
+    etag = client.get("/model/model.json").headers["ETag"]
+    resp = client.get("/model/model.json", headers={"If-None-Match": etag})
+    assert resp.status_code == 304
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Fail loudly if serve() ever gets as far as starting a server."""
+    calls = []
+    monkeypatch.setattr(Flask, "run", lambda self, **kw: calls.append(kw))
+    return calls
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "example.com", ""])
+def test_serve_refuses_remote_without_flag(no_run, web_root, host):
+    with pytest.raises(ValueError, match="--allow-remote"):
+        serve(host=host, web_root=web_root)
+    assert no_run == []
+
+
+@pytest.mark.parametrize("allow_remote", [False, True])
+def test_serve_refuses_debug_on_remote(no_run, web_root, allow_remote):
+    with pytest.raises(ValueError, match="debug"):
+        serve(host="0.0.0.0", debug=True, allow_remote=allow_remote, web_root=web_root)
+    assert no_run == []
+
+
+def test_serve_missing_web_root(no_run, tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        serve(web_root=tmp_path / "nope")
+    assert no_run == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "localhost", "::1"])
+def test_serve_loopback_runs(no_run, web_root, capsys, host):
+    serve(host=host, port=8123, debug=True, web_root=web_root)
+    assert no_run == [
+        {"host": host, "port": 8123, "debug": True, "use_reloader": False, "load_dotenv": False}
+    ]
+    out = capsys.readouterr().out
+    assert str(web_root) in out and ":8123/" in out
+
+
+def test_serve_remote_with_flag_warns(no_run, web_root, capsys):
+    serve(host="0.0.0.0", allow_remote=True, web_root=web_root)
+    assert len(no_run) == 1
+    err = capsys.readouterr().err
+    assert "warning" in err and err.count("\n") == 1
+
+
+def test_import_is_light():
+    code = (
+        "import sys, digitpad.server\n"
+        "heavy = {'tensorflow', 'numpy', 'tensorflowjs'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PYTHON_DIR)}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
