@@ -1,0 +1,86 @@
+"""Command line: `python -m digitpad train|export|serve`.
+
+Heavy imports (TensorFlow) happen inside the commands that need them, so
+`serve` starts in well under a second. Problems the user can fix are printed as
+one line, `digitpad: error: ...`, with exit code 1 and no traceback.
+"""
+
+import argparse
+import os
+import sys
+
+from .errors import UserError
+
+
+def cmd_train(args):
+    from .train import Recipe, train
+    recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size,
+                    learning_rate=args.learning_rate, l2=args.l2, seed=args.seed)
+    metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose)
+    print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")
+    print(f"test accuracy: {metrics['test_accuracy']:.4f}")
+
+
+def cmd_export(args):
+    from .export import export
+    target = export(args.model, args.web)
+    size = sum(p.stat().st_size for p in target.iterdir())
+    print(f"exported {target}/ ({size:,} bytes)")
+
+
+def cmd_serve(args):
+    from .server import serve
+    serve(args.host, args.port, debug=args.debug, allow_remote=args.allow_remote, web_root=args.web)
+
+
+def positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="digitpad", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train the softmax model on MNIST")
+    t.add_argument("--data", help="folder with the four MNIST .gz files (default: $DIGITPAD_DATA, "
+                                  "else the user cache, downloading if needed)")
+    t.add_argument("--out", default="build", help="where model.keras and metrics.json go (default: build)")
+    t.add_argument("--epochs", type=positive_int, default=10)
+    t.add_argument("--batch-size", type=positive_int, default=128)
+    t.add_argument("--learning-rate", type=float, default=0.01)
+    t.add_argument("--l2", type=float, default=1e-5)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
+    t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras progress: 0 none, 1 bar, 2 a line per epoch")
+    t.set_defaults(run=cmd_train)
+
+    e = sub.add_parser("export", help="convert the trained model to TF.js in web/model")
+    e.add_argument("--model", default="build", help="folder with model.keras and metrics.json")
+    e.add_argument("--web", default="web", help="the static site folder (default: web)")
+    e.set_defaults(run=cmd_export)
+
+    s = sub.add_parser("serve", help="serve the page at http://127.0.0.1:8000")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--web", default=None, help="the static site folder (default: the repo's web/)")
+    s.add_argument("--allow-remote", action="store_true", help="allow binding to a non-loopback address")
+    s.add_argument("--debug", action="store_true", help="Werkzeug debugger (loopback only)")
+    s.set_defaults(run=cmd_serve)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up chatter out
+    try:
+        args.run(args)
+    except (UserError, ValueError, OSError) as exc:
+        print(f"digitpad: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("digitpad: interrupted", file=sys.stderr)
+        return 130
+    return 0

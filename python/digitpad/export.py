@@ -1,0 +1,120 @@
+"""Convert the trained Keras model into a TF.js model in web/model/.
+
+Output: model.json (topology + weights manifest) and binary weight shards,
+written by the Python `tensorflowjs` converter, plus metadata.json that tells
+the page what the model expects and how good it is.
+
+The swap is atomic: everything is built in a temporary folder beside
+web/model and exchanged with it in one rename, so a failed or killed export
+leaves the previous model exactly as it was.
+"""
+
+import ctypes
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from .errors import UserError
+from .preprocess import PREPROCESS_VERSION
+
+# What the page must feed the model (preprocess.py says how drawings become it).
+INPUT_SPEC = {
+    "shape": [None, 784],
+    "dtype": "float32",
+    "layout": "28x28 row-major, flattened",
+    "range": [0.0, 1.0],
+    "ink": "1 = ink, 0 = background (MNIST / 255)",
+}
+
+
+class ExportError(UserError):
+    """A problem the user can fix; the CLI prints it as one line."""
+
+
+def export(model_dir="build", web_dir="web"):
+    """Write web/model from model_dir/model.keras + metrics.json; returns the folder."""
+    model_path, metrics_path = Path(model_dir) / "model.keras", Path(model_dir) / "metrics.json"
+    if not model_path.is_file() or not metrics_path.is_file():
+        raise ExportError(f"no trained model in {model_dir}/ (model.keras, metrics.json); run `make train` first")
+    web = Path(web_dir)
+    target = web / "model"
+    try:
+        web.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".model-tmp-", dir=web))
+        tmp.chmod(0o755)  # mkdtemp makes it private; the site must be readable
+    except OSError as exc:
+        raise ExportError(f"cannot write to {web}/: {exc.strerror}") from None
+    try:
+        _convert(model_path, tmp)
+        metadata = _metadata(json.loads(metrics_path.read_text()))
+        (tmp / "metadata.json").write_text(json.dumps(metadata, indent=1))
+        _fsync_tree(tmp)
+        _swap_in(tmp, target)
+    except OSError as exc:
+        raise ExportError(f"export to {target}/ failed, previous model kept: {exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _convert(model_path, out_dir):
+    # tensorflowjs imports TF Decision Forests, whose welcome banner needs
+    # IPython when stdout is not a terminal (pytest, CI): switch it off.
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+    import tensorflowjs
+
+    from .model import build_model, load
+    # Re-create the model without its training-only L2 regulariser: the page
+    # only predicts, and TF.js would have to deserialise it for nothing.
+    trained = load(model_path)
+    model = build_model(l2=0)
+    model.set_weights(trained.get_weights())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the converter's own "HDF5 is legacy" notice
+        tensorflowjs.converters.save_keras_model(model, str(out_dir))
+
+
+def _metadata(metrics):
+    import tensorflowjs
+    keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "train_examples",
+            "recipe", "data_sha256", "versions")
+    meta = {key: metrics[key] for key in keep if key in metrics}
+    meta["versions"] = {**meta.get("versions", {}), "tensorflowjs": tensorflowjs.__version__}
+    return {"format": "digitpad-model/1", "input": INPUT_SPEC,
+            "preprocess_version": PREPROCESS_VERSION,
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **meta}
+
+
+def _fsync_tree(folder):
+    """Flush the files to disk before the swap makes them the live model."""
+    for path in folder.iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+
+
+def _swap_in(new, target):
+    """Make `new` the content of `target`; the old content ends up in `new`."""
+    if target.exists() and _rename_exchange(new, target):
+        return
+    # No atomic exchange here (non-Linux, or an old kernel): two renames. A kill
+    # in the microseconds between them leaves the old model in web/.model-old-*.
+    if target.exists():
+        old = new.with_name(new.name.replace("tmp", "old"))
+        os.rename(target, old)
+        os.rename(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, target)
+
+
+def _rename_exchange(a, b):
+    """Linux renameat2(RENAME_EXCHANGE): swap two paths in one atomic step."""
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0

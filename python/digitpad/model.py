@@ -1,0 +1,38 @@
+"""The model: softmax regression, the classic first MNIST model.
+
+One Dense(10, softmax) layer on the 784 pixels: each digit gets a 28x28 weight
+template plus a bias, the pixel-wise dot product with the input scores how much
+the drawing looks like that digit, and softmax turns the ten scores into
+probabilities. 7,850 numbers in all, small enough to show and to train in a page.
+
+We use tf_keras (Keras 2) rather than Keras 3: the tensorflowjs converter writes
+a model.json from a Keras 2 model that TF.js 4.x's loadLayersModel reads.
+"""
+
+import tf_keras as keras
+
+INPUTS = 28 * 28
+CLASSES = 10
+
+
+def build_model(l2=1e-5):
+    """Dense(10, softmax) on flat pixels scaled to [0, 1], L2 on the weights."""
+    regularizer = keras.regularizers.l2(l2) if l2 else None
+    return keras.Sequential([
+        keras.Input(shape=(INPUTS,), name="pixels"),
+        keras.layers.Dense(CLASSES, activation="softmax", name="softmax",
+                           kernel_regularizer=regularizer),
+    ], name="digitpad_softmax")
+
+
+def compile_model(model, learning_rate, total_steps):
+    """Adam with a cosine-decaying rate: big steps early, fine ones at the end,
+    which fits the convex softmax problem far better than the seeds' plain SGD."""
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, total_steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def load(path):
+    return keras.models.load_model(path, compile=False)

@@ -1,0 +1,32 @@
+"""The command line as users meet it: clear one-line errors, non-zero exits."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "digitpad", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["export", "--model", "/nonexistent"], "run `make train` first"),
+    (["serve", "--host", "0.0.0.0"], "--allow-remote"),
+    (["serve", "--host", "0.0.0.0", "--allow-remote", "--debug"], "debug"),
+    (["serve", "--web", "/nonexistent"], "does not exist"),
+])
+def test_user_errors_are_one_line(args, needle):
+    result = run(*args)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("digitpad: error:") and needle in lines[-1], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["train", "--epochs", "0"], ["train", "--epochs", "ten"], ["fly"], []])
+def test_invalid_arguments_exit_2(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,111 @@
+"""Training (on a slice) and the export round trip, including interrupted exports."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitpad import export as export_module
+from digitpad.export import ExportError, export
+from digitpad.train import Recipe, train
+
+
+def tree_digest(folder):
+    """name -> sha256 of every file under folder: 'exactly as before' made checkable."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def exported(tmp_path, trained):
+    web = tmp_path / "web"
+    export(trained[0], web)
+    return web
+
+
+def test_training_writes_model_and_metrics(trained):
+    out, metrics = trained
+    assert (out / "model.keras").is_file()
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved == metrics
+    # 6,000 images, 3 epochs: measured 0.901 here; a broken fit lands far below.
+    assert metrics["test_accuracy"] >= 0.89
+    confusion = np.array(metrics["confusion_matrix"])
+    assert confusion.shape == (10, 10) and confusion.sum() == 10000
+    assert np.isclose(np.trace(confusion) / 10000, metrics["test_accuracy"])
+    assert set(metrics) >= {"per_class_accuracy", "data_sha256", "versions", "wall_seconds"}
+
+
+def test_training_is_deterministic(tmp_path, mnist_dir):
+    recipe = Recipe(epochs=1)
+    a = train(mnist_dir, tmp_path / "a", recipe, limit=2000, verbose=0)
+    b = train(mnist_dir, tmp_path / "b", recipe, limit=2000, verbose=0)
+    assert a["test_accuracy"] == b["test_accuracy"]
+    assert (tmp_path / "a" / "model.keras").exists()
+    from digitpad.model import load
+    for wa, wb in zip(load(tmp_path / "a" / "model.keras").get_weights(),
+                      load(tmp_path / "b" / "model.keras").get_weights()):
+        assert np.array_equal(wa, wb)
+
+
+def test_export_round_trip(exported, trained):
+    import tensorflowjs
+
+    from digitpad.model import load
+    files = sorted(p.name for p in (exported / "model").iterdir())
+    assert files == ["group1-shard1of1.bin", "metadata.json", "model.json"]
+    meta = json.loads((exported / "model" / "metadata.json").read_text())
+    assert meta["test_accuracy"] == trained[1]["test_accuracy"]
+    assert meta["input"]["shape"] == [None, 784] and meta["preprocess_version"] >= 1
+    back = tensorflowjs.converters.load_keras_model(str(exported / "model" / "model.json"))
+    for w_back, w_trained in zip(back.get_weights(), load(trained[0] / "model.keras").get_weights()):
+        assert np.array_equal(w_back, w_trained)
+    assert not list(exported.glob(".model*"))  # no temp folder left behind
+
+
+def test_failed_export_keeps_previous_model(exported, trained, monkeypatch):
+    before = tree_digest(exported)
+
+    def half_convert(model_path, out_dir):
+        (Path(out_dir) / "model.json").write_text("{half")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(export_module, "_convert", half_convert)
+
+    with pytest.raises(ExportError, match="previous model kept"):
+        export(trained[0], exported)
+    assert tree_digest(exported) == before
+
+
+def test_sigkill_during_export_keeps_previous_model(exported, trained):
+    before = tree_digest(exported)
+    proc = subprocess.Popen([sys.executable, "-m", "digitpad", "export", "--model", str(trained[0]),
+                             "--web", str(exported)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(exported.glob(".model-tmp-*")):  # the export has begun writing
+            assert proc.poll() is None and time.monotonic() < deadline, "export never started"
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert tree_digest(exported) == before
+
+
+def test_export_without_trained_model(tmp_path):
+    with pytest.raises(ExportError, match="run `make train` first"):
+        export(tmp_path / "empty", tmp_path / "web")
+
+
+def test_export_to_unwritable_place(tmp_path, trained):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the web folder should be")
+    with pytest.raises(ExportError, match="cannot write"):
+        export(trained[0], blocker)
