@@ -1,0 +1,50 @@
+# digitpad: `make serve` sets everything up and runs the app; `make test` runs every test.
+# Offline (or to skip the download) point DATA at a folder with the four MNIST .gz files:
+#   make train export DATA=../shared/data/mnist
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DATA ?=
+DATA_ARG := $(if $(DATA),--data $(DATA))
+export DIGITPAD_DATA := $(if $(DATA),$(abspath $(DATA)),$(DIGITPAD_DATA))
+
+.PHONY: install train export serve bundle test clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+# A virtual environment with the exact pinned set (constraints.txt) of dependencies.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The page's JavaScript, bundled by esbuild from web/src into web/dist.
+bundle: web/dist/digitpad.js
+web/dist/digitpad.js: node_modules/.installed $(wildcard web/src/*.js)
+	npm run --silent build
+
+train: $(VENV)/.installed
+	$(PY) -m digitpad train $(DATA_ARG)
+
+export: $(VENV)/.installed
+	$(PY) -m digitpad export
+
+build/model.keras:
+	$(MAKE) train
+web/model/model.json: build/model.keras
+	$(MAKE) export
+
+# Builds whatever is missing (venv, bundle, trained and exported model), then serves.
+serve: install bundle web/model/model.json
+	$(PY) -m digitpad serve
+
+test: install bundle
+	npm test --silent
+	$(PY) -m pytest
+
+clean:
+	rm -rf build web/dist web/model
