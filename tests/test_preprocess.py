@@ -1,0 +1,292 @@
+"""Tests for python/digitpad/preprocess.py (the strokes -> 28x28 MNIST-style spec)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+try:
+    from digitpad import preprocess as pp
+except ImportError:  # not installed: use the source tree
+    sys.path.insert(0, str(REPO / "python"))
+    from digitpad import preprocess as pp
+
+
+def pen_digits_path() -> Path:
+    env = os.environ.get("DIGITPAD_PEN_DIGITS")
+    if env:
+        return Path(env)
+    return REPO.parent / "shared" / "data" / "pen-digits" / "pendigits-train-writers.json"
+
+
+@pytest.fixture(scope="module")
+def pen_digits():
+    path = pen_digits_path()
+    if not path.is_file():
+        pytest.skip(f"pen digits not found at {path} (set DIGITPAD_PEN_DIGITS)")
+    with open(path) as f:
+        return json.load(f)
+
+
+# A synthetic "4": two strokes, not square, drawn in pad pixels.
+FOUR = [
+    [[120.0, 40.0], [70.0, 160.0], [180.0, 160.0]],
+    [[150.0, 90.0], [150.0, 250.0]],
+]
+# A synthetic "2": one stroke with curve-ish points.
+TWO = [[[60, 80], [90, 50], [130, 45], [160, 70], [160, 110], [120, 160], [70, 220], [170, 220]]]
+
+
+def transform(strokes, scale=1.0, tx=0.0, ty=0.0):
+    return [[[x * scale + tx, y * scale + ty] for x, y in s] for s in strokes]
+
+
+def com(img: np.ndarray) -> tuple[float, float]:
+    img = img.astype(np.float64)
+    tot = img.sum()
+    return (
+        float((img.sum(0) * (np.arange(img.shape[1]) + 0.5)).sum() / tot),
+        float((img.sum(1) * (np.arange(img.shape[0]) + 0.5)).sum() / tot),
+    )
+
+
+def test_constants():
+    assert pp.PREPROCESS_VERSION == 1
+    assert (pp.SIZE, pp.BOX, pp.SUPERSAMPLE) == (28, 20, 4)
+    assert 1.5 <= pp.PEN_WIDTH <= 3.5
+
+
+@pytest.mark.parametrize("strokes", [[], [[]], [[], []]])
+def test_empty_is_zeros(strokes):
+    out = pp.preprocess_strokes(strokes)
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert not out.any()
+
+
+@pytest.mark.parametrize("strokes", [FOUR, TWO, [[[3, 3]]]])
+def test_shape_dtype_range(strokes):
+    out = pp.preprocess_strokes(strokes)
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert out.max() > 0.9  # the pen core is solid ink
+
+
+def test_input_types_equivalent():
+    ref = pp.preprocess_strokes(FOUR)
+    as_tuples = [tuple(tuple(p) for p in s) for s in FOUR]
+    as_arrays = [np.array(s) for s in FOUR]
+    as_int = [[[int(x), int(y)] for x, y in s] for s in FOUR]
+    for variant in (as_tuples, as_arrays, as_int):
+        assert np.array_equal(pp.preprocess_strokes(variant), ref)
+
+
+@pytest.mark.parametrize("strokes", [FOUR, TWO])
+@pytest.mark.parametrize(
+    "scale,tx,ty",
+    [(0.05, 0.0, 0.0), (0.37, 3.0, 900.0), (4.0, -1000.0, -250.0), (31.7, 12345.0, 0.5), (1.0, 5000.0, 5000.0)],
+)
+def test_scale_and_translation_invariance(strokes, scale, tx, ty):
+    ref = pp.preprocess_strokes(strokes)
+    out = pp.preprocess_strokes(transform(strokes, scale, tx, ty))
+    assert np.abs(out - ref).max() < 1e-6
+
+
+def test_invariance_real_digits(pen_digits):
+    rng = np.random.default_rng(1)
+    for k in rng.choice(len(pen_digits), 40, replace=False):
+        strokes = pen_digits[k]["strokes"]
+        ref = pp.preprocess_strokes(strokes)
+        # Small in the top-left corner, big, and far bottom-right.
+        for scale, tx, ty in [(0.1, 0.0, 0.0), (3.0, 0.0, 0.0), (0.5, 2000.0, 1500.0)]:
+            out = pp.preprocess_strokes(transform(strokes, scale, tx, ty))
+            assert np.abs(out - ref).max() < 1e-6, (k, scale, tx, ty)
+
+
+def test_centre_of_mass_is_centred(pen_digits):
+    for sample in pen_digits[::25]:
+        cx, cy = com(pp.preprocess_strokes(sample["strokes"]))
+        assert abs(cx - 14) <= 0.5 and abs(cy - 14) <= 0.5
+
+
+@pytest.mark.parametrize("strokes", [FOUR, TWO])
+def test_centre_of_mass_synthetic(strokes):
+    cx, cy = com(pp.preprocess_strokes(strokes))
+    assert abs(cx - 14) <= 0.5 and abs(cy - 14) <= 0.5
+
+
+def ink_extent(img: np.ndarray, threshold: float = 0.0) -> int:
+    ys, xs = np.nonzero(img > threshold)
+    return int(max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1))
+
+
+def test_longest_side_about_box():
+    for strokes in (FOUR, TWO, [[[0, 0], [0, 10]]], [[[0, 0], [7, 0]]]):
+        out = pp.preprocess_strokes(strokes)
+        # Ink spans BOX = 20 px; the anti-aliased edge can touch one more pixel each side.
+        assert 20 <= ink_extent(out) <= 22
+        # At high resolution: BOX plus the 0.5-grid-px anti-aliasing ramp.
+        arrays = [np.asarray(s, dtype=np.float64) for s in strokes]
+        t = pp.fit_transform(arrays)
+        grid = pp.render_strokes(pp.to_grid(arrays, t), 112, pp.PEN_WIDTH * 4 / 2)
+        assert 19.75 <= ink_extent(grid) / 4 <= 20.75
+
+
+def test_longest_side_real_digits(pen_digits):
+    for sample in pen_digits[::50]:
+        assert 20 <= ink_extent(pp.preprocess_strokes(sample["strokes"])) <= 22
+
+
+def test_aspect_ratio_kept():
+    # A tall thin "1": height 20 px, width just the pen.
+    out = pp.preprocess_strokes([[[50, 10], [50, 210]]])
+    ys, xs = np.nonzero(out > 0)
+    assert ys.max() - ys.min() + 1 >= 20
+    assert xs.max() - xs.min() + 1 <= math.ceil(pp.PEN_WIDTH) + 2
+
+
+def test_single_dot_is_small_centred_blob():
+    for strokes in ([[[7, 9]]], [[[7, 9], [7, 9], [7, 9]]], [[[300.5, -2.0]], []]):
+        out = pp.preprocess_strokes(strokes)
+        ys, xs = np.nonzero(out > 0)
+        assert xs.min() >= 11 and xs.max() <= 16 and ys.min() >= 11 and ys.max() <= 16
+        cx, cy = com(out)
+        assert abs(cx - 14) < 1e-6 and abs(cy - 14) < 1e-6
+        # About the area of the pen's disc (in output px).
+        assert out.sum() == pytest.approx(math.pi * (pp.PEN_WIDTH / 2) ** 2, rel=0.15)
+
+
+def test_two_dots_keep_distance():
+    out = pp.preprocess_strokes([[[0, 0]], [[10, 0]]])
+    ys, xs = np.nonzero(out > 0.5)
+    assert xs.max() - xs.min() + 1 >= 18  # two blobs at both ends of the box
+    assert out[:, 13:15].max() == 0  # nothing in between: strokes are not joined
+
+
+def test_strokes_are_not_joined():
+    separate = pp.preprocess_strokes([[[0, 0], [0, 10]], [[10, 0], [10, 10]]])
+    joined = pp.preprocess_strokes([[[0, 0], [0, 10], [10, 0], [10, 10]]])
+    assert np.abs(separate - joined).max() > 0.5
+
+
+def subdivide(strokes, parts):
+    out = []
+    for s in strokes:
+        pts = [list(map(float, s[0]))]
+        for a, b in zip(s[:-1], s[1:]):
+            for k in range(1, parts + 1):
+                f = k / parts
+                pts.append([a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f])
+        out.append(pts)
+    return out
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7])
+def test_collinear_subdivision(parts):
+    for strokes in (FOUR, TWO, [[[0, 0], [8, 0], [8, 16]]]):
+        ref = pp.preprocess_strokes(strokes)
+        out = pp.preprocess_strokes(subdivide(strokes, parts))
+        assert np.abs(out - ref).max() < 1e-6
+
+
+def test_collinear_subdivision_real_digits(pen_digits):
+    for sample in pen_digits[::300]:
+        ref = pp.preprocess_strokes(sample["strokes"])
+        out = pp.preprocess_strokes(subdivide(sample["strokes"], 2))
+        assert np.abs(out - ref).max() < 1e-6
+
+
+def test_repeated_points_do_not_matter():
+    strokes = [[[0, 0], [0, 0], [5, 5], [5, 5], [5, 5], [10, 0]]]
+    dedup = [[[0, 0], [5, 5], [10, 0]]]
+    assert np.abs(pp.preprocess_strokes(strokes) - pp.preprocess_strokes(dedup)).max() < 1e-6
+
+
+def test_options():
+    out = pp.preprocess_strokes(FOUR, size=20, box=14, supersample=3, pen_width=1.5)
+    assert out.shape == (20, 20)
+    assert 14 <= ink_extent(out) <= 16
+    thin = pp.preprocess_strokes(FOUR, pen_width=1.5)
+    thick = pp.preprocess_strokes(FOUR, pen_width=3.0)
+    assert thick.sum() > thin.sum() * 1.5
+    assert not np.array_equal(pp.preprocess_strokes(FOUR, supersample=2), pp.preprocess_strokes(FOUR))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"size": 0}, {"size": 2.5}, {"supersample": 0}, {"pen_width": -1}, {"box": 2, "pen_width": 2}]
+)
+def test_bad_options(kwargs):
+    with pytest.raises(ValueError):
+        pp.preprocess_strokes(FOUR, **kwargs)
+
+
+@pytest.mark.parametrize("strokes", [[[[0, float("nan")]]], [[[0, float("inf")], [1, 1]]], [[1, 2, 3]]])
+def test_bad_input(strokes):
+    with pytest.raises(ValueError):
+        pp.preprocess_strokes(strokes)
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def test_fit_transform():
+    assert pp.fit_transform([]) is None
+    t = pp.fit_transform([[[10, 20], [30, 60]]])
+    assert (t.cx, t.cy) == (20.0, 40.0)
+    assert t.scale == pytest.approx((pp.BOX - pp.PEN_WIDTH) / 40)
+    assert t.offset == 56.0
+    grid_pts = pp.to_grid([[[10, 20], [30, 60]]], t)[0]
+    half = (pp.BOX - pp.PEN_WIDTH) * pp.SUPERSAMPLE / 2
+    assert np.allclose(grid_pts, [[56 - half / 2, 56 - half], [56 + half / 2, 56 + half]])
+    assert pp.fit_transform([[[5, 5]], [[5, 5]]]).scale == 0.0
+
+
+def test_render_profile():
+    # Horizontal segment along y = 10.5 (a row of pixel centres): value = clamp(R + 0.5 - d).
+    grid = pp.render_strokes([np.array([[5.0, 10.5], [30.0, 10.5]])], 40, 2.0)
+    col = grid[:, 15]  # pixel centre rows at i + 0.5, so d = |i - 10|
+    assert col[10] == 1.0 and col[11] == 1.0  # d = 0, 1: inside the pen (clamped)
+    assert col[12] == 0.5 and col[8] == 0.5  # d = 2: 2.5 - 2
+    assert col[13] == 0.0 and col[7] == 0.0  # d = 3: outside
+    # Round caps: beyond the end point the distance is to the end point.
+    assert grid[10, 31] == 1.0 and grid[10, 32] == 0.0  # d = 1.5, 2.5 from the end (30, 10.5)
+    assert grid[11, 31] == pytest.approx(2.5 - math.hypot(1.5, 1.0))
+
+
+def test_center_of_mass_and_shift():
+    g = np.zeros((8, 8))
+    g[1, 2] = 1.0
+    g[1, 4] = 1.0
+    assert pp.center_of_mass(g) == (3.5, 1.5)
+    assert pp.centering_shift(g) == (1, 3)  # floor(4 - 3.5 + 0.5), floor(4 - 1.5 + 0.5)
+    s = pp.shift_grid(g, 1, 3)
+    assert s[4, 3] == 1.0 and s[4, 5] == 1.0 and s.sum() == 2.0
+    assert pp.center_of_mass(np.zeros((4, 4))) is None
+    assert pp.centering_shift(np.zeros((4, 4))) == (0, 0)
+    # Content leaving the grid is dropped, the rest zero-filled.
+    s = pp.shift_grid(g, -3, 0)
+    assert s[1, 1] == 1.0 and s.sum() == 1.0
+    assert not pp.shift_grid(g, 8, 0).any()
+
+
+def test_shift_rounds_halves_up():
+    # cx = 3.5 exactly -> 4 - 3.5 + 0.5 = 1.0 -> 1; cx = 4.0 -> floor(0.5) = 0.
+    g = np.zeros((8, 8))
+    g[0, 3] = 1.0
+    assert pp.centering_shift(g)[0] == 1
+    g = np.zeros((8, 8))
+    g[0, 3] = g[0, 4] = 1.0
+    assert pp.centering_shift(g)[0] == 0
+
+
+def test_downsample_is_block_mean():
+    g = np.arange(64, dtype=np.float64).reshape(8, 8)
+    out = pp.downsample(g, 4)
+    assert out.dtype == np.float32 and out.shape == (2, 2)
+    assert np.allclose(out, g.reshape(2, 4, 2, 4).mean(axis=(1, 3)))

@@ -1,0 +1,250 @@
+// Tests for web/src/preprocess.js (run: node --test web/test/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  PREPROCESS_VERSION,
+  SIZE,
+  BOX,
+  SUPERSAMPLE,
+  PEN_WIDTH,
+  fitTransform,
+  renderStrokes,
+  centerOfMass,
+  centeringShift,
+  shiftGrid,
+  downsample,
+  preprocessStrokes,
+} from '../src/preprocess.js';
+
+// A synthetic "4": two strokes, not square, drawn in pad pixels.
+const FOUR = [
+  [[120, 40], [70, 160], [180, 160]],
+  [[150, 90], [150, 250]],
+];
+// A synthetic "2": one stroke.
+const TWO = [[[60, 80], [90, 50], [130, 45], [160, 70], [160, 110], [120, 160], [70, 220], [170, 220]]];
+
+const transform = (strokes, scale = 1, tx = 0, ty = 0) =>
+  strokes.map((s) => s.map(([x, y]) => [x * scale + tx, y * scale + ty]));
+
+function maxAbsDiff(a, b) {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
+  return m;
+}
+
+function com(img, n = 28) {
+  let t = 0, sx = 0, sy = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = img[i * n + j];
+      t += v;
+      sx += v * (j + 0.5);
+      sy += v * (i + 0.5);
+    }
+  }
+  return [sx / t, sy / t];
+}
+
+function inkExtent(img, n = 28, threshold = 0) {
+  let i0 = n, i1 = -1, j0 = n, j1 = -1;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (img[i * n + j] > threshold) {
+        i0 = Math.min(i0, i); i1 = Math.max(i1, i);
+        j0 = Math.min(j0, j); j1 = Math.max(j1, j);
+      }
+    }
+  }
+  return Math.max(i1 - i0 + 1, j1 - j0 + 1);
+}
+
+const sum = (a) => a.reduce((s, v) => s + v, 0);
+
+function subdivide(strokes, parts) {
+  return strokes.map((s) => {
+    const pts = [s[0]];
+    for (let k = 1; k < s.length; k++) {
+      const [ax, ay] = s[k - 1], [bx, by] = s[k];
+      for (let p = 1; p <= parts; p++) {
+        const f = p / parts;
+        pts.push([ax + (bx - ax) * f, ay + (by - ay) * f]);
+      }
+    }
+    return pts;
+  });
+}
+
+test('constants', () => {
+  assert.equal(PREPROCESS_VERSION, 1);
+  assert.deepEqual([SIZE, BOX, SUPERSAMPLE], [28, 20, 4]);
+  assert.ok(PEN_WIDTH >= 1.5 && PEN_WIDTH <= 3.5);
+});
+
+test('empty drawing -> 784 zeros', () => {
+  for (const strokes of [[], [[]], [[], []]]) {
+    const out = preprocessStrokes(strokes);
+    assert.ok(out instanceof Float32Array);
+    assert.equal(out.length, 784);
+    assert.ok(out.every((v) => v === 0));
+  }
+});
+
+test('values in [0, 1], solid pen core', () => {
+  for (const strokes of [FOUR, TWO, [[[3, 3]]]]) {
+    const out = preprocessStrokes(strokes);
+    assert.equal(out.length, 784);
+    assert.ok(out.every((v) => v >= 0 && v <= 1));
+    assert.ok(Math.max(...out) > 0.9);
+  }
+});
+
+test('small, big and cornered copies give the same input', () => {
+  const cases = [[0.05, 0, 0], [0.37, 3, 900], [4, -1000, -250], [31.7, 12345, 0.5], [1, 5000, 5000]];
+  for (const strokes of [FOUR, TWO]) {
+    const ref = preprocessStrokes(strokes);
+    for (const [s, tx, ty] of cases) {
+      assert.ok(maxAbsDiff(preprocessStrokes(transform(strokes, s, tx, ty)), ref) < 1e-6, `${s} ${tx} ${ty}`);
+    }
+  }
+});
+
+test('centre of mass at (14, 14), longest side about BOX', () => {
+  for (const strokes of [FOUR, TWO, [[[0, 0], [0, 10]]], [[[0, 0], [7, 0]]]]) {
+    const out = preprocessStrokes(strokes);
+    const [cx, cy] = com(out);
+    assert.ok(Math.abs(cx - 14) <= 0.5 && Math.abs(cy - 14) <= 0.5, `${cx} ${cy}`);
+    const ext = inkExtent(out);
+    assert.ok(ext >= 20 && ext <= 22, `extent ${ext}`);
+  }
+});
+
+test('a single dot is a small centred blob', () => {
+  for (const strokes of [[[[7, 9]]], [[[7, 9], [7, 9], [7, 9]]], [[[300.5, -2]], []]]) {
+    const out = preprocessStrokes(strokes);
+    for (let k = 0; k < 784; k++) {
+      if (out[k] > 0) {
+        const i = Math.floor(k / 28), j = k % 28;
+        assert.ok(i >= 11 && i <= 16 && j >= 11 && j <= 16);
+      }
+    }
+    const [cx, cy] = com(out);
+    assert.ok(Math.abs(cx - 14) < 1e-6 && Math.abs(cy - 14) < 1e-6);
+    const disc = Math.PI * (PEN_WIDTH / 2) ** 2;
+    assert.ok(Math.abs(sum(out) - disc) < 0.15 * disc);
+  }
+});
+
+test('strokes are separate polylines', () => {
+  const separate = preprocessStrokes([[[0, 0], [0, 10]], [[10, 0], [10, 10]]]);
+  const joined = preprocessStrokes([[[0, 0], [0, 10], [10, 0], [10, 10]]]);
+  assert.ok(maxAbsDiff(separate, joined) > 0.5);
+});
+
+test('collinear subdivision and repeated points do not change the output', () => {
+  for (const parts of [2, 3, 7]) {
+    for (const strokes of [FOUR, TWO, [[[0, 0], [8, 0], [8, 16]]]]) {
+      assert.ok(maxAbsDiff(preprocessStrokes(subdivide(strokes, parts)), preprocessStrokes(strokes)) < 1e-6);
+    }
+  }
+  const rep = [[[0, 0], [0, 0], [5, 5], [5, 5], [5, 5], [10, 0]]];
+  assert.ok(maxAbsDiff(preprocessStrokes(rep), preprocessStrokes([[[0, 0], [5, 5], [10, 0]]])) < 1e-6);
+});
+
+test('options (camelCase) are honoured and checked', () => {
+  const out = preprocessStrokes(FOUR, { size: 20, box: 14, supersample: 3, penWidth: 1.5 });
+  assert.equal(out.length, 400);
+  const ext = inkExtent(out, 20);
+  assert.ok(ext >= 14 && ext <= 16);
+  assert.ok(sum(preprocessStrokes(FOUR, { penWidth: 3 })) > 1.5 * sum(preprocessStrokes(FOUR, { penWidth: 1.5 })));
+  for (const bad of [{ size: 0 }, { size: 2.5 }, { supersample: 0 }, { penWidth: -1 }, { box: 2, penWidth: 2 }]) {
+    assert.throws(() => preprocessStrokes(FOUR, bad), RangeError);
+  }
+  assert.throws(() => preprocessStrokes([[[0, NaN]]]), TypeError);
+});
+
+test('does not mutate its input', () => {
+  const strokes = transform(FOUR, 1.5, 3, 4);
+  const copy = JSON.stringify(strokes);
+  preprocessStrokes(strokes);
+  assert.equal(JSON.stringify(strokes), copy);
+});
+
+test('helpers: fitTransform, renderStrokes', () => {
+  assert.equal(fitTransform([]), null);
+  const t = fitTransform([[[10, 20], [30, 60]]]);
+  assert.equal(t.cx, 20);
+  assert.equal(t.cy, 40);
+  assert.ok(Math.abs(t.scale - (BOX - PEN_WIDTH) / 40) < 1e-12);
+  assert.equal(t.offset, 56);
+  assert.equal(fitTransform([[[5, 5]], [[5, 5]]]).scale, 0);
+  // Identity transform: a horizontal segment along y = 10.5, radius 2.
+  const id = { cx: 0, cy: 0, scale: 1, supersample: 1, offset: 0 };
+  const g = renderStrokes([[[5, 10.5], [30, 10.5]]], id, 40, 2);
+  const at = (i, j) => g[i * 40 + j];
+  assert.equal(at(10, 15), 1);
+  assert.equal(at(11, 15), 1);
+  assert.equal(at(12, 15), 0.5);
+  assert.equal(at(8, 15), 0.5);
+  assert.equal(at(13, 15), 0);
+  assert.equal(at(10, 31), 1);
+  assert.equal(at(10, 32), 0);
+  assert.ok(Math.abs(at(11, 31) - (2.5 - Math.hypot(1.5, 1))) < 1e-12);
+});
+
+test('helpers: centre of mass, shift, downsample', () => {
+  const g = new Float64Array(64);
+  g[1 * 8 + 2] = 1;
+  g[1 * 8 + 4] = 1;
+  assert.deepEqual(centerOfMass(g, 8), [3.5, 1.5]);
+  assert.deepEqual(centeringShift(g, 8), [1, 3]);
+  const s = shiftGrid(Float64Array.from(g), 8, 1, 3);
+  assert.equal(s[4 * 8 + 3], 1);
+  assert.equal(s[4 * 8 + 5], 1);
+  assert.equal(sum(s), 2);
+  const left = shiftGrid(Float64Array.from(g), 8, -3, 0);
+  assert.equal(left[1 * 8 + 1], 1);
+  assert.equal(sum(left), 1);
+  const up = shiftGrid(Float64Array.from(g), 8, 0, -1);
+  assert.equal(up[2], 1);
+  assert.equal(sum(up), 2);
+  assert.equal(sum(shiftGrid(Float64Array.from(g), 8, 8, 0)), 0);
+  assert.equal(centerOfMass(new Float64Array(16), 4), null);
+  assert.deepEqual(centeringShift(new Float64Array(16), 4), [0, 0]);
+  // Halves round up: cx = 3.5 -> shift 1; cx = 4 -> floor(0.5) = 0.
+  const h = new Float64Array(64);
+  h[3] = 1;
+  assert.equal(centeringShift(h, 8)[0], 1);
+  h[4] = 1;
+  assert.equal(centeringShift(h, 8)[0], 0);
+  const ramp = Float64Array.from({ length: 64 }, (_, k) => k);
+  const d = downsample(ramp, 8, 4);
+  assert.ok(d instanceof Float32Array);
+  // Block (0, 0): rows 0..3, cols 0..3 -> mean of 0..3, 8..11, 16..19, 24..27 = 13.5.
+  assert.deepEqual(Array.from(d), [13.5, 17.5, 45.5, 49.5]);
+});
+
+// Real pen-drawn digits (UCI pen digits), when the shared data is present.
+const penDigitsPath =
+  process.env.DIGITPAD_PEN_DIGITS ||
+  fileURLToPath(new URL('../../../shared/data/pen-digits/pendigits-train-writers.json', import.meta.url));
+const havePenDigits = existsSync(penDigitsPath);
+
+test('real pen digits: invariance, centring, size', { skip: havePenDigits ? false : `no ${penDigitsPath}` }, () => {
+  const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
+  for (let k = 0; k < samples.length; k += 187) {
+    const strokes = samples[k].strokes;
+    const ref = preprocessStrokes(strokes);
+    for (const [s, tx, ty] of [[0.1, 0, 0], [3, 0, 0], [0.5, 2000, 1500]]) {
+      assert.ok(maxAbsDiff(preprocessStrokes(transform(strokes, s, tx, ty)), ref) < 1e-6, `sample ${k}`);
+    }
+    const [cx, cy] = com(ref);
+    assert.ok(Math.abs(cx - 14) <= 0.5 && Math.abs(cy - 14) <= 0.5);
+    const ext = inkExtent(ref);
+    assert.ok(ext >= 20 && ext <= 22);
+    assert.ok(maxAbsDiff(preprocessStrokes(subdivide(strokes, 2)), ref) < 1e-6);
+  }
+});
