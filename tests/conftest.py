@@ -51,19 +51,14 @@ def client(app):
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from digitpad import browser as chromium
 
 REPO = Path(__file__).resolve().parents[1]
-MNIST_DIR = Path(os.environ.get("DIGITPAD_DATA", REPO.parent / "shared" / "data" / "mnist"))
-CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
-# Headless Chromium for a closed network: no background calls home, and
-# uncapped frame rate so replayed pointer input runs fast.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-gpu-vsync", "--disable-frame-rate-limit"]
+SHARED = REPO.parent / "shared" / "data"
+MNIST_DIR = Path(os.environ.get("DIGITPAD_DATA", SHARED / "mnist"))
+PEN_DIGITS = Path(os.environ.get("DIGITPAD_PEN_DIGITS", SHARED / "pen-digits" / "pendigits-train-writers.json"))
 
 
 @pytest.fixture(scope="session")
@@ -74,55 +69,65 @@ def mnist_dir():
 
 
 @pytest.fixture(scope="session")
+def pen_digits():
+    from digitpad.data import load_pen_digits
+    if not PEN_DIGITS.is_file():
+        pytest.skip(f"no pen digits at {PEN_DIGITS} (set DIGITPAD_PEN_DIGITS)")
+    return load_pen_digits(PEN_DIGITS)
+
+
+@pytest.fixture(scope="session")
 def trained(tmp_path_factory, mnist_dir):
-    """A model trained on a 6,000-image slice for 3 epochs: quick, but a real model."""
-    from digitpad.train import Recipe, train
+    """The shipped recipe on all of MNIST (~12 s here): the model users get."""
+    from digitpad.train import train
     out = tmp_path_factory.mktemp("build")
-    metrics = train(mnist_dir, out, Recipe(epochs=3), limit=6000, verbose=0)
+    metrics = train(mnist_dir, out, verbose=0)
     return out, metrics
+
+
+def copy_site(destination):
+    """The built page (web/ without sources and model) copied to destination."""
+    if not (REPO / "web" / "dist" / "digitpad.js").is_file():
+        pytest.fail("web/dist/digitpad.js is missing: run `make bundle` (make test does)")
+    shutil.copytree(REPO / "web", destination,
+                    ignore=shutil.ignore_patterns("model", ".model*", "src", "test", "tools"))
+    return destination
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, trained):
-    """A copy of the built page (web/index.html, web/dist) with the trained model exported into it."""
+    """The built page with the quickly trained model exported into it."""
     from digitpad.export import export
-    dist = REPO / "web" / "dist" / "digitpad.js"
-    if not dist.is_file():
-        pytest.fail("web/dist/digitpad.js is missing: run `make bundle` (make test does)")
-    root = tmp_path_factory.mktemp("site") / "web"
-    shutil.copytree(REPO / "web", root, ignore=shutil.ignore_patterns("model", ".model*", "src", "test", "tools"))
+    root = copy_site(tmp_path_factory.mktemp("site") / "web")
     export(trained[0], root)
     return root
 
 
 @pytest.fixture(scope="session")
 def live_url(site):
-    """The Flask app serving `site` on a free loopback port, in a thread."""
-    server = make_server("127.0.0.1", 0, create_app({"WEB_ROOT": site}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    with chromium.serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not Path(chromium.CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {chromium.CHROMIUM} (apt-get install chromium)")
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = chromium.launch(p)
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    """A fresh page that records console errors and uncaught exceptions."""
-    context = browser.new_context()
+    """A fresh page that records console errors, uncaught exceptions and every request."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
-    page.errors = []
+    page.errors, page.requests = [], []
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("request", lambda request: page.requests.append(request.url))
     yield page
     context.close()

@@ -35,8 +35,8 @@ def test_training_writes_model_and_metrics(trained):
     assert (out / "model.keras").is_file()
     saved = json.loads((out / "metrics.json").read_text())
     assert saved == metrics
-    # 6,000 images, 3 epochs: measured 0.901 here; a broken fit lands far below.
-    assert metrics["test_accuracy"] >= 0.89
+    # The target; measured 0.9276 here.
+    assert metrics["test_accuracy"] >= 0.925
     confusion = np.array(metrics["confusion_matrix"])
     assert confusion.shape == (10, 10) and confusion.sum() == 10000
     assert np.isclose(np.trace(confusion) / 10000, metrics["test_accuracy"])

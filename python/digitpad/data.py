@@ -10,6 +10,7 @@ different "MNIST" never trains a model silently.
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -139,3 +140,24 @@ def load_mnist(data_dir=None, download=True):
     arrays = {key: read_idx(Path(folder) / name) for key, (name, _) in FILES.items()}
     return (arrays["train_images"], arrays["train_labels"],
             arrays["test_images"], arrays["test_labels"]), sums
+
+
+# --- Real pen-drawn digits (UCI pendigits, as stroke lists) ---------------------
+
+PEN_DIGITS_ENV = "DIGITPAD_PEN_DIGITS"
+
+
+def load_pen_digits(path=None):
+    """[{"label", "writer", "strokes": [[[x, y], ...], ...]}, ...] from the JSON file."""
+    path = Path(path or os.environ.get(PEN_DIGITS_ENV) or "")
+    if not path.is_file():
+        raise DataError(f"pen digits file {path} not found; pass its path "
+                        f"(pendigits-train-writers.json) or set ${PEN_DIGITS_ENV}")
+    try:
+        samples = json.loads(path.read_text())
+        for s in samples:
+            if not (0 <= s["label"] <= 9 and s["strokes"] and all(s["strokes"])):
+                raise ValueError("a sample has no label 0-9 or an empty stroke")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{path} is not a pen digits JSON file ({exc})") from None
+    return samples

@@ -1,16 +1,59 @@
-// Entry point: wires the model to the page.
-import { loadModel, predictBatch } from './model.js';
+// Entry point: pad -> preprocess -> model -> view, one way.
+import { Pad } from './pad.js';
+import { preprocessStrokes } from './preprocess.js';
+import { loadModel, predict, predictBatch } from './model.js';
+import { View } from './view.js';
+
+const view = new View();
+let model = null;
+let latest = 0; // number of the newest recognition request; older answers are dropped
+
+// Recognise the drawing as it is now. `strokes` is the pad's live list, so
+// copy what we need before awaiting anything.
+async function recognise(strokes, { drawing }) {
+  const request = ++latest;
+  view.setDrawn(strokes.length > 0);
+  // A prediction accounts for the finished strokes; one made mid-stroke also
+  // shows the partial stroke but does not count it.
+  const counted = drawing ? strokes.length - 1 : strokes.length;
+  if (strokes.length === 0) {
+    view.showInput(null);
+    view.showPrediction(null, 0);
+    return;
+  }
+  const pixels = preprocessStrokes(strokes);
+  view.showInput(pixels);
+  if (!model) return; // shown once the model is ready
+  const probs = Array.from(await predict(model, pixels));
+  if (request === latest) view.showPrediction(probs, counted);
+}
+
+const pad = new Pad(document.querySelector('[data-testid=pad]'), recognise);
+document.querySelector('[data-testid=clear]').addEventListener('click', () => pad.clear());
+document.querySelector('[data-testid=undo]').addEventListener('click', () => pad.undo());
+document.addEventListener('keydown', (e) => {
+  if (e.target.closest('input, textarea, select')) return;
+  if (e.key === 'Escape' || e.key === 'Delete') {
+    pad.clear();
+  } else if ((e.key === 'z' && (e.ctrlKey || e.metaKey)) || e.key === 'Backspace') {
+    e.preventDefault();
+    pad.undo();
+  }
+});
 
 async function start() {
-  document.body.dataset.model = 'loading';
+  view.setModelState('loading', 'Loading the model…');
   try {
-    const { model } = await loadModel('model/');
+    const loaded = await loadModel('model/');
+    model = loaded.model;
+    const accuracy = (loaded.metadata.test_accuracy * 100).toFixed(1);
+    view.setModelState('ready', `Model ready: ${accuracy}% on the MNIST test set.`);
     // A handle for tests and the curious: run the loaded model on raw inputs.
-    window.digitpad = { predictBatch: (pixels, n) => predictBatch(model, pixels, n) };
-    document.body.dataset.model = 'ready';
+    window.digitpad = { predictBatch: (pixels, n) => predictBatch(model, pixels, n), preprocessStrokes };
+    recognise(pad.strokes, { drawing: pad.current !== null });
   } catch (error) {
-    document.body.dataset.model = 'error';
-    document.querySelector('[data-testid=status]').textContent = `Could not load the model: ${error.message}`;
+    // The pad stays usable; only recognition is off.
+    view.setModelState('error', `The model could not be loaded, so digits cannot be recognised: ${error.message}`);
   }
 }
 

@@ -1,0 +1,130 @@
+"""Drive the real page in headless Chromium: serve a site, replay pen strokes.
+
+Used by the browser tests and by `make eval-drawn`: real digits drawn on the
+pad as pointer input, stroke by stroke, read back through the page's test hooks
+(`[data-testid=prediction]`, its `data-strokes`, `prob-0..9`'s `data-p`).
+"""
+
+import contextlib
+import os
+import threading
+
+from werkzeug.serving import make_server
+
+from .server import create_app
+
+CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
+# Headless Chromium on a closed network: no background calls home; an uncapped
+# frame rate makes replayed pointer input several times faster.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-gpu-vsync", "--disable-frame-rate-limit"]
+
+
+@contextlib.contextmanager
+def serving(web_root):
+    """The Flask app serving web_root on a free loopback port; yields its URL."""
+    server = make_server("127.0.0.1", 0, create_app({"WEB_ROOT": web_root}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def place(strokes, pad, rng, size=(0.35, 0.75)):
+    """Scale and move a digit's strokes to a random size and spot inside the pad,
+    as a visitor would draw it: height a random share of the pad's height."""
+    xs = [x for stroke in strokes for x, _ in stroke]
+    ys = [y for stroke in strokes for _, y in stroke]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    target = rng.uniform(*size) * pad["height"]
+    scale = target / max(height, 1)
+    scale = min(scale, 0.9 * pad["width"] / max(width, 1))
+    left = rng.uniform(0.03, 0.97 - width * scale / pad["width"]) * pad["width"]
+    top = rng.uniform(0.03, 0.97 - height * scale / pad["height"]) * pad["height"]
+    return [[(pad["x"] + left + (x - min(xs)) * scale, pad["y"] + top + (y - min(ys)) * scale)
+             for x, y in stroke] for stroke in strokes]
+
+
+# Pointer events dispatched inside the page, through the pad's own handlers.
+# Chromium aligns real mouse moves to animation frames (~17 ms each even
+# headless), so thousands of digits are replayed this way; the functional tests
+# draw with the real mouse and touch input.
+DISPATCH_JS = """(strokes) => {
+    const pad = document.querySelector('[data-testid=pad]');
+    const fire = (type, [x, y], buttons) => pad.dispatchEvent(new PointerEvent(type, {
+        pointerId: 7, pointerType: 'pen', isPrimary: true, clientX: x, clientY: y,
+        button: type === 'pointermove' ? -1 : 0, buttons, bubbles: true, cancelable: true}));
+    for (const stroke of strokes) {
+        fire('pointerdown', stroke[0], 1);
+        for (const point of stroke.slice(1)) fire('pointermove', point, 1);
+        fire('pointerup', stroke[stroke.length - 1], 0);
+    }
+}"""
+
+
+def draw(page, strokes, real_input=True):
+    """Draw strokes (page coordinates), one pointer stroke each: with the real
+    mouse, or (real_input=False) as pointer events dispatched on the pad."""
+    if not real_input:
+        page.evaluate(DISPATCH_JS, [[list(p) for p in stroke] for stroke in strokes])
+        return
+    for stroke in strokes:
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*point)
+        page.mouse.up()
+
+
+def read_prediction(page, strokes, timeout=10_000):
+    """Wait until the shown prediction accounts for `strokes` strokes; its digit and probabilities."""
+    page.wait_for_selector(f"[data-testid=prediction][data-strokes='{strokes}']", timeout=timeout)
+    return page.evaluate("""() => ({
+        digit: document.querySelector('[data-testid=prediction]').textContent,
+        probs: [...Array(10).keys()].map(d =>
+            Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p)),
+    })""")
+
+
+def clear(page):
+    page.click("[data-testid=clear]")
+    page.wait_for_selector("[data-testid=prediction][data-strokes='0']")
+
+
+# The naive pipeline of typical tutorial pages, for comparison only: shrink the
+# whole pad canvas to 28x28 and feed that to the same model.
+NAIVE_JS = """async () => {
+    const pad = document.querySelector('[data-testid=pad]');
+    const small = document.createElement('canvas');
+    small.width = small.height = 28;
+    const g = small.getContext('2d');
+    g.drawImage(pad, 0, 0, 28, 28);
+    const rgba = g.getImageData(0, 0, 28, 28).data;
+    const pixels = new Float32Array(784);
+    for (let i = 0; i < 784; i++) pixels[i] = rgba[4 * i + 3] / 255;  // ink = opacity
+    const probs = await window.digitpad.predictBatch(pixels, 1);
+    return probs.indexOf(Math.max(...probs));
+}"""
+
+
+def replay(page, samples, rng, naive=False, real_input=False):
+    """Draw each sample on the pad at a random size and place; list of
+    (label, predicted digit[, naive prediction]) per sample."""
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    results = []
+    for sample in samples:
+        draw(page, place(sample["strokes"], pad, rng), real_input)
+        shown = read_prediction(page, len(sample["strokes"]))
+        row = [sample["label"], int(shown["digit"])]
+        if naive:
+            row.append(page.evaluate(NAIVE_JS))
+        results.append(tuple(row))
+        clear(page)
+    return results

@@ -1,0 +1,162 @@
+// The drawing pad: a canvas that records pen strokes from mouse, touch and pen.
+//
+// It knows nothing of the model. It keeps the drawing as vector strokes (lists
+// of [x, y] points in CSS pixels) and tells its listener when they change; the
+// canvas is only a picture of those strokes, redrawn crisply at any size or
+// device pixel ratio.
+
+export class Pad {
+  // onChange(strokes, { drawing }) is called after every change; `drawing` is
+  // true while a stroke is still in progress (then at most once per frame).
+  constructor(canvas, onChange) {
+    this.canvas = canvas;
+    this.context = canvas.getContext('2d');
+    this.onChange = onChange;
+    this.strokes = [];
+    this.current = null; // the stroke being drawn, also the last item of strokes
+    this.pointerId = null; // one pen at a time: a second finger is ignored
+    this.frame = 0;
+    this.listen();
+    this.resize();
+    new ResizeObserver(() => this.resize()).observe(canvas);
+    // A change of device pixel ratio (zoom, moving to another screen) does not
+    // resize the element, so watch it separately.
+    this.watchPixelRatio();
+  }
+
+  listen() {
+    const c = this.canvas;
+    c.addEventListener('pointerdown', (e) => this.start(e));
+    c.addEventListener('pointermove', (e) => this.move(e));
+    c.addEventListener('pointerup', (e) => this.end(e));
+    c.addEventListener('pointercancel', (e) => this.end(e));
+    c.addEventListener('lostpointercapture', (e) => this.end(e));
+    // No context menu on long press, no scrolling or zooming gestures on the pad
+    // (touch-action: none in CSS does the rest).
+    c.addEventListener('contextmenu', (e) => e.preventDefault());
+  }
+
+  point(e) {
+    const r = this.canvas.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  }
+
+  start(e) {
+    if (this.pointerId !== null || (e.pointerType === 'mouse' && e.button !== 0)) return;
+    e.preventDefault();
+    this.pointerId = e.pointerId;
+    // Capture keeps the stroke going when the pointer leaves the pad and comes back.
+    try {
+      this.canvas.setPointerCapture(e.pointerId);
+    } catch {
+      // Synthetic events have no active pointer to capture; drawing still works.
+    }
+    this.current = [this.point(e)];
+    this.strokes.push(this.current);
+    this.draw();
+    this.changed(true);
+  }
+
+  move(e) {
+    if (e.pointerId !== this.pointerId) return;
+    e.preventDefault();
+    // Coalesced events: the points the browser merged into this one event, so
+    // fast strokes stay smooth.
+    const events = e.getCoalescedEvents?.() ?? [];
+    for (const ev of events.length ? events : [e]) this.current.push(this.point(ev));
+    this.draw();
+    this.changed(true);
+  }
+
+  end(e) {
+    if (e.pointerId !== this.pointerId) return;
+    this.pointerId = null;
+    this.current = null;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.changed(false);
+  }
+
+  // While drawing, report at most once per animation frame.
+  changed(drawing) {
+    if (!drawing) {
+      this.onChange(this.strokes, { drawing: false });
+    } else if (!this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        if (this.current) this.onChange(this.strokes, { drawing: true });
+      });
+    }
+  }
+
+  clear() {
+    this.abandonStroke();
+    this.strokes = [];
+    this.draw();
+    this.changed(false);
+  }
+
+  undo() {
+    this.abandonStroke();
+    this.strokes.pop();
+    this.draw();
+    this.changed(false);
+  }
+
+  abandonStroke() {
+    if (this.pointerId !== null && this.canvas.hasPointerCapture?.(this.pointerId)) {
+      this.canvas.releasePointerCapture(this.pointerId);
+    }
+    this.pointerId = null;
+    this.current = null;
+  }
+
+  get isEmpty() {
+    return this.strokes.length === 0;
+  }
+
+  // Pen width scales with the pad, so the picture looks the same on a phone
+  // and a desktop (the model's input does not depend on it).
+  get penWidth() {
+    return Math.max(6, this.canvas.clientWidth * 0.045);
+  }
+
+  resize() {
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(this.canvas.clientWidth * ratio);
+    const height = Math.round(this.canvas.clientHeight * ratio);
+    if (width !== this.canvas.width || height !== this.canvas.height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    this.draw();
+  }
+
+  watchPixelRatio() {
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    query.addEventListener('change', () => {
+      this.resize();
+      this.watchPixelRatio();
+    }, { once: true });
+  }
+
+  draw() {
+    const { context: g, canvas } = this;
+    const ratio = canvas.width / (canvas.clientWidth || 1);
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
+    g.lineCap = 'round';
+    g.lineJoin = 'round';
+    g.lineWidth = this.penWidth;
+    g.strokeStyle = g.fillStyle = getComputedStyle(canvas).color;
+    for (const stroke of this.strokes) {
+      g.beginPath();
+      g.moveTo(...stroke[0]);
+      // A tap is a dot: a zero-length line with round caps draws nothing everywhere.
+      if (stroke.length === 1) g.arc(stroke[0][0], stroke[0][1], this.penWidth / 2, 0, 2 * Math.PI);
+      for (const [x, y] of stroke.slice(1)) g.lineTo(x, y);
+      if (stroke.length === 1) g.fill();
+      else g.stroke();
+    }
+  }
+}
