@@ -48,6 +48,7 @@ async function start() {
     model = loaded.model;
     const accuracy = (loaded.metadata.test_accuracy * 100).toFixed(1);
     view.setModelState('ready', `Model ready: ${accuracy}% on the MNIST test set.`);
+    performance.mark('digitpad-ready'); // time to ready, for benchmarks
     // A handle for tests and the curious: run the loaded model on raw inputs.
     window.digitpad = { predictBatch: (pixels, n) => predictBatch(model, pixels, n), preprocessStrokes };
     recognise(pad.strokes, { drawing: pad.current !== null });
