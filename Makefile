@@ -1,13 +1,16 @@
 # digitpad: `make serve` sets everything up and runs the app; `make test` runs every test.
-# Offline (or to skip the download) point DATA at a folder with the four MNIST .gz files:
-#   make train export DATA=../shared/data/mnist
+# Offline (or to skip the download) point DATA at a folder with the four MNIST .gz files,
+# and PEN at the real pen-drawn digits (JSON) that teach the model what drawings look like:
+#   make train export DATA=../shared/data/mnist PEN=../shared/data/pen-digits/pendigits-train-writers.json
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DATA ?=
+PEN ?=
 DATA_ARG := $(if $(DATA),--data $(DATA))
 export DIGITPAD_DATA := $(if $(DATA),$(abspath $(DATA)),$(DIGITPAD_DATA))
+export DIGITPAD_PEN_DIGITS := $(if $(PEN),$(abspath $(PEN)),$(DIGITPAD_PEN_DIGITS))
 
-.PHONY: install train export serve bundle test clean
+.PHONY: install train export serve bundle test eval-drawn clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -41,6 +44,10 @@ web/model/model.json: build/model.keras
 # Builds whatever is missing (venv, bundle, trained and exported model), then serves.
 serve: install bundle web/model/model.json
 	$(PY) -m digitpad serve
+
+# Leave-writers-out accuracy on real drawings, replayed in Chromium (ABLATION=1: every step).
+eval-drawn: install bundle
+	$(PY) -m digitpad eval-drawn $(DATA_ARG) $(if $(ABLATION),--ablation)
 
 test: install bundle
 	npm test --silent

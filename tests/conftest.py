@@ -85,20 +85,11 @@ def trained(tmp_path_factory, mnist_dir):
     return out, metrics
 
 
-def copy_site(destination):
-    """The built page (web/ without sources and model) copied to destination."""
-    if not (REPO / "web" / "dist" / "digitpad.js").is_file():
-        pytest.fail("web/dist/digitpad.js is missing: run `make bundle` (make test does)")
-    shutil.copytree(REPO / "web", destination,
-                    ignore=shutil.ignore_patterns("model", ".model*", "src", "test", "tools"))
-    return destination
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, trained):
     """The built page with the quickly trained model exported into it."""
     from digitpad.export import export
-    root = copy_site(tmp_path_factory.mktemp("site") / "web")
+    root = chromium.copy_site(tmp_path_factory.mktemp("site") / "web")
     export(trained[0], root)
     return root
 

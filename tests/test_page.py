@@ -11,7 +11,7 @@ import pytest
 
 from digitpad import browser as chromium
 
-from .conftest import REPO, copy_site
+from .conftest import REPO
 
 SCREENSHOT = REPO / ".github" / "screenshots" / "page.png"
 STROKE_A = [(0.3, 0.2), (0.6, 0.2), (0.5, 0.5), (0.45, 0.8)]  # a 7, in pad fractions

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,14 +39,18 @@ def pen_digits_path() -> Path:
     return REPO.parent / "shared" / "data" / "pen-digits" / "pendigits-train-writers.json"
 
 
-def run_js(drawings, options=None) -> np.ndarray:
+def mnist_test_images_path() -> Path:
+    return Path(os.environ.get("DIGITPAD_DATA", REPO.parent / "shared" / "data" / "mnist")) / "t10k-images-idx3-ubyte.gz"
+
+
+def run_js(drawings, options=None, pixels=784) -> np.ndarray:
     cmd = [NODE, str(CLI)] + ([json.dumps(options)] if options else [])
     proc = subprocess.run(
         cmd, input=json.dumps(drawings), capture_output=True, text=True, timeout=300, check=False
     )
     assert proc.returncode == 0, proc.stderr
     out = np.asarray(json.loads(proc.stdout), dtype=np.float64)
-    assert out.shape == (len(drawings), 784)
+    assert out.shape == (len(drawings), pixels)
     return out
 
 
@@ -131,6 +136,65 @@ def test_parity_custom_options(drawings):
     assert diff <= 1 / 255
 
 
+def test_parity_deskew_drawings(drawings):
+    py = run_py(drawings, deskew=True)
+    js = run_js(drawings, {"deskew": True})
+    diff = np.abs(py - js)
+    print(f"\nparity, deskew on: {len(drawings)} drawings, max abs diff {diff.max():.3g}, "
+          f"{int((diff > 0).sum())} of {diff.size} values differ")
+    assert diff.max() <= 1 / 255
+    assert diff.max() < 1e-6
+    # Deskew really ran (slanted pen digits change).
+    assert np.abs(py - run_py(drawings)).max() > 0.5
+    # Other sizes: deskew uses C = size / 2.
+    subset = drawings[:40] + drawings[-len(SYNTHETIC):]
+    opts = {"size": 20, "box": 16, "supersample": 3, "penWidth": 1.7}
+    py = np.stack([pp.preprocess_strokes(d, size=20, box=16, supersample=3, pen_width=1.7, deskew=True).reshape(400)
+                   for d in subset]).astype(np.float64)
+    assert np.abs(py - run_js(subset, {**opts, "deskew": True}, pixels=400)).max() < 1e-6
+
+
+N_MNIST = 400  # raw MNIST test images deskewed by both
+
+
+def run_js_deskew(images: np.ndarray) -> np.ndarray:
+    proc = subprocess.run(
+        [NODE, str(CLI), "--deskew-images"],
+        input=json.dumps(images.reshape(len(images), -1).tolist()),
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = np.asarray(json.loads(proc.stdout), dtype=np.float64)
+    assert out.shape == (len(images), images[0].size)
+    return out
+
+
+def test_parity_deskew_mnist():
+    path = mnist_test_images_path()
+    if not path.is_file():
+        pytest.skip(f"MNIST not found at {path} (set DIGITPAD_DATA)")
+    from digitpad.data import read_idx
+
+    raw = read_idx(path)
+    rng = np.random.default_rng(7)
+    picked = np.sort(rng.choice(len(raw), N_MNIST, replace=False))
+    # What the model reads: uint8 / 255 as float32 (the values JS gets too, exactly).
+    images = raw[picked].astype(np.float32) / 255.0
+    # Edge cases: blank, one pixel at a corner, all ink, a flat line (alpha clamped).
+    extra = np.zeros((4, 28, 28), dtype=np.float32)
+    extra[1, 0, 27] = 1.0
+    extra[2] = 1.0
+    extra[3] = pp.preprocess_strokes([[[0, 0], [100, 20]]])
+    images = np.concatenate([images, extra])
+    py = pp.deskew(images).reshape(len(images), -1).astype(np.float64)
+    js = run_js_deskew(images)
+    diff = np.abs(py - js)
+    print(f"\nparity, deskew of {N_MNIST} MNIST test images (+4 edge cases): max abs diff {diff.max():.3g}, "
+          f"{int((diff > 0).sum())} of {diff.size} values differ")
+    assert diff.max() <= 1 / 255
+    assert diff.max() < 1e-6
+
+
 def test_versions_match():
     src = (REPO / "web" / "src" / "preprocess.js").read_text()
     for name, value in [
@@ -139,5 +203,8 @@ def test_versions_match():
         ("BOX", pp.BOX),
         ("SUPERSAMPLE", pp.SUPERSAMPLE),
         ("PEN_WIDTH", pp.PEN_WIDTH),
+        ("DESKEW_MAX_SHEAR", pp.DESKEW_MAX_SHEAR),
+        ("DESKEW_MIN_VARIANCE", pp.DESKEW_MIN_VARIANCE),
     ]:
-        assert f"export const {name} = {value};" in src, name
+        found = re.search(rf"^export const {name} = ([^;]+);", src, re.MULTILINE)
+        assert found and float(found.group(1)) == value, name

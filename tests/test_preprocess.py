@@ -58,7 +58,7 @@ def com(img: np.ndarray) -> tuple[float, float]:
 
 
 def test_constants():
-    assert pp.PREPROCESS_VERSION == 1
+    assert pp.PREPROCESS_VERSION == 2
     assert (pp.SIZE, pp.BOX, pp.SUPERSAMPLE) == (28, 20, 4)
     assert 1.5 <= pp.PEN_WIDTH <= 3.5
 
@@ -290,3 +290,183 @@ def test_downsample_is_block_mean():
     out = pp.downsample(g, 4)
     assert out.dtype == np.float32 and out.shape == (2, 2)
     assert np.allclose(out, g.reshape(2, 4, 2, 4).mean(axis=(1, 3)))
+
+
+# --- deskew (spec step 6) ------------------------------------------------------
+
+
+def moments(img: np.ndarray) -> tuple[float, float, float, float]:
+    """(cx, cy, vy, cxy) of an image, pixel centres at +0.5 (plain numpy, any order)."""
+    img = img.astype(np.float64)
+    c = np.arange(img.shape[-1]) + 0.5
+    m = img.sum()
+    cx = (img * c[None, :]).sum() / m
+    cy = (img * c[:, None]).sum() / m
+    dx, dy = c[None, :] - cx, c[:, None] - cy
+    return float(cx), float(cy), float((img * dy * dy).sum() / m), float((img * dx * dy).sum() / m)
+
+
+def deskew_reference(img: np.ndarray) -> np.ndarray:
+    """The spec, step 6, as a plain per-pixel loop (float64, row-major sums)."""
+    n = img.shape[0]
+    a = [[float(v) for v in row] for row in img]
+    m = sx = sy = 0.0
+    for i in range(n):
+        for j in range(n):
+            m += a[i][j]
+            sx += a[i][j] * (j + 0.5)
+            sy += a[i][j] * (i + 0.5)
+    if not m > 0:
+        return img.astype(np.float32)
+    cx, cy = sx / m, sy / m
+    svy = sxy = 0.0
+    for i in range(n):
+        for j in range(n):
+            dy = i + 0.5 - cy
+            svy += a[i][j] * (dy * dy)
+            sxy += a[i][j] * (j + 0.5 - cx) * dy
+    vy, cxy = svy / m, sxy / m
+    alpha = cxy / vy if vy > 1e-9 else 0.0
+    alpha = min(1.0, max(-1.0, alpha))
+    c = n / 2
+
+    def at(i, j):
+        return a[i][j] if 0 <= i < n and 0 <= j < n else 0.0
+
+    out = np.zeros((n, n), dtype=np.float32)
+    for i in range(n):
+        y = i + 0.5
+        for j in range(n):
+            u = j + 0.5 + alpha * (y - c) + (cx - c) - 0.5
+            v = y + (cy - c) - 0.5
+            j0, i0 = math.floor(u), math.floor(v)
+            fu, fv = u - j0, v - i0
+            out[i, j] = (1 - fv) * ((1 - fu) * at(i0, j0) + fu * at(i0, j0 + 1)) + fv * (
+                (1 - fu) * at(i0 + 1, j0) + fu * at(i0 + 1, j0 + 1)
+            )
+    return out
+
+
+def slanted_bar(degrees: float) -> list:
+    """A straight stroke leaning `degrees` from vertical (positive: top to the right, like "/")."""
+    t = math.tan(math.radians(degrees))
+    return [[[100.0 * t, 0.0], [0.0, 100.0]]] if t >= 0 else [[[0.0, 0.0], [-100.0 * t, 100.0]]]
+
+
+@pytest.fixture(scope="module")
+def mnist_test_images(mnist_dir):
+    from digitpad.data import read_idx
+
+    # What the model reads: uint8 / 255 in float32.
+    return read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")[:500].astype(np.float32) / 255.0
+
+
+def test_deskew_upright_bar_is_itself():
+    bar = pp.preprocess_strokes([[[50, 0], [50, 100]]])
+    assert moments(bar)[3] == 0.0
+    assert np.array_equal(pp.deskew(bar), bar)  # no shear, already centred: exactly itself
+    # Off-centre by a fraction of a pixel: only moved (bilinear), not sheared.
+    img = np.zeros((28, 28), dtype=np.float32)
+    img[4:24, 13] = 1.0
+    out = pp.deskew(img)
+    cx, cy, _, cxy = moments(out)
+    assert abs(cx - 14) < 1e-9 and abs(cy - 14) < 1e-9 and abs(cxy) < 1e-9
+    assert np.allclose(out[4:24, 13:15], 0.5) and out.sum() == pytest.approx(img.sum())
+
+
+@pytest.mark.parametrize("degrees", [30.0, -30.0, 15.0, -40.0])
+def test_deskew_makes_slanted_bar_upright(degrees):
+    img = pp.preprocess_strokes(slanted_bar(degrees))
+    _, _, vy, cxy = moments(img)
+    # y points down: a "/" (top to the right) has x falling as y grows, so cxy < 0.
+    assert cxy / vy == pytest.approx(-math.tan(math.radians(degrees)), abs=0.03)
+    out = pp.deskew(img)
+    cx, cy, vy2, cxy2 = moments(out)
+    assert abs(cxy2 / vy2) < 1e-3  # upright
+    assert abs(cxy2) < 1e-3 * abs(cxy)
+    assert abs(cx - 14) < 1e-6 and abs(cy - 14) < 1e-6
+    # Upright now: nearly all the ink within a few columns.
+    assert out[:, 11:17].sum() > 0.97 * out.sum()
+
+
+def test_deskew_clamps_shear():
+    # A near-horizontal scribble: slope 5, sheared by at most 1 (alpha clamped to [-1, 1]).
+    img = pp.preprocess_strokes([[[0, 0], [100, 20]]])
+    _, _, vy, cxy = moments(img)
+    alpha = cxy / vy
+    assert alpha > 2
+    _, _, vy2, cxy2 = moments(pp.deskew(img))
+    assert cxy2 / vy2 == pytest.approx(alpha - 1, abs=1e-3)
+    assert np.array_equal(pp.deskew(img), deskew_reference(img))
+
+
+def test_deskew_matches_reference_loop(pen_digits, mnist_test_images):
+    images = [pp.preprocess_strokes(pen_digits[k]["strokes"]) for k in range(0, len(pen_digits), 1500)]
+    images += list(mnist_test_images[:6])
+    for img in images:
+        assert np.array_equal(pp.deskew(img), deskew_reference(img))
+
+
+def test_deskew_centre_of_mass(pen_digits, mnist_test_images):
+    for img in [pp.preprocess_strokes(s["strokes"]) for s in pen_digits[::250]] + list(mnist_test_images[:100]):
+        cx, cy, _, _ = moments(pp.deskew(img))
+        # Exact unless a sheared-off speck left the image.
+        assert abs(cx - 14) < 0.05 and abs(cy - 14) < 0.05
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_deskew_empty_unchanged(dtype):
+    img = np.zeros((28, 28), dtype=dtype)
+    out = pp.deskew(img)
+    assert out.dtype == np.float32 and out.shape == (28, 28) and not out.any()
+    out[0, 0] = 1.0
+    assert img[0, 0] == 0  # a copy
+    batch = np.stack([img, img])
+    assert not pp.deskew(batch).any()
+    assert not pp.preprocess_strokes([], deskew=True).any()
+
+
+def test_deskew_batch_equals_single(pen_digits, mnist_test_images):
+    imgs = np.concatenate(
+        [
+            mnist_test_images[:200],
+            np.stack([pp.preprocess_strokes(s["strokes"]) for s in pen_digits[::300]]),
+            np.zeros((2, 28, 28), dtype=np.float32),
+        ]
+    )
+    batch = pp.deskew(imgs)
+    assert batch.shape == imgs.shape and batch.dtype == np.float32
+    single = np.stack([pp.deskew(img) for img in imgs])
+    assert np.array_equal(batch, single)
+    assert np.array_equal(pp.deskew(imgs, chunk=7), batch)
+    assert np.array_equal(pp.deskew(imgs.astype(np.float64)), batch)  # computed in float64 anyway
+    assert pp.deskew(imgs[:0]).shape == (0, 28, 28)
+
+
+def test_deskew_values_in_range(mnist_test_images):
+    out = pp.deskew(mnist_test_images)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    full = pp.deskew(np.ones((28, 28)))
+    assert full.min() >= 0.0 and full.max() == 1.0
+
+
+def test_deskew_bad_input():
+    with pytest.raises(TypeError):
+        pp.deskew(np.zeros((28, 28), dtype=np.uint8))  # scale MNIST by 1/255 first
+    for shape in [(28,), (28, 27), (2, 3, 28, 28)]:
+        with pytest.raises(ValueError):
+            pp.deskew(np.zeros(shape))
+    bad = np.zeros((28, 28))
+    bad[3, 3] = np.nan
+    with pytest.raises(ValueError):
+        pp.deskew(bad)
+
+
+def test_preprocess_strokes_deskew_option():
+    for strokes in (FOUR, TWO, slanted_bar(30.0)):
+        plain = pp.preprocess_strokes(strokes)
+        assert np.array_equal(pp.preprocess_strokes(strokes, deskew=False), plain)  # the default
+        out = pp.preprocess_strokes(strokes, deskew=True)
+        assert out.dtype == np.float32 and out.shape == (28, 28)
+        assert np.array_equal(out, pp.deskew(plain))
+    assert pp.preprocess_strokes(FOUR, size=20, box=14, deskew=True).shape == (20, 20)

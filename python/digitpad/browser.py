@@ -7,7 +7,9 @@ pad as pointer input, stroke by stroke, read back through the page's test hooks
 
 import contextlib
 import os
+import shutil
 import threading
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
@@ -19,6 +21,17 @@ CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-gpu-vsync", "--disable-frame-rate-limit"]
+
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+
+
+def copy_site(destination):
+    """The built page (web/ without its sources and model) copied to destination."""
+    if not (WEB / "dist" / "digitpad.js").is_file():
+        raise FileNotFoundError("web/dist/digitpad.js is missing: run `make bundle` first")
+    shutil.copytree(WEB, destination, ignore=shutil.ignore_patterns("model", ".model*", "src", "test", "tools"))
+    return destination
 
 
 @contextlib.contextmanager

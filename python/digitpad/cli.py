@@ -13,12 +13,28 @@ from .errors import UserError
 
 
 def cmd_train(args):
-    from .train import Recipe, train
-    recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size,
-                    learning_rate=args.learning_rate, l2=args.l2, seed=args.seed)
-    metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose)
+    from .train import HOLDOUT_WRITERS, Recipe, train
+    recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                    l2=args.l2, seed=args.seed, deskew=not args.no_deskew, pen_copies=args.pen_copies,
+                    pen_weight=args.pen_weight)
+    if not args.pen_digits:
+        print("note: training on MNIST only: no pen digits given (--pen-digits, PEN=), "
+              "so the model has never seen a drawn digit")
+    metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose,
+                    pen_digits=args.pen_digits, estimate_writers=HOLDOUT_WRITERS)
+    if "heldout_pen" in metrics:
+        held = metrics["heldout_pen"]
+        print(f"drawn digits by unseen writers ({len(held['writers'])} held out, measured before "
+              f"training on everyone): {held['accuracy']:.4f}")
     print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")
     print(f"test accuracy: {metrics['test_accuracy']:.4f}")
+
+
+def cmd_eval_drawn(args):
+    from .eval_drawn import eval_drawn
+    from .train import HOLDOUT_WRITERS
+    holdout = args.holdout.split(",") if args.holdout else HOLDOUT_WRITERS
+    eval_drawn(args.data, args.pen_digits, holdout, limit=args.limit, ablation=args.ablation, out=args.out)
 
 
 def cmd_export(args):
@@ -53,9 +69,24 @@ def parser():
     t.add_argument("--learning-rate", type=float, default=0.01)
     t.add_argument("--l2", type=float, default=1e-5)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS"),
+                   help="pen digits JSON to add to training (default: $DIGITPAD_PEN_DIGITS)")
+    t.add_argument("--pen-copies", type=int, default=4, help="augmented renderings per pen digit")
+    t.add_argument("--pen-weight", type=float, default=1.0, help="loss weight of a pen digit vs an MNIST one")
+    t.add_argument("--no-deskew", action="store_true", help="train on raw (not deskewed) pixels")
     t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras progress: 0 none, 1 bar, 2 a line per epoch")
     t.set_defaults(run=cmd_train)
+
+    d = sub.add_parser("eval-drawn", help="leave-writers-out accuracy on real drawings, in Chromium")
+    d.add_argument("--data", help="MNIST folder (as for train)")
+    d.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS"), required=
+                   not os.environ.get("DIGITPAD_PEN_DIGITS"), help="pen digits JSON (default: $DIGITPAD_PEN_DIGITS)")
+    d.add_argument("--holdout", help="comma-separated writers to hold out (default: every fifth)")
+    d.add_argument("--limit", type=positive_int, help="replay only N held-out digits")
+    d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")
+    d.add_argument("--out", default="build", help="where eval-drawn.json goes")
+    d.set_defaults(run=cmd_eval_drawn)
 
     e = sub.add_parser("export", help="convert the trained model to TF.js in web/model")
     e.add_argument("--model", default="build", help="folder with model.keras and metrics.json")

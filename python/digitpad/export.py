@@ -80,12 +80,14 @@ def _convert(model_path, out_dir):
 
 def _metadata(metrics):
     import tensorflowjs
-    keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "train_examples",
-            "recipe", "data_sha256", "versions")
+    keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "heldout_pen", "drawn_eval",
+            "trained_on", "preprocess", "recipe", "data_sha256", "versions")
     meta = {key: metrics[key] for key in keep if key in metrics}
     meta["versions"] = {**meta.get("versions", {}), "tensorflowjs": tensorflowjs.__version__}
+    # The page preprocesses drawings the way the model was trained (deskew or not).
+    meta.setdefault("preprocess", {"version": PREPROCESS_VERSION, "deskew": False})
     return {"format": "digitpad-model/1", "input": INPUT_SPEC,
-            "preprocess_version": PREPROCESS_VERSION,
+            "preprocess_version": meta["preprocess"]["version"],
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **meta}
 
 

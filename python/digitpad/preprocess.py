@@ -1,6 +1,6 @@
 """Turn pen strokes into the 28x28 model input, MNIST-style.
 
-digitpad preprocessing, spec version 1. python/digitpad/preprocess.py (numpy)
+digitpad preprocessing, spec version 2. python/digitpad/preprocess.py (numpy)
 and web/src/preprocess.js (browser) implement this same spec and must agree to
 ~1e-7 (tests/test_parity.py checks it); change both or neither, and bump
 PREPROCESS_VERSION when the output changes.
@@ -25,6 +25,20 @@ y pointing down). Output: 28x28 floats in [0, 1], row-major, ink = 1.
    dropping what leaves the grid.
 5. Downsample: each output pixel = mean of its SUPERSAMPLE x SUPERSAMPLE
    block; output as float32.
+6. Deskew (optional, off by default; version 2): applied to the SIZE x SIZE
+   output I of step 5, or to any such image in [0, 1] (e.g. MNIST / 255).
+   Pixel (i, j) has centre x = j + 0.5, y = i + 0.5; C = SIZE / 2 (14).
+   m = sum(I); unless m > 0 (a blank image), return I unchanged (a copy).
+   cx = sum(I * x) / m, cy = sum(I * y) / m,
+   vy = sum(I * ((y - cy) * (y - cy))) / m, cxy = sum(I * (x - cx) * (y - cy)) / m,
+   alpha = cxy / vy if vy > 1e-9 else 0, then clamped to [-1, 1] (a
+   near-horizontal scribble must not be sheared wildly).
+   O[i][j] = I sampled bilinearly at xs = x + alpha * (y - C) + (cx - C),
+   ys = y + (cy - C): u = xs - 0.5, v = ys - 0.5, j0 = floor(u), i0 = floor(v),
+   fu = u - j0, fv = v - i0, O = (1 - fv) * ((1 - fu) * I[i0][j0] + fu * I[i0][j0+1])
+   + fv * ((1 - fu) * I[i0+1][j0] + fu * I[i0+1][j0+1]), pixels outside the
+   image counting as 0. This shears the main axis upright and moves the
+   centre of mass to (C, C). Output as float32 (still in [0, 1]).
 
 Defaults: SIZE = 28, BOX = 20, SUPERSAMPLE = 4, PEN_WIDTH = 2.52 (in output px).
 
@@ -34,11 +48,14 @@ the centre. Doing exactly that to the vector strokes makes the input
 independent of the pad's size, the device pixel ratio, the browser's canvas
 anti-aliasing and where / how big the digit was drawn, and lets Python render
 real pen-drawn digits for training exactly as the page does.
+Why deskew (step 6): people and MNIST writers slant their digits differently;
+shearing each digit so its main axis is vertical removes that variation, and
+a linear model then gets 92.6% -> ~95.8% on MNIST.
 
 Parity rules (both languages): float64 arithmetic in the same order; sums run
-sequentially in row-major order (numpy: cumsum, never the pairwise np.sum);
-rounding is floor(x + 0.5) (never np.round / Math.round, which disagree on
-halves).
+sequentially in row-major order (numpy: cumsum or a loop over pixels that is
+vectorised over images, never the pairwise np.sum); rounding is
+floor(x + 0.5) (never np.round / Math.round, which disagree on halves).
 """
 
 from __future__ import annotations
@@ -48,10 +65,12 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-PREPROCESS_VERSION = 1
+PREPROCESS_VERSION = 2  # 2: optional deskew (step 6)
 SIZE = 28  # output side, px (MNIST)
 BOX = 20  # longest side of the ink, px (MNIST's size-normalisation box)
 SUPERSAMPLE = 4  # render at SIZE*SUPERSAMPLE, then area-filter down (anti-aliasing)
+DESKEW_MAX_SHEAR = 1.0  # |alpha| limit: x shifts by at most 1 px per px of height
+DESKEW_MIN_VARIANCE = 1e-9  # vy at or below this (a flat line): no shear
 # Pen diameter in output px, chosen so the mean ink of the 7,494 UCI pen digits
 # (0.1323) matches MNIST t10k (mean pixel / 255 = 0.1325); 2.2 was visibly thinner (0.1178).
 PEN_WIDTH = 2.52
@@ -62,6 +81,8 @@ __all__ = [
     "BOX",
     "SUPERSAMPLE",
     "PEN_WIDTH",
+    "DESKEW_MAX_SHEAR",
+    "DESKEW_MIN_VARIANCE",
     "Transform",
     "fit_transform",
     "to_grid",
@@ -70,6 +91,7 @@ __all__ = [
     "centering_shift",
     "shift_grid",
     "downsample",
+    "deskew",
     "preprocess_strokes",
 ]
 
@@ -263,6 +285,139 @@ def downsample(grid: np.ndarray, factor: int) -> np.ndarray:
     return (acc / (factor * factor)).astype(np.float32)
 
 
+def _seq_sums(terms: np.ndarray) -> np.ndarray:
+    """terms[0] + terms[1] + ... in that order (a loop over pixels, vectorised over images)."""
+    acc = terms[0].copy()
+    for t in terms[1:]:
+        acc += t
+    return acc
+
+
+class _DeskewBuffers:
+    """Work arrays for batches of up to `cap` images of n x n, allocated once per deskew call.
+
+    Fresh temporaries for every chunk made the allocator hand memory back to
+    the OS and fault it in again (~1.5M page faults, 3x slower for MNIST).
+    """
+
+    def __init__(self, cap: int, n: int):
+        npix = n * n
+        self.terms = np.empty((npix, 3, cap))  # pixel-major: the sums loop over pixels
+        self.pix_a = np.empty((npix, cap))
+        self.pix_b = np.empty((npix, cap))
+        self.u = np.empty((cap, n, n))
+        self.j0 = np.empty((cap, n, n))
+        self.g = np.empty((cap, n, n))
+        self.k = np.empty((cap, n, n), dtype=np.intp)
+        self.taps = np.empty((4, cap, n, n))
+        w = n + 4
+        self.padded = np.zeros((cap, w, w))  # the 2-px border stays 0
+
+
+def _deskew_rows(img: np.ndarray, n: int, buf: _DeskewBuffers, out: np.ndarray) -> None:
+    """Step 6 on a (b, n*n) batch of row-major images (any float dtype) into out (b, n*n) float32.
+
+    float64 throughout, every operation in the order of the JS loop in
+    web/src/preprocess.js (per-image sums pixel by pixel in row-major order),
+    so results match it bit for bit. In-place ufuncs (out=) compute exactly
+    what the plain expression would.
+    """
+    b = len(img)
+    c = n / 2
+    line = np.arange(n, dtype=np.float64) + 0.5  # pixel centres along one axis
+    x = np.tile(line, n)[:, None]  # (n*n, 1): x of each row-major pixel
+    y = np.repeat(line, n)[:, None]
+    terms = buf.terms[:, :, :b]
+    pix = terms[:, 0]
+    pix[...] = img.T
+    np.multiply(pix, x, out=terms[:, 1])
+    np.multiply(pix, y, out=terms[:, 2])
+    m, sx, sy = _seq_sums(terms)
+    blank = ~(m > 0)
+    m = np.where(blank, 1.0, m)  # blank images are copied at the end; avoid 0 / 0
+    cx = sx / m
+    cy = sy / m
+    dy = np.subtract(y, cy, out=buf.pix_a[:, :b])
+    tmp = np.multiply(dy, dy, out=buf.pix_b[:, :b])
+    np.multiply(pix, tmp, out=terms[:, 1])  # I * ((y - cy) * (y - cy))
+    tmp = np.subtract(x, cx, out=tmp)
+    np.multiply(pix, tmp, out=tmp)
+    np.multiply(tmp, dy, out=terms[:, 2])  # I * (x - cx) * (y - cy)
+    svy, sxy = _seq_sums(terms[:, 1:])
+    vy = svy / m
+    cxy = sxy / m
+    sheared = vy > DESKEW_MIN_VARIANCE
+    alpha = np.where(sheared, cxy / np.where(sheared, vy, 1.0), 0.0)
+    alpha = np.clip(alpha, -DESKEW_MAX_SHEAR, DESKEW_MAX_SHEAR)
+    # Output pixel (x, y) reads the input at index-space (u, v); shapes (b, rows, cols).
+    # u = x + alpha * (y - C) + (cx - C) - 0.5, one v per output row.
+    u = np.add(line, alpha[:, None, None] * (line[:, None] - c), out=buf.u[:b])
+    u += (cx - c)[:, None, None]
+    u -= 0.5
+    v = line + (cy[:, None] - c) - 0.5  # (b, rows)
+    j0 = np.floor(u, out=buf.j0[:b])
+    i0 = np.floor(v)
+    fu = np.subtract(u, j0, out=u)
+    fv = (v - i0)[:, :, None]
+    # Taps from the zero-bordered copy: an index clipped into the 2-px border
+    # reads 0 (outside the image), and so do its +1 neighbours: no masks.
+    w = n + 4
+    buf.padded[:b, 2:-2, 2:-2] = img.reshape(b, n, n)
+    flat = buf.padded.reshape(-1)
+    row0 = (np.clip(i0, -2, n).astype(np.intp) + 2) * w + (np.arange(b) * (w * w))[:, None]
+    k = buf.k[:b]
+    np.copyto(k, np.clip(j0, -2, n, out=j0), casting="unsafe")  # integral floats -> ints
+    k += row0[:, :, None] + 2
+    p00, p01, p10, p11 = buf.taps[:, :b]
+    np.take(flat, k, out=p00, mode="clip")  # (all indices are in range; "clip" avoids a copy)
+    k += 1
+    np.take(flat, k, out=p01, mode="clip")
+    k += w
+    np.take(flat, k, out=p11, mode="clip")
+    k -= 1
+    np.take(flat, k, out=p10, mode="clip")
+    # O = (1 - fv) * ((1 - fu) * p00 + fu * p01) + fv * ((1 - fu) * p10 + fu * p11)
+    gu = np.subtract(1, fu, out=buf.g[:b])
+    np.multiply(gu, p00, out=p00)
+    np.multiply(fu, p01, out=p01)
+    np.add(p00, p01, out=p00)
+    np.multiply(gu, p10, out=p10)
+    np.multiply(fu, p11, out=p11)
+    np.add(p10, p11, out=p10)
+    np.multiply(1 - fv, p00, out=p00)
+    np.multiply(fv, p10, out=p10)
+    np.add(p00, p10, out=out.reshape(b, n, n), casting="same_kind")  # rounded to float32 once
+    out[blank] = img[blank]  # blank: unchanged
+
+
+def deskew(images, *, chunk: int = 512) -> np.ndarray:
+    """Step 6: shear each image so its main axis is vertical, centre of mass at the centre.
+
+    images: float array (n, n) or (batch, n, n) (MNIST: 28 x 28, scaled to
+    [0, 1]), any float dtype; computed in float64, returned as float32 of the
+    same shape. Vectorised over the batch (`chunk` images at a time, to bound
+    memory); all 70,000 MNIST images take ~2-3 s. Why deskew: see the module doc.
+    """
+    a = np.asarray(images)
+    if not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(f"deskew needs float images in [0, 1] (e.g. uint8 / 255), got dtype {a.dtype}")
+    if a.ndim not in (2, 3) or a.shape[-1] != a.shape[-2] or a.shape[-1] < 1:
+        raise ValueError(f"deskew needs shape (n, n) or (batch, n, n), got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("deskew needs finite pixel values")
+    n = a.shape[-1]
+    flat = a.reshape(-1, n * n)
+    out = np.empty(flat.shape, dtype=np.float32)
+    step = max(1, min(int(chunk), len(flat)))
+    buf = _DeskewBuffers(step, n)
+    for k in range(0, len(flat), step):
+        _deskew_rows(flat[k : k + step], n, buf, out[k : k + step])
+    return out.reshape(a.shape)
+
+
+_deskew_image = deskew  # preprocess_strokes' `deskew` keyword shadows the function
+
+
 def preprocess_strokes(
     strokes,
     *,
@@ -270,17 +425,22 @@ def preprocess_strokes(
     box: float = BOX,
     supersample: int = SUPERSAMPLE,
     pen_width: float = PEN_WIDTH,
+    deskew: bool = False,
 ) -> np.ndarray:
-    """Strokes -> (size, size) float32 array in [0, 1], ink = 1 (see module doc)."""
+    """Strokes -> (size, size) float32 array in [0, 1], ink = 1 (see module doc).
+
+    deskew=True applies step 6 to the result (the app decides per model).
+    """
     _check_options(size, box, supersample, pen_width)
     size, supersample = int(size), int(supersample)
     arrays = _as_arrays(strokes)
     t = fit_transform(arrays, size=size, box=box, supersample=supersample, pen_width=pen_width)
     if t is None:
-        return np.zeros((size, size), dtype=np.float32)
+        return np.zeros((size, size), dtype=np.float32)  # blank: deskew leaves it as is
     g = size * supersample
     grid = render_strokes(to_grid(arrays, t), g, pen_width * supersample / 2)
-    # (A deskew step - shear by second moments - will go here.)
     dx, dy = centering_shift(grid)
     grid = shift_grid(grid, dx, dy)
-    return downsample(grid, supersample)
+    out = downsample(grid, supersample)
+    return _deskew_image(out) if deskew else out
+

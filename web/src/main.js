@@ -6,6 +6,7 @@ import { View } from './view.js';
 
 const view = new View();
 let model = null;
+let options = {}; // preprocessing as the model was trained (from its metadata)
 let latest = 0; // number of the newest recognition request; older answers are dropped
 
 // Recognise the drawing as it is now. `strokes` is the pad's live list, so
@@ -21,7 +22,7 @@ async function recognise(strokes, { drawing }) {
     view.showPrediction(null, 0);
     return;
   }
-  const pixels = preprocessStrokes(strokes);
+  const pixels = preprocessStrokes(strokes, options);
   view.showInput(pixels);
   if (!model) return; // shown once the model is ready
   const probs = Array.from(await predict(model, pixels));
@@ -46,6 +47,8 @@ async function start() {
   try {
     const loaded = await loadModel('model/');
     model = loaded.model;
+    options = { deskew: Boolean(loaded.metadata.preprocess?.deskew) };
+    view.showAbout(loaded.metadata);
     const accuracy = (loaded.metadata.test_accuracy * 100).toFixed(1);
     view.setModelState('ready', `Model ready: ${accuracy}% on the MNIST test set.`);
     performance.mark('digitpad-ready'); // time to ready, for benchmarks

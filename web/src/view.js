@@ -57,7 +57,61 @@ export class View {
     this.preview.getContext('2d').putImageData(this.previewPixels, 0, 0);
   }
 
+  // "About this model": what it was trained on, how good it is, and where it
+  // errs, drawn from the metadata that `make export` wrote.
+  showAbout(meta) {
+    const percent = (x) => `${(x * 100).toFixed(1)}%`;
+    const trained = meta.trained_on ?? {};
+    const parts = [`One Dense(10, softmax) layer: 7,850 weights, trained on ${(trained.mnist_train ?? 0).toLocaleString('en')} MNIST digits`];
+    if (trained.pen_digits) {
+      parts.push(` and ${trained.pen_digits.toLocaleString('en')} pen-drawn digits by ${trained.pen_writers.length} writers`
+        + ` (${trained.pen_renderings.toLocaleString('en')} renderings with small random rotations and stretches)`);
+    }
+    parts.push(meta.preprocess?.deskew ? ', every digit deskewed (sheared upright). ' : '. ');
+    parts.push(`MNIST test accuracy: ${percent(meta.test_accuracy)}.`);
+    const drawn = meta.heldout_pen;
+    if (drawn) parts.push(` Drawn digits by ${drawn.writers.length} writers it never saw: ${percent(drawn.accuracy)} of ${drawn.samples.toLocaleString('en')}.`);
+    document.querySelector('[data-testid=about-summary]').textContent = parts.join('');
+    drawConfusion(document.querySelector('[data-testid=confusion-mnist]'), meta.confusion_matrix);
+    const drawnCanvas = document.querySelector('[data-testid=confusion-drawn]');
+    drawnCanvas.closest('figure').hidden = !drawn;
+    if (drawn) drawConfusion(drawnCanvas, drawn.confusion_matrix);
+  }
+
   setDrawn(drawn) {
     document.body.classList.toggle('drawn', drawn);
   }
+}
+
+// A confusion matrix as a picture: row = true digit, column = predicted, each
+// cell shaded by the share of that row (blue: right, red: mix-ups).
+function drawConfusion(canvas, matrix) {
+  if (!matrix) return;
+  const size = canvas.clientWidth || 200;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = canvas.height = Math.round(size * ratio);
+  const g = canvas.getContext('2d');
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  const margin = 16;
+  const cell = (size - margin) / 10;
+  const style = getComputedStyle(canvas);
+  g.clearRect(0, 0, size, size);
+  g.font = `${Math.round(cell * 0.6)}px system-ui, sans-serif`;
+  g.textAlign = 'center';
+  g.textBaseline = 'middle';
+  g.fillStyle = style.color;
+  for (let d = 0; d < 10; d++) {
+    g.fillText(String(d), margin + cell * (d + 0.5), margin / 2); // predicted
+    g.fillText(String(d), margin / 2, margin + cell * (d + 0.5)); // true
+  }
+  matrix.forEach((row, truth) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    row.forEach((count, guess) => {
+      const share = count / total;
+      // Mix-ups are rare; a square root makes a 1% confusion visible.
+      const alpha = truth === guess ? share : Math.min(1, Math.sqrt(share) * 1.5);
+      g.fillStyle = truth === guess ? `rgba(29, 78, 216, ${alpha})` : `rgba(220, 38, 38, ${alpha})`;
+      g.fillRect(margin + guess * cell, margin + truth * cell, cell - 1, cell - 1);
+    });
+  });
 }

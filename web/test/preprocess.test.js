@@ -15,6 +15,7 @@ import {
   centeringShift,
   shiftGrid,
   downsample,
+  deskew,
   preprocessStrokes,
 } from '../src/preprocess.js';
 
@@ -79,7 +80,7 @@ function subdivide(strokes, parts) {
 }
 
 test('constants', () => {
-  assert.equal(PREPROCESS_VERSION, 1);
+  assert.equal(PREPROCESS_VERSION, 2);
   assert.deepEqual([SIZE, BOX, SUPERSAMPLE], [28, 20, 4]);
   assert.ok(PEN_WIDTH >= 1.5 && PEN_WIDTH <= 3.5);
 });
@@ -246,5 +247,94 @@ test('real pen digits: invariance, centring, size', { skip: havePenDigits ? fals
     const ext = inkExtent(ref);
     assert.ok(ext >= 20 && ext <= 22);
     assert.ok(maxAbsDiff(preprocessStrokes(subdivide(strokes, 2)), ref) < 1e-6);
+  }
+});
+
+// --- deskew (spec step 6) ---
+
+/** [cx, cy, vy, cxy] of a 28x28 image, pixel centres at +0.5. */
+function moments(img, n = 28) {
+  const [cx, cy] = com(img, n);
+  let m = 0, vy = 0, cxy = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = img[i * n + j];
+      m += v;
+      vy += v * (i + 0.5 - cy) ** 2;
+      cxy += v * (j + 0.5 - cx) * (i + 0.5 - cy);
+    }
+  }
+  return [cx, cy, vy / m, cxy / m];
+}
+
+/** A straight stroke leaning `degrees` from vertical (positive: top to the right, like "/"). */
+function slantedBar(degrees) {
+  const t = Math.tan((degrees * Math.PI) / 180);
+  return t >= 0 ? [[[100 * t, 0], [0, 100]]] : [[[0, 0], [-100 * t, 100]]];
+}
+
+test('deskew: an upright bar stays itself', () => {
+  const bar = preprocessStrokes([[[50, 0], [50, 100]]]);
+  assert.equal(moments(bar)[3], 0);
+  const out = deskew(bar);
+  assert.ok(out instanceof Float32Array && out !== bar);
+  assert.deepEqual(Array.from(out), Array.from(bar));
+  // Half a pixel off-centre: moved (bilinear), not sheared.
+  const img = new Float32Array(784);
+  for (let i = 4; i < 24; i++) img[i * 28 + 13] = 1;
+  const moved = deskew(img);
+  const [cx, cy, , cxy] = moments(moved);
+  assert.ok(Math.abs(cx - 14) < 1e-9 && Math.abs(cy - 14) < 1e-9 && Math.abs(cxy) < 1e-9);
+  for (let i = 4; i < 24; i++) assert.ok(Math.abs(moved[i * 28 + 13] - 0.5) < 1e-6 && Math.abs(moved[i * 28 + 14] - 0.5) < 1e-6);
+});
+
+test('deskew: a slanted bar becomes upright and centred', () => {
+  for (const degrees of [30, -30, 15, -40]) {
+    const img = preprocessStrokes(slantedBar(degrees));
+    const [, , vy, cxy] = moments(img);
+    // y points down: "/" has cxy < 0.
+    assert.ok(Math.abs(cxy / vy + Math.tan((degrees * Math.PI) / 180)) < 0.03, `${degrees}: ${cxy / vy}`);
+    const out = deskew(img);
+    const [cx, cy, vy2, cxy2] = moments(out);
+    assert.ok(Math.abs(cxy2 / vy2) < 1e-3 && Math.abs(cxy2) < 1e-3 * Math.abs(cxy), `${degrees}: ${cxy2}`);
+    assert.ok(Math.abs(cx - 14) < 1e-6 && Math.abs(cy - 14) < 1e-6);
+    assert.ok(out.every((v) => v >= 0 && v <= 1));
+    assert.deepEqual(Array.from(preprocessStrokes(slantedBar(degrees), { deskew: true })), Array.from(out));
+  }
+});
+
+test('deskew: shear clamped to [-1, 1] for a near-horizontal scribble', () => {
+  const img = preprocessStrokes([[[0, 0], [100, 20]]]);
+  const [, , vy, cxy] = moments(img);
+  assert.ok(cxy / vy > 2);
+  const [, , vy2, cxy2] = moments(deskew(img));
+  assert.ok(Math.abs(cxy2 / vy2 - (cxy / vy - 1)) < 1e-3);
+});
+
+test('deskew: empty image unchanged, option default off, bad input', () => {
+  const empty = new Float32Array(784);
+  const out = deskew(empty);
+  assert.ok(out instanceof Float32Array && out !== empty && out.every((v) => v === 0));
+  assert.ok(preprocessStrokes([], { deskew: true }).every((v) => v === 0));
+  for (const strokes of [FOUR, TWO]) {
+    const plain = preprocessStrokes(strokes);
+    assert.deepEqual(Array.from(preprocessStrokes(strokes, { deskew: false })), Array.from(plain));
+    assert.deepEqual(Array.from(preprocessStrokes(strokes, { deskew: true })), Array.from(deskew(plain)));
+  }
+  assert.equal(preprocessStrokes(FOUR, { size: 20, box: 14, deskew: true }).length, 400);
+  assert.throws(() => deskew(new Float32Array(100)), RangeError);
+  assert.throws(() => preprocessStrokes(FOUR, { deskew: 'yes' }), TypeError);
+  const nan = new Float64Array(784);
+  nan[5] = NaN;
+  assert.throws(() => deskew(nan), TypeError);
+});
+
+test('deskew: real pen digits stay centred and in range', { skip: havePenDigits ? false : `no ${penDigitsPath}` }, () => {
+  const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
+  for (let k = 0; k < samples.length; k += 250) {
+    const out = preprocessStrokes(samples[k].strokes, { deskew: true });
+    assert.ok(out.every((v) => v >= 0 && v <= 1));
+    const [cx, cy] = com(out);
+    assert.ok(Math.abs(cx - 14) < 0.05 && Math.abs(cy - 14) < 0.05, `sample ${k}: ${cx} ${cy}`);
   }
 });
