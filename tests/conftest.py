@@ -69,11 +69,16 @@ def mnist_dir():
 
 
 @pytest.fixture(scope="session")
-def pen_digits():
-    from digitpad.data import load_pen_digits
+def pen_digits_path():
     if not PEN_DIGITS.is_file():
         pytest.skip(f"no pen digits at {PEN_DIGITS} (set DIGITPAD_PEN_DIGITS)")
-    return load_pen_digits(PEN_DIGITS)
+    return PEN_DIGITS
+
+
+@pytest.fixture(scope="session")
+def pen_digits(pen_digits_path):
+    from digitpad.data import load_pen_digits
+    return load_pen_digits(pen_digits_path)
 
 
 @pytest.fixture(scope="session")

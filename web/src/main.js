@@ -7,6 +7,7 @@ import { View } from './view.js';
 const view = new View();
 let model = null;
 let options = {}; // preprocessing as the model was trained (from its metadata)
+const inputs = { last: null }; // the newest model input, for tests and the curious
 let latest = 0; // number of the newest recognition request; older answers are dropped
 
 // Recognise the drawing as it is now. `strokes` is the pad's live list, so
@@ -23,6 +24,7 @@ async function recognise(strokes, { drawing }) {
     return;
   }
   const pixels = preprocessStrokes(strokes, options);
+  inputs.last = pixels;
   view.showInput(pixels);
   if (!model) return; // shown once the model is ready
   const probs = Array.from(await predict(model, pixels));
@@ -53,7 +55,7 @@ async function start() {
     view.setModelState('ready', `Model ready: ${accuracy}% on the MNIST test set.`);
     performance.mark('digitpad-ready'); // time to ready, for benchmarks
     // A handle for tests and the curious: run the loaded model on raw inputs.
-    window.digitpad = { predictBatch: (pixels, n) => predictBatch(model, pixels, n), preprocessStrokes };
+    window.digitpad = { predictBatch: (pixels, n) => predictBatch(model, pixels, n), preprocessStrokes, inputs };
     recognise(pad.strokes, { drawing: pad.current !== null });
   } catch (error) {
     // The pad stays usable; only recognition is off.
