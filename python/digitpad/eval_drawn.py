@@ -30,24 +30,21 @@ ABLATION = {
 }
 
 
-def evaluate_in_browser(build_dir, samples, seed=0, naive=False):
+def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False):
     """Export the model in build_dir into a copy of the site and replay samples on the pad."""
-    from playwright.sync_api import sync_playwright
-
     from . import browser
     from .export import export
     with tempfile.TemporaryDirectory() as tmp:
         site = browser.copy_site(Path(tmp) / "web")
         export(build_dir, site)
-        with browser.serving(site) as url, sync_playwright() as p:
-            chromium = browser.launch(p)
+        with browser.serving(site) as url:
             page = chromium.new_page(viewport={"width": 1024, "height": 768})
             errors = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(url)
             page.wait_for_selector("body[data-model=ready]", timeout=20_000)
             rows = browser.replay(page, samples, random.Random(seed), naive=naive)
-            chromium.close()
+            page.close()
     if errors:
         raise RuntimeError(f"the page threw while replaying: {errors[0]}")
     labels = np.array([r[0] for r in rows])
@@ -62,16 +59,29 @@ def _scores(labels, predicted):
     return evaluate(onehot, labels)
 
 
-def run(data_dir, pen_path, recipe, holdout, samples, work, naive=False, with_pen=True):
+def run(data_dir, pen_path, recipe, holdout, samples, work, chromium, naive=False, with_pen=True):
     """Train without the held-out writers, then replay their digits in the browser."""
     recipe = replace(recipe, holdout_writers=holdout)
     metrics = train(data_dir, work, recipe, verbose=0, pen_digits=pen_path if with_pen else None)
-    result = evaluate_in_browser(work, samples, naive=naive)
+    result = evaluate_in_browser(work, samples, chromium, naive=naive)
     result["mnist_test_accuracy"] = metrics["test_accuracy"]
     return result
 
 
-def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation=False, out="build"):
+def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation=False, out="build",
+               recipe=None, chromium=None):
+    """Print and write (out/eval-drawn.json) the leave-writers-out report. Uses
+    the given Playwright browser, or launches Debian's Chromium."""
+    if chromium is None:
+        from playwright.sync_api import sync_playwright
+
+        from .browser import launch
+        with sync_playwright() as p:
+            browser = launch(p)
+            try:
+                return eval_drawn(data_dir, pen_path, holdout, limit, ablation, out, recipe, browser)
+            finally:
+                browser.close()
     samples = [s for s in load_pen_digits(pen_path) if s["writer"] in holdout]
     if limit:
         samples = random.Random(0).sample(samples, min(limit, len(samples)))
@@ -82,7 +92,7 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
             steps = {}
             for name, recipe in ABLATION.items():
                 with_pen = name in ("+drawn data", "+augmentation")
-                result = run(data_dir, pen_path, recipe, holdout, samples, Path(tmp) / name,
+                result = run(data_dir, pen_path, recipe, holdout, samples, Path(tmp) / name, chromium,
                              naive=name == "+centring", with_pen=with_pen)
                 if name == "+centring":
                     steps["raw"] = {"page": result["naive"], "mnist_test_accuracy": None}
@@ -92,7 +102,7 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
             report["ablation"] = steps
             shipped = steps["+augmentation"]
         else:
-            shipped = run(data_dir, pen_path, Recipe(), holdout, samples, Path(tmp) / "model")
+            shipped = run(data_dir, pen_path, recipe or Recipe(), holdout, samples, Path(tmp) / "model", chromium)
     report.update(drawn=shipped["page"], mnist_test_accuracy=shipped["mnist_test_accuracy"])
     print_report(report)
     Path(out).mkdir(parents=True, exist_ok=True)
