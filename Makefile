@@ -5,7 +5,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DATA ?=
-PEN ?=
+# The pen digits of this workplace's shared data folder, when it is there.
+PEN ?= $(wildcard ../shared/data/pen-digits/pendigits-train-writers.json)
 DATA_ARG := $(if $(DATA),--data $(DATA))
 export DIGITPAD_DATA := $(if $(DATA),$(abspath $(DATA)),$(DIGITPAD_DATA))
 export DIGITPAD_PEN_DIGITS := $(if $(PEN),$(abspath $(PEN)),$(DIGITPAD_PEN_DIGITS))

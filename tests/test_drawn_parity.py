@@ -25,14 +25,16 @@ def test_page_input_matches_python_rendering(page, live_url, pen_digits):
     samples = rng.sample(pen_digits, 30)
     page.goto(live_url)
     page.wait_for_selector("body[data-model=ready]", timeout=20_000)
-    deskew = page.evaluate("fetch('model/metadata.json').then(r => r.json())")["preprocess"]["deskew"]
+    spec = page.evaluate("fetch('model/metadata.json').then(r => r.json())")["preprocess"]
+    options = {"deskew": spec["deskew"], "normalize_size": spec["normalize_size"]}
+    assert options["deskew"] and options["normalize_size"]  # the shipped recipe's
     pad = page.locator("[data-testid=pad]").bounding_box()
     diffs = []
     for sample in samples:
         chromium.draw(page, chromium.place(sample["strokes"], pad, rng))
         chromium.read_prediction(page, len(sample["strokes"]))
         got = np.array(page.evaluate("() => Array.from(window.digitpad.inputs.last)"), dtype=np.float32)
-        expected = preprocess_strokes(sample["strokes"], deskew=deskew).ravel()
+        expected = preprocess_strokes(sample["strokes"], **options).ravel()
         diffs.append(np.abs(got - expected))
         chromium.clear(page)
     diffs = np.array(diffs)

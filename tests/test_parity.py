@@ -157,9 +157,9 @@ def test_parity_deskew_drawings(drawings):
 N_MNIST = 400  # raw MNIST test images deskewed by both
 
 
-def run_js_deskew(images: np.ndarray) -> np.ndarray:
+def run_js_deskew(images: np.ndarray, normalize_size: bool = False) -> np.ndarray:
     proc = subprocess.run(
-        [NODE, str(CLI), "--deskew-images"],
+        [NODE, str(CLI), "--deskew-images"] + (["--normalize-size"] if normalize_size else []),
         input=json.dumps(images.reshape(len(images), -1).tolist()),
         capture_output=True, text=True, timeout=300, check=False,
     )
@@ -169,7 +169,9 @@ def run_js_deskew(images: np.ndarray) -> np.ndarray:
     return out
 
 
-def test_parity_deskew_mnist():
+@pytest.fixture(scope="module")
+def mnist_images():
+    """N_MNIST random MNIST test images as the model reads them, plus 4 edge cases."""
     path = mnist_test_images_path()
     if not path.is_file():
         pytest.skip(f"MNIST not found at {path} (set DIGITPAD_DATA)")
@@ -185,7 +187,11 @@ def test_parity_deskew_mnist():
     extra[1, 0, 27] = 1.0
     extra[2] = 1.0
     extra[3] = pp.preprocess_strokes([[[0, 0], [100, 20]]])
-    images = np.concatenate([images, extra])
+    return np.concatenate([images, extra])
+
+
+def test_parity_deskew_mnist(mnist_images):
+    images = mnist_images
     py = pp.deskew(images).reshape(len(images), -1).astype(np.float64)
     js = run_js_deskew(images)
     diff = np.abs(py - js)
@@ -193,6 +199,47 @@ def test_parity_deskew_mnist():
           f"{int((diff > 0).sum())} of {diff.size} values differ")
     assert diff.max() <= 1 / 255
     assert diff.max() < 1e-6
+
+
+def test_parity_normalize_size_drawings(drawings):
+    py = run_py(drawings, deskew=True, normalize_size=True)
+    js = run_js(drawings, {"deskew": True, "normalizeSize": True})
+    diff = np.abs(py - js)
+    print(f"\nparity, deskew + normalize size: {len(drawings)} drawings, max abs diff {diff.max():.3g}, "
+          f"{int((diff > 0).sum())} of {diff.size} values differ")
+    assert diff.max() <= 1 / 255
+    assert diff.max() < 1e-6
+    # Size normalisation really ran (most digits are stretched or shrunk a little).
+    assert np.abs(py - run_py(drawings, deskew=True)).max() > 0.5
+    # normalizeSize: false is the plain deskew in JS too.
+    assert np.array_equal(run_js(drawings[:50], {"deskew": True, "normalizeSize": False}),
+                          run_py(drawings[:50], deskew=True))
+    # Other sizes: C = size / 2.
+    subset = drawings[:40] + drawings[-len(SYNTHETIC):]
+    opts = {"size": 20, "box": 16, "supersample": 3, "penWidth": 1.7}
+    py = np.stack([pp.preprocess_strokes(d, size=20, box=16, supersample=3, pen_width=1.7, deskew=True,
+                                         normalize_size=True).reshape(400) for d in subset]).astype(np.float64)
+    assert np.abs(py - run_js(subset, {**opts, "deskew": True, "normalizeSize": True}, pixels=400)).max() < 1e-6
+
+
+def test_parity_normalize_size_mnist(mnist_images):
+    images = mnist_images
+    py = pp.deskew(images, normalize_size=True).reshape(len(images), -1).astype(np.float64)
+    js = run_js_deskew(images, normalize_size=True)
+    diff = np.abs(py - js)
+    print(f"\nparity, deskew + normalize size of {N_MNIST} MNIST test images (+4 edge cases): "
+          f"max abs diff {diff.max():.3g}, {int((diff > 0).sum())} of {diff.size} values differ")
+    assert diff.max() <= 1 / 255
+    assert diff.max() < 1e-6
+    assert np.abs(py - pp.deskew(images).reshape(len(images), -1)).max() > 0.5
+
+
+def test_parity_normalize_size_needs_deskew():
+    proc = subprocess.run([NODE, str(CLI), json.dumps({"normalizeSize": True})], input="[[[[0, 0], [1, 2]]]]",
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode != 0 and "deskew" in proc.stderr
+    with pytest.raises(ValueError, match="deskew"):
+        pp.preprocess_strokes([[[0, 0], [1, 2]]], normalize_size=True)
 
 
 def test_versions_match():
@@ -205,6 +252,10 @@ def test_versions_match():
         ("PEN_WIDTH", pp.PEN_WIDTH),
         ("DESKEW_MAX_SHEAR", pp.DESKEW_MAX_SHEAR),
         ("DESKEW_MIN_VARIANCE", pp.DESKEW_MIN_VARIANCE),
+        ("MOMENT_STD_X", pp.MOMENT_STD_X),
+        ("MOMENT_STD_Y", pp.MOMENT_STD_Y),
+        ("MOMENT_SCALE_MIN", pp.MOMENT_SCALE_MIN),
+        ("MOMENT_SCALE_MAX", pp.MOMENT_SCALE_MAX),
     ]:
         found = re.search(rf"^export const {name} = ([^;]+);", src, re.MULTILINE)
         assert found and float(found.group(1)) == value, name

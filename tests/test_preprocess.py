@@ -58,9 +58,11 @@ def com(img: np.ndarray) -> tuple[float, float]:
 
 
 def test_constants():
-    assert pp.PREPROCESS_VERSION == 2
+    assert pp.PREPROCESS_VERSION == 3
     assert (pp.SIZE, pp.BOX, pp.SUPERSAMPLE) == (28, 20, 4)
     assert 1.5 <= pp.PEN_WIDTH <= 3.5
+    assert (pp.MOMENT_STD_X, pp.MOMENT_STD_Y) == (3.5, 5.5)
+    assert (pp.MOMENT_SCALE_MIN, pp.MOMENT_SCALE_MAX) == (0.6, 1.6)
 
 
 @pytest.mark.parametrize("strokes", [[], [[]], [[], []]])
@@ -470,3 +472,258 @@ def test_preprocess_strokes_deskew_option():
         assert out.dtype == np.float32 and out.shape == (28, 28)
         assert np.array_equal(out, pp.deskew(plain))
     assert pp.preprocess_strokes(FOUR, size=20, box=14, deskew=True).shape == (20, 20)
+
+
+# --- size normalisation by moments (spec step 6, version 3) -------------------------
+
+
+def deskew_v3_reference(img: np.ndarray, normalize_size: bool) -> np.ndarray:
+    """The spec, step 6 of version 3, as a plain per-pixel loop (float64, row-major sums).
+
+    Written from the spec's formulas (xs = ((C + tx) + alpha * ty) + (cx - C), ...),
+    not from the version-2 reference above, so comparing the two with
+    normalize_size off checks that the new arrangement reduces to the old one exactly.
+    """
+    n = img.shape[0]
+    a = [[float(v) for v in row] for row in img]
+    m = sx = sy = 0.0
+    for i in range(n):
+        for j in range(n):
+            m += a[i][j]
+            sx += a[i][j] * (j + 0.5)
+            sy += a[i][j] * (i + 0.5)
+    if not m > 0:
+        return img.astype(np.float32)
+    cx, cy = sx / m, sy / m
+    svy = sxy = 0.0
+    for i in range(n):
+        for j in range(n):
+            dy = i + 0.5 - cy
+            svy += a[i][j] * (dy * dy)
+            sxy += a[i][j] * (j + 0.5 - cx) * dy
+    vy, cxy = svy / m, sxy / m
+    alpha = cxy / vy if vy > 1e-9 else 0.0
+    alpha = min(1.0, max(-1.0, alpha))
+    scale_x = scale_y = 1.0
+    if normalize_size:
+        svx = 0.0
+        for i in range(n):
+            for j in range(n):
+                d = (j + 0.5 - cx) - alpha * (i + 0.5 - cy)
+                svx += a[i][j] * (d * d)
+        vx = svx / m
+
+        def clamp(s):
+            return min(pp.MOMENT_SCALE_MAX, max(pp.MOMENT_SCALE_MIN, s))
+
+        scale_x = clamp(pp.MOMENT_STD_X / math.sqrt(vx)) if vx > 1e-9 else 1.0
+        scale_y = clamp(pp.MOMENT_STD_Y / math.sqrt(vy)) if vy > 1e-9 else 1.0
+    c = n / 2
+
+    def at(i, j):
+        return a[i][j] if 0 <= i < n and 0 <= j < n else 0.0
+
+    out = np.zeros((n, n), dtype=np.float32)
+    for i in range(n):
+        ty = (i + 0.5 - c) / scale_y
+        v = (c + ty) + (cy - c) - 0.5
+        for j in range(n):
+            tx = (j + 0.5 - c) / scale_x
+            u = ((c + tx) + alpha * ty) + (cx - c) - 0.5
+            j0, i0 = math.floor(u), math.floor(v)
+            fu, fv = u - j0, v - i0
+            out[i, j] = (1 - fv) * ((1 - fu) * at(i0, j0) + fu * at(i0, j0 + 1)) + fv * (
+                (1 - fu) * at(i0 + 1, j0) + fu * at(i0 + 1, j0 + 1)
+            )
+    return out
+
+
+def spreads(img: np.ndarray) -> tuple[float, float]:
+    """(std_x, std_y) of the ink, pixel centres at +0.5 (plain numpy)."""
+    img = img.astype(np.float64)
+    c = np.arange(img.shape[-1]) + 0.5
+    cx, cy, vy, _ = moments(img)
+    vx = float((img * (c[None, :] - cx) ** 2).sum() / img.sum())
+    return math.sqrt(vx), math.sqrt(vy)
+
+
+def max_spread(std: float, scale: float = pp.MOMENT_SCALE_MAX) -> float:
+    """Upper bound on the spread after scaling by `scale`: bilinear interpolation
+    adds the tent kernel's variance (1/6 px^2) before scaling; +0.05 for sampling."""
+    return scale * math.sqrt(std * std + 1 / 6) + 0.05
+
+
+def expected_scales(img: np.ndarray) -> tuple[float, float]:
+    """(sx, sy) the spec asks for (plain numpy; not bit-exact, for checks with tolerances)."""
+    img = img.astype(np.float64)
+    c = np.arange(img.shape[-1]) + 0.5
+    cx, cy, vy, cxy = moments(img)
+    alpha = min(1.0, max(-1.0, cxy / vy))
+    d = (c[None, :] - cx) - alpha * (c[:, None] - cy)
+    vx = float((img * d * d).sum() / img.sum())
+
+    def clamp(s):
+        return min(pp.MOMENT_SCALE_MAX, max(pp.MOMENT_SCALE_MIN, s))
+
+    return clamp(pp.MOMENT_STD_X / math.sqrt(vx)), clamp(pp.MOMENT_STD_Y / math.sqrt(vy))
+
+
+@pytest.fixture(scope="module")
+def typical_images(pen_digits, mnist_test_images):
+    """200 MNIST test images and 60 pen digits as the page renders them (not deskewed)."""
+    pen = np.stack([pp.preprocess_strokes(s["strokes"]) for s in pen_digits[::125]])
+    return np.concatenate([mnist_test_images[:200], pen])
+
+
+def test_normalize_size_off_is_version_2_exactly(typical_images):
+    # Off (the default): bit for bit the version-2 deskew, checked against the
+    # version-2 reference loop; and the version-3 formulas reduce to it exactly.
+    imgs = typical_images
+    out = pp.deskew(imgs)
+    assert np.array_equal(pp.deskew(imgs, normalize_size=False), out)
+    for k, img in enumerate(imgs):
+        ref = deskew_reference(img)
+        assert np.array_equal(out[k], ref), k
+        if k % 5 == 0:
+            assert np.array_equal(deskew_v3_reference(img, False), ref), k
+
+
+def test_normalize_size_matches_reference_loop(typical_images):
+    imgs = typical_images[::4]
+    out = pp.deskew(imgs, normalize_size=True)
+    for k, img in enumerate(imgs):
+        assert np.array_equal(out[k], deskew_v3_reference(img, True)), k
+    # Size normalisation really ran.
+    assert np.abs(out - pp.deskew(imgs)).max() > 0.5
+
+
+def test_normalize_size_widens_a_narrow_bar_by_at_most_max_scale():
+    # A "1": an upright bar 2 px wide (std 0.5 -> 3.5 / 0.5 = 7x asked), 20 px tall, centred.
+    bar = np.zeros((28, 28), dtype=np.float32)
+    bar[4:24, 13:15] = 1.0
+    out = pp.deskew(bar, normalize_size=True)
+    # sx = MAX_SCALE = 1.6 exactly: column x reads x' = 14 + (x - 14) / 1.6, so
+    # x = 12.5 -> 13.0625 (0.5625 of pixel 13), 13.5 -> 13.6875 (pixels 13, 14: 1).
+    assert out[14, 10:18].tolist() == pytest.approx([0, 0, 0.5625, 1, 1, 0.5625, 0, 0])
+    std_x, _ = spreads(bar)
+    out_std_x, _ = spreads(out)
+    assert 1.3 * std_x < out_std_x <= max_spread(std_x)
+    assert out_std_x < 0.5 * pp.MOMENT_STD_X  # nowhere near the 3.5 px asked for
+    # Vertically: std 5.77 -> 5.5 (sy = 0.953), not clamped.
+    assert spreads(out)[1] == pytest.approx(pp.MOMENT_STD_Y, abs=0.05)
+    # The same for a drawn "1" (a line stroke): the ink per row grows by at most MAX_SCALE.
+    one = pp.preprocess_strokes([[[50, 0], [50, 100]]])
+    wide = pp.preprocess_strokes([[[50, 0], [50, 100]]], deskew=True, normalize_size=True)
+    ratio = wide[10:18].sum() / one[10:18].sum()
+    assert 1.3 < ratio <= pp.MOMENT_SCALE_MAX + 0.02
+    assert spreads(one)[0] < spreads(wide)[0] <= max_spread(spreads(one)[0])
+
+
+def test_normalize_size_enlarges_a_small_blob_by_at_most_max_scale():
+    # A 3x3 blob off-centre: std 0.82 on both axes, 4.3x / 6.7x asked, 1.6x given.
+    blob = np.zeros((28, 28), dtype=np.float32)
+    blob[9:12, 18:21] = 1.0
+    out = pp.deskew(blob, normalize_size=True)
+    cx, cy, _, _ = moments(out)
+    assert abs(cx - 14) < 1e-9 and abs(cy - 14) < 1e-9  # symmetric: centred exactly
+    # Pixel centres 12.5 .. 15.5 read 14 +- 1.5 / 1.6 = 13.06 .. 14.94: all inside the blob.
+    assert np.all(out[12:16, 12:16] == 1.0)
+    ys, xs = np.nonzero(out)
+    assert xs.min() == 11 and xs.max() == 16 and ys.min() == 11 and ys.max() == 16  # 6 px, was 3
+    std_x, std_y = spreads(blob)
+    out_std_x, out_std_y = spreads(out)
+    assert 1.3 * std_x < out_std_x <= max_spread(std_x) and 1.3 * std_y < out_std_y <= max_spread(std_y)
+    assert out.sum() <= pp.MOMENT_SCALE_MAX**2 * blob.sum() * 1.05
+
+
+def test_normalize_size_shrinks_a_wide_image_by_at_most_min_scale():
+    # Two upright bars 23 px apart (std_x 11.5 -> 3.5 would be 0.3x): shrunk by 0.6 only.
+    img = np.zeros((28, 28), dtype=np.float32)
+    img[4:24, 2] = 1.0
+    img[4:24, 25] = 1.0
+    out = pp.deskew(img, normalize_size=True)
+    left, right = np.nonzero(out[14])[0][[0, -1]]
+    # Bars at x = 2.5, 25.5 -> 14 -+ 11.5 * 0.6 = 7.1, 20.9 (both read as pixel 7 / 20).
+    assert (left, right) == (7, 20)
+    assert spreads(out)[0] == pytest.approx(11.5 * pp.MOMENT_SCALE_MIN, abs=0.5)
+
+
+def test_normalize_size_spread_hits_the_targets(typical_images):
+    out = pp.deskew(typical_images, normalize_size=True)
+    checked = 0
+    for img, o in zip(typical_images, out):
+        sx, sy = expected_scales(img)
+        std_x, std_y = spreads(o)
+        # Bilinear sampling blurs a little: the spread comes out ~0.02 px wider.
+        if pp.MOMENT_SCALE_MIN < sx < pp.MOMENT_SCALE_MAX:
+            assert std_x == pytest.approx(pp.MOMENT_STD_X, abs=0.1)
+            checked += 1
+        else:
+            assert std_x == pytest.approx(spreads(pp.deskew(img))[0] * sx, abs=0.25)
+        if pp.MOMENT_SCALE_MIN < sy < pp.MOMENT_SCALE_MAX:
+            assert std_y == pytest.approx(pp.MOMENT_STD_Y, abs=0.1)
+    assert checked > 0.8 * len(out)  # most digits are not clamped ("1"s are)
+    stds = np.array([spreads(o) for o in out])
+    assert np.median(stds[:, 0]) == pytest.approx(pp.MOMENT_STD_X, abs=0.05)
+    assert np.median(stds[:, 1]) == pytest.approx(pp.MOMENT_STD_Y, abs=0.05)
+
+
+def test_normalize_size_centre_of_mass(typical_images):
+    out = pp.deskew(typical_images, normalize_size=True)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    devs = []
+    for o in out:
+        cx, cy, _, _ = moments(o)
+        devs.append(max(abs(cx - 14), abs(cy - 14)))
+    # Scaling is about the centre of mass; it stays at (14, 14) up to sampling
+    # and the odd stroke tip a stretch pushes off the image.
+    assert max(devs) < 0.25
+    assert np.median(devs) < 0.05
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normalize_size_empty_unchanged(dtype):
+    img = np.zeros((28, 28), dtype=dtype)
+    out = pp.deskew(img, normalize_size=True)
+    assert out.dtype == np.float32 and out.shape == (28, 28) and not out.any()
+    assert not pp.deskew(np.zeros((3, 28, 28), dtype=dtype), normalize_size=True).any()
+    assert not pp.preprocess_strokes([], deskew=True, normalize_size=True).any()
+
+
+def test_normalize_size_batch_equals_single(typical_images):
+    imgs = np.concatenate([typical_images, np.zeros((2, 28, 28), dtype=np.float32)])
+    imgs[-1, 0, 27] = 1.0  # one pixel: vx = vy = 0, so no scaling (nor shear)
+    batch = pp.deskew(imgs, normalize_size=True)
+    assert batch.shape == imgs.shape and batch.dtype == np.float32
+    single = np.stack([pp.deskew(img, normalize_size=True) for img in imgs])
+    assert np.array_equal(batch, single)
+    assert np.array_equal(pp.deskew(imgs, normalize_size=True, chunk=7), batch)
+    assert np.array_equal(pp.deskew(imgs.astype(np.float64), normalize_size=True), batch)
+    assert np.array_equal(batch[-1], pp.deskew(imgs[-1]))
+    assert pp.deskew(imgs[:0], normalize_size=True).shape == (0, 28, 28)
+
+
+def test_normalize_size_flat_line_is_not_scaled_vertically():
+    # One row of ink (y = 14.5): vy = 0 -> sy = 1 (and alpha = 0); only x is scaled.
+    img = np.zeros((28, 28), dtype=np.float32)
+    img[14, 4:24] = 1.0
+    out = pp.deskew(img, normalize_size=True)
+    # Moved up by half a pixel onto C = 14: half in row 13, half in row 14, as without scaling.
+    assert np.nonzero(out.any(axis=1))[0].tolist() == [13, 14]
+    assert np.array_equal(out[13], out[14]) and out[13].max() == 0.5
+    assert spreads(out)[0] == pytest.approx(pp.MOMENT_STD_X, abs=0.1)
+
+
+def test_preprocess_strokes_normalize_size_option(pen_digits):
+    for strokes in (FOUR, TWO, slanted_bar(30.0), pen_digits[0]["strokes"]):
+        plain = pp.preprocess_strokes(strokes)
+        out = pp.preprocess_strokes(strokes, deskew=True, normalize_size=True)
+        assert out.dtype == np.float32 and out.shape == (28, 28)
+        assert np.array_equal(out, pp.deskew(plain, normalize_size=True))
+        assert np.array_equal(pp.preprocess_strokes(strokes, deskew=True, normalize_size=False), pp.deskew(plain))
+    small = pp.preprocess_strokes(FOUR, size=20, box=14, deskew=True, normalize_size=True)
+    assert small.shape == (20, 20)
+    with pytest.raises(ValueError, match="deskew"):
+        pp.preprocess_strokes(FOUR, normalize_size=True)  # part of the deskew step
+    with pytest.raises(ValueError):
+        pp.preprocess_strokes([], deskew=False, normalize_size=True)

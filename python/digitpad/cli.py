@@ -15,7 +15,8 @@ from .errors import UserError
 def cmd_train(args):
     from .train import HOLDOUT_WRITERS, Recipe, train
     recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                    l2=args.l2, seed=args.seed, deskew=not args.no_deskew, pen_copies=args.pen_copies,
+                    l2=args.l2, seed=args.seed, deskew=not args.no_deskew,
+                    normalize_size=not args.no_normalize_size, pen_copies=args.pen_copies,
                     pen_weight=args.pen_weight)
     if not args.pen_digits:
         print("note: training on MNIST only: no pen digits given (--pen-digits, PEN=), "
@@ -74,6 +75,7 @@ def parser():
     t.add_argument("--pen-copies", type=int, default=4, help="augmented renderings per pen digit")
     t.add_argument("--pen-weight", type=float, default=1.0, help="loss weight of a pen digit vs an MNIST one")
     t.add_argument("--no-deskew", action="store_true", help="train on raw (not deskewed) pixels")
+    t.add_argument("--no-normalize-size", action="store_true", help="deskew only, no size normalisation")
     t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras progress: 0 none, 1 bar, 2 a line per epoch")
     t.set_defaults(run=cmd_train)

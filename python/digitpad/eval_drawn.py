@@ -8,7 +8,8 @@ place, and read back through the page's test hooks.
 
 --ablation runs the steps one after another (each a separate model):
 raw (the whole canvas shrunk to 28x28, as tutorial pages do), +centring (our
-crop/scale/centre-of-mass pipeline), +deskew, +drawn data, +augmentation.
+crop/scale/centre-of-mass pipeline), +deskew, +size normalisation (moments),
++drawn data, +augmentation.
 """
 
 import json
@@ -22,10 +23,11 @@ import numpy as np
 from .data import load_pen_digits
 from .train import HOLDOUT_WRITERS, Recipe, evaluate, train
 
-ABLATION = {
-    "+centring": Recipe(deskew=False, pen_copies=0),  # MNIST only (pen data dropped below)
-    "+deskew": Recipe(deskew=True, pen_copies=0),
-    "+drawn data": Recipe(deskew=True, pen_copies=0),
+ABLATION = {  # the first three train on MNIST only (pen data dropped below)
+    "+centring": Recipe(deskew=False, pen_copies=0),
+    "+deskew": Recipe(deskew=True, normalize_size=False, pen_copies=0),
+    "+size normalisation": Recipe(deskew=True, normalize_size=True, pen_copies=0),
+    "+drawn data": Recipe(pen_copies=0),
     "+augmentation": Recipe(),
 }
 

@@ -85,7 +85,7 @@ def _metadata(metrics):
     meta = {key: metrics[key] for key in keep if key in metrics}
     meta["versions"] = {**meta.get("versions", {}), "tensorflowjs": tensorflowjs.__version__}
     # The page preprocesses drawings the way the model was trained (deskew or not).
-    meta.setdefault("preprocess", {"version": PREPROCESS_VERSION, "deskew": False})
+    meta.setdefault("preprocess", {"version": PREPROCESS_VERSION, "deskew": False, "normalize_size": False})
     return {"format": "digitpad-model/1", "input": INPUT_SPEC,
             "preprocess_version": meta["preprocess"]["version"],
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **meta}

@@ -453,7 +453,7 @@ def deskew(images, *, normalize_size: bool = False, chunk: int = 512) -> np.ndar
     images: float array (n, n) or (batch, n, n) (MNIST: 28 x 28, scaled to
     [0, 1]), any float dtype; computed in float64, returned as float32 of the
     same shape. Vectorised over the batch (`chunk` images at a time, to bound
-    memory); all 70,000 MNIST images take ~3 s (~4 s with normalize_size).
+    memory); all 70,000 MNIST images take ~2-3 s, ~3 s with normalize_size.
     Why deskew and size normalisation: see the module doc.
     """
     a = np.asarray(images)

@@ -6,6 +6,9 @@ What makes a linear model read real scribbles (each step measured in the README)
   cosine-decaying rate and a little L2 reaches it (92.7%) in the same 10 epochs;
 - deskewing (preprocess.deskew): every digit sheared upright, MNIST and
   drawings alike, so the ten templates need not cover every slant (95.7%);
+- size normalisation by moments (same step): each digit also stretched per
+  axis so its ink has the same spread, so a narrow 4 or a wide 0 lines up with
+  the template (97.5% on MNIST, and drawings by unseen writers 84% -> 88%);
 - drawn digits: real pen strokes rendered exactly as the page renders a
   drawing (preprocess_strokes), so the model has seen what people draw;
 - augmentation: each pen digit again with a small random rotation, stretch,
@@ -39,6 +42,7 @@ class Recipe:
     l2: float = 1e-5
     seed: int = 0
     deskew: bool = True
+    normalize_size: bool = True  # with deskew: also even out each digit's spread (moments)
     pen_copies: int = 4  # augmented renderings per pen digit, besides the plain one
     pen_weight: float = 1.0  # loss weight of a pen example relative to an MNIST one
     holdout_writers: list = field(default_factory=list)  # pen writers kept out of training
@@ -50,9 +54,16 @@ def to_inputs(images):
 
 
 def prepare_mnist(images, recipe):
-    """MNIST images as model inputs, deskewed like the page's drawings."""
+    """MNIST images as model inputs, normalised like the page's drawings."""
     x = images.astype(np.float32) / 255.0
-    return (deskew(x) if recipe.deskew else x).reshape(len(x), -1)
+    if recipe.deskew:
+        x = deskew(x, normalize_size=recipe.normalize_size)
+    return x.reshape(len(x), -1)
+
+
+def stroke_options(recipe):
+    """preprocess_strokes options for this recipe: what the page must do too."""
+    return {"deskew": recipe.deskew, "normalize_size": recipe.deskew and recipe.normalize_size}
 
 
 def augment(strokes, rng):
@@ -67,14 +78,17 @@ def augment(strokes, rng):
 
 
 def render_pen_digits(samples, recipe, rng):
-    """Pen digits as model inputs: each plain, then `pen_copies` augmented."""
-    images = [preprocess_strokes(s["strokes"], deskew=recipe.deskew) for s in samples]
+    """Pen digits as model inputs, (copies, n, 784): copy 0 plain, then
+    `pen_copies` augmented ones. Rendered once, deskewed as one batch."""
+    images = [preprocess_strokes(s["strokes"]) for s in samples]
     for _ in range(recipe.pen_copies):
         for s in samples:
             strokes, pen_width = augment(s["strokes"], rng)
-            images.append(preprocess_strokes(strokes, pen_width=pen_width, deskew=recipe.deskew))
-    labels = np.array([s["label"] for s in samples] * (recipe.pen_copies + 1), dtype=np.uint8)
-    return np.stack(images).reshape(len(images), -1), labels
+            images.append(preprocess_strokes(strokes, pen_width=pen_width))
+    images = np.stack(images)
+    if recipe.deskew:  # the same step preprocess_strokes(deskew=...) would take
+        images = deskew(images, normalize_size=recipe.normalize_size)
+    return images.reshape(recipe.pen_copies + 1, len(samples), -1)
 
 
 def evaluate(probs, labels):
@@ -124,16 +138,22 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     then trains on everyone)."""
     started = time.perf_counter()
     recipe = recipe or Recipe()
-    mnist = load_mnist(data_dir)
-    pen = load_pen_digits(pen_digits) if pen_digits else []
+    (x_train, y_train, x_test, y_test), checksums = load_mnist(data_dir)
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    data = {"x": prepare_mnist(x_train, recipe), "y": y_train,
+            "x_test": prepare_mnist(x_test, recipe), "y_test": y_test}
+    if pen_digits:
+        pen = load_pen_digits(pen_digits)
+        data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)))
     estimate = None
-    if pen and estimate_writers:
-        estimate = _fit_and_evaluate(mnist, pen, replace(recipe, holdout_writers=list(estimate_writers)),
-                                     limit, verbose=0)[1]["heldout_pen"]
-    model, metrics = _fit_and_evaluate(mnist, pen, recipe, limit, verbose)
+    if pen_digits and estimate_writers:
+        holdout = replace(recipe, holdout_writers=list(estimate_writers))
+        estimate = _fit_and_evaluate(data, holdout, verbose=0)[1]["heldout_pen"]
+    model, metrics = _fit_and_evaluate(data, recipe, verbose)
     if estimate:
         metrics["heldout_pen"] = estimate
-    metrics.update(recipe=asdict(recipe), data_sha256=mnist[1], versions=versions(),
+    metrics.update(recipe=asdict(recipe), data_sha256=checksums, versions=versions(),
                    wall_seconds=round(time.perf_counter() - started, 2))
 
     out = Path(out_dir)
@@ -144,31 +164,29 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     return metrics
 
 
-def _fit_and_evaluate(mnist, pen, recipe, limit, verbose):
-    (x_train, y_train, x_test, y_test), _ = mnist
-    if limit:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-    x, y = prepare_mnist(x_train, recipe), y_train
+def _fit_and_evaluate(data, recipe, verbose):
+    """Fit on MNIST + the pen writers not held out; score MNIST test and the held-out writers."""
+    x, y = data["x"], data["y"]
     weights = np.ones(len(x), dtype=np.float32)
     trained_on = {"mnist_train": len(x)}
-
-    held_out = [s for s in pen if s["writer"] in recipe.holdout_writers]
-    pen_train = [s for s in pen if s["writer"] not in recipe.holdout_writers]
-    if pen_train:
-        x_pen, y_pen = render_pen_digits(pen_train, recipe, np.random.default_rng(recipe.seed))
-        x, y = np.concatenate([x, x_pen]), np.concatenate([y, y_pen])
+    pen = data.get("pen", [])
+    held = np.array([s["writer"] in recipe.holdout_writers for s in pen], dtype=bool)
+    pen_labels = np.array([s["label"] for s in pen], dtype=np.uint8)
+    if pen and not held.all():
+        x_pen = data["pen_x"][:, ~held].reshape(-1, x.shape[1])
+        x = np.concatenate([x, x_pen])
+        y = np.concatenate([y, np.tile(pen_labels[~held], len(data["pen_x"]))])
         weights = np.concatenate([weights, np.full(len(x_pen), recipe.pen_weight, dtype=np.float32)])
-        trained_on.update(pen_digits=len(pen_train), pen_renderings=len(x_pen),
-                          pen_writers=sorted({s["writer"] for s in pen_train}))
+        trained_on.update(pen_digits=int((~held).sum()), pen_renderings=len(x_pen),
+                          pen_writers=sorted({s["writer"] for s, h in zip(pen, held) if not h}))
 
     model = fit(x, y, recipe, weights, verbose)
-    scores = evaluate(model.predict(prepare_mnist(x_test, recipe), batch_size=2000, verbose=0), y_test)
+    scores = evaluate(model.predict(data["x_test"], batch_size=2000, verbose=0), data["y_test"])
     metrics = {"test_accuracy": scores.pop("accuracy"), **scores, "trained_on": trained_on,
-               "preprocess": {"version": PREPROCESS_VERSION, "deskew": recipe.deskew}}
-    if held_out:
-        x_held, _ = render_pen_digits(held_out, replace(recipe, pen_copies=0), None)
-        drawn = evaluate(model.predict(x_held, verbose=0), np.array([s["label"] for s in held_out]))
-        metrics["heldout_pen"] = {"writers": sorted(recipe.holdout_writers), "samples": len(held_out),
+               "preprocess": {"version": PREPROCESS_VERSION, **stroke_options(recipe)}}
+    if held.any():
+        drawn = evaluate(model.predict(data["pen_x"][0][held], verbose=0), pen_labels[held])
+        metrics["heldout_pen"] = {"writers": sorted(recipe.holdout_writers), "samples": int(held.sum()),
                                   "rendered_in": "python (same spec as the page)", **drawn}
     return model, metrics
 

@@ -49,7 +49,8 @@ async function start() {
   try {
     const loaded = await loadModel('model/');
     model = loaded.model;
-    options = { deskew: Boolean(loaded.metadata.preprocess?.deskew) };
+    const preprocess = loaded.metadata.preprocess ?? {};
+    options = { deskew: Boolean(preprocess.deskew), normalizeSize: Boolean(preprocess.normalize_size) };
     view.showAbout(loaded.metadata);
     const accuracy = (loaded.metadata.test_accuracy * 100).toFixed(1);
     view.setModelState('ready', `Model ready: ${accuracy}% on the MNIST test set.`);

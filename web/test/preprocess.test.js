@@ -9,6 +9,10 @@ import {
   BOX,
   SUPERSAMPLE,
   PEN_WIDTH,
+  MOMENT_STD_X,
+  MOMENT_STD_Y,
+  MOMENT_SCALE_MIN,
+  MOMENT_SCALE_MAX,
   fitTransform,
   renderStrokes,
   centerOfMass,
@@ -80,9 +84,10 @@ function subdivide(strokes, parts) {
 }
 
 test('constants', () => {
-  assert.equal(PREPROCESS_VERSION, 2);
+  assert.equal(PREPROCESS_VERSION, 3);
   assert.deepEqual([SIZE, BOX, SUPERSAMPLE], [28, 20, 4]);
   assert.ok(PEN_WIDTH >= 1.5 && PEN_WIDTH <= 3.5);
+  assert.deepEqual([MOMENT_STD_X, MOMENT_STD_Y, MOMENT_SCALE_MIN, MOMENT_SCALE_MAX], [3.5, 5.5, 0.6, 1.6]);
 });
 
 test('empty drawing -> 784 zeros', () => {
@@ -337,4 +342,177 @@ test('deskew: real pen digits stay centred and in range', { skip: havePenDigits 
     const [cx, cy] = com(out);
     assert.ok(Math.abs(cx - 14) < 0.05 && Math.abs(cy - 14) < 0.05, `sample ${k}: ${cx} ${cy}`);
   }
+});
+
+// --- size normalisation by moments (spec step 6, version 3) ---
+
+/** [stdX, stdY] of the ink, pixel centres at +0.5. */
+function spreads(img, n = 28) {
+  const [cx, cy] = com(img, n);
+  let m = 0, vx = 0, vy = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = img[i * n + j];
+      m += v;
+      vx += v * (j + 0.5 - cx) ** 2;
+      vy += v * (i + 0.5 - cy) ** 2;
+    }
+  }
+  return [Math.sqrt(vx / m), Math.sqrt(vy / m)];
+}
+
+/** Upper bound on a spread after scaling: bilinear adds the tent's variance 1/6 px^2; +0.05 for sampling. */
+const maxSpread = (std, scale = MOMENT_SCALE_MAX) => scale * Math.sqrt(std * std + 1 / 6) + 0.05;
+
+/** Version-2 deskew as it was (the old mapping xs = x + alpha * (y - C) + (cx - C), ys = y + (cy - C)). */
+function deskewV2(image, n = 28) {
+  let m = 0, sx = 0, sy = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = image[i * n + j];
+      m += v;
+      sx += v * (j + 0.5);
+      sy += v * (i + 0.5);
+    }
+  }
+  const out = new Float32Array(n * n);
+  if (!(m > 0)) return out;
+  const cx = sx / m, cy = sy / m;
+  let svy = 0, sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dy = i + 0.5 - cy;
+    for (let j = 0; j < n; j++) {
+      const v = image[i * n + j];
+      svy += v * (dy * dy);
+      sxy += v * (j + 0.5 - cx) * dy;
+    }
+  }
+  const vy = svy / m;
+  let alpha = vy > 1e-9 ? sxy / m / vy : 0;
+  alpha = Math.min(1, Math.max(-1, alpha));
+  const c = n / 2;
+  const at = (i, j) => (i >= 0 && i < n && j >= 0 && j < n ? image[i * n + j] : 0);
+  for (let i = 0; i < n; i++) {
+    const y = i + 0.5;
+    const v = y + (cy - c) - 0.5;
+    const i0 = Math.floor(v), fv = v - i0;
+    for (let j = 0; j < n; j++) {
+      const u = j + 0.5 + alpha * (y - c) + (cx - c) - 0.5;
+      const j0 = Math.floor(u), fu = u - j0;
+      out[i * n + j] =
+        (1 - fv) * ((1 - fu) * at(i0, j0) + fu * at(i0, j0 + 1)) + fv * ((1 - fu) * at(i0 + 1, j0) + fu * at(i0 + 1, j0 + 1));
+    }
+  }
+  return out;
+}
+
+test('normalizeSize off: exactly the version-2 deskew; old call forms still work', () => {
+  const drawings = [FOUR, TWO, slantedBar(30), slantedBar(-40), [[[0, 0], [100, 20]]]];
+  if (havePenDigits) {
+    const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
+    for (let k = 0; k < samples.length; k += 97) drawings.push(samples[k].strokes);
+  }
+  for (const strokes of drawings) {
+    const plain = preprocessStrokes(strokes);
+    const ref = deskewV2(plain);
+    assert.deepEqual(Array.from(deskew(plain)), Array.from(ref));
+    assert.deepEqual(Array.from(deskew(plain, 28, { normalizeSize: false })), Array.from(ref));
+    assert.deepEqual(Array.from(deskew(plain, undefined, {})), Array.from(ref));
+    assert.deepEqual(Array.from(preprocessStrokes(strokes, { deskew: true })), Array.from(ref));
+    assert.deepEqual(Array.from(preprocessStrokes(strokes, { deskew: true, normalizeSize: false })), Array.from(ref));
+    const norm = preprocessStrokes(strokes, { deskew: true, normalizeSize: true });
+    assert.deepEqual(Array.from(norm), Array.from(deskew(plain, 28, { normalizeSize: true })));
+  }
+});
+
+test('normalizeSize: a narrow bar is widened by at most MOMENT_SCALE_MAX', () => {
+  const bar = new Float32Array(784);
+  for (let i = 4; i < 24; i++) bar[i * 28 + 13] = bar[i * 28 + 14] = 1; // std_x 0.5: 7x asked
+  const out = deskew(bar, 28, { normalizeSize: true });
+  // sx = 1.6 exactly: x = 12.5 reads 14 - 1.5 / 1.6 = 13.0625 (0.5625 of pixel 13).
+  const row = Array.from(out.subarray(14 * 28 + 10, 14 * 28 + 18));
+  const want = [0, 0, 0.5625, 1, 1, 0.5625, 0, 0];
+  for (let k = 0; k < 8; k++) assert.ok(Math.abs(row[k] - want[k]) < 1e-6, `${row}`);
+  const [sx0] = spreads(bar);
+  const [sx1, sy1] = spreads(out);
+  assert.ok(sx1 > 1.3 * sx0 && sx1 <= maxSpread(sx0), `${sx1}`);
+  assert.ok(Math.abs(sy1 - MOMENT_STD_Y) < 0.05, `${sy1}`);
+  // A drawn "1": ink per row grows by at most MAX_SCALE.
+  const one = preprocessStrokes([[[50, 0], [50, 100]]]);
+  const wide = preprocessStrokes([[[50, 0], [50, 100]]], { deskew: true, normalizeSize: true });
+  const rows = (img) => sum(img.subarray(10 * 28, 18 * 28));
+  const ratio = rows(wide) / rows(one);
+  assert.ok(ratio > 1.3 && ratio <= MOMENT_SCALE_MAX + 0.02, `${ratio}`);
+  assert.ok(spreads(wide)[0] <= maxSpread(spreads(one)[0]));
+});
+
+test('normalizeSize: a small blob is enlarged by at most MOMENT_SCALE_MAX, centred', () => {
+  const blob = new Float32Array(784);
+  for (let i = 9; i < 12; i++) for (let j = 18; j < 21; j++) blob[i * 28 + j] = 1;
+  const out = deskew(blob, 28, { normalizeSize: true });
+  const [cx, cy] = com(out);
+  assert.ok(Math.abs(cx - 14) < 1e-9 && Math.abs(cy - 14) < 1e-9);
+  let i0 = 28, i1 = -1, j0 = 28, j1 = -1;
+  for (let k = 0; k < 784; k++) {
+    if (out[k] > 0) {
+      const i = Math.floor(k / 28), j = k % 28;
+      i0 = Math.min(i0, i); i1 = Math.max(i1, i); j0 = Math.min(j0, j); j1 = Math.max(j1, j);
+    }
+  }
+  assert.deepEqual([i0, i1, j0, j1], [11, 16, 11, 16]); // 6 px, was 3
+  for (let i = 12; i < 16; i++) for (let j = 12; j < 16; j++) assert.equal(out[i * 28 + j], 1);
+  const [bx, by] = spreads(blob);
+  const [ox, oy] = spreads(out);
+  assert.ok(ox > 1.3 * bx && ox <= maxSpread(bx) && oy > 1.3 * by && oy <= maxSpread(by));
+});
+
+test('normalizeSize: a wide image is shrunk by at most MOMENT_SCALE_MIN', () => {
+  const img = new Float32Array(784);
+  for (let i = 4; i < 24; i++) img[i * 28 + 2] = img[i * 28 + 25] = 1; // std_x 11.5: 0.3x asked
+  const out = deskew(img, 28, { normalizeSize: true });
+  const lit = [];
+  for (let j = 0; j < 28; j++) if (out[14 * 28 + j] > 0) lit.push(j);
+  assert.deepEqual(lit, [7, 20]); // 14 -+ 11.5 * 0.6 = 7.1, 20.9
+});
+
+test('normalizeSize: empty unchanged, flat line not scaled vertically, options checked', () => {
+  const out = deskew(new Float32Array(784), 28, { normalizeSize: true });
+  assert.ok(out instanceof Float32Array && out.every((v) => v === 0));
+  assert.ok(preprocessStrokes([], { deskew: true, normalizeSize: true }).every((v) => v === 0));
+  const line = new Float32Array(784);
+  for (let j = 4; j < 24; j++) line[14 * 28 + j] = 1;
+  const flat = deskew(line, 28, { normalizeSize: true });
+  for (let i = 0; i < 28; i++) {
+    const rowMax = Math.max(...flat.subarray(i * 28, i * 28 + 28));
+    assert.equal(rowMax, i === 13 || i === 14 ? 0.5 : 0);
+  }
+  assert.ok(Math.abs(spreads(flat)[0] - MOMENT_STD_X) < 0.1);
+  assert.equal(preprocessStrokes(FOUR, { size: 20, box: 14, deskew: true, normalizeSize: true }).length, 400);
+  assert.throws(() => preprocessStrokes(FOUR, { normalizeSize: true }), RangeError);
+  assert.throws(() => preprocessStrokes([], { normalizeSize: true }), RangeError);
+  assert.throws(() => preprocessStrokes(FOUR, { deskew: true, normalizeSize: 'yes' }), TypeError);
+  assert.throws(() => deskew(new Float32Array(784), 28, { normalizeSize: 1 }), TypeError);
+});
+
+test('normalizeSize: real pen digits reach the target spread, centred, in range', { skip: havePenDigits ? false : `no ${penDigitsPath}` }, () => {
+  const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
+  const xs = [], ys = [];
+  for (let k = 0; k < samples.length; k += 125) {
+    const out = preprocessStrokes(samples[k].strokes, { deskew: true, normalizeSize: true });
+    assert.ok(out.every((v) => v >= 0 && v <= 1));
+    const [cx, cy] = com(out);
+    assert.ok(Math.abs(cx - 14) < 0.25 && Math.abs(cy - 14) < 0.25, `sample ${k}: ${cx} ${cy}`);
+    const [sx, sy] = spreads(out);
+    xs.push(sx);
+    ys.push(sy);
+    // Never beyond the clamps (with the bilinear blur allowance).
+    const [dx, dy] = spreads(preprocessStrokes(samples[k].strokes, { deskew: true }));
+    assert.ok(sx <= maxSpread(dx) && sy <= maxSpread(dy), `sample ${k}`);
+  }
+  const median = (a) => a.slice().sort((p, q) => p - q)[a.length >> 1];
+  assert.ok(Math.abs(median(xs) - MOMENT_STD_X) < 0.05, `${median(xs)}`);
+  assert.ok(Math.abs(median(ys) - MOMENT_STD_Y) < 0.05, `${median(ys)}`);
+  // Most digits are not clamped: within 0.1 px of the target.
+  assert.ok(xs.filter((v) => Math.abs(v - MOMENT_STD_X) < 0.1).length > 0.75 * xs.length);
+  assert.ok(ys.filter((v) => Math.abs(v - MOMENT_STD_Y) < 0.1).length > 0.95 * ys.length);
 });

@@ -2,10 +2,12 @@
 // Reads a JSON list of drawings (each a list of strokes, each a list of [x, y])
 // on stdin; writes a JSON list of 784-float lists (28x28 row-major) on stdout,
 // computed by web/src/preprocess.js. Used by tests/test_parity.py.
-// Optional: argv[2] = JSON options object, e.g. '{"penWidth": 2.5}' or '{"deskew": true}'.
+// Optional: argv[2] = JSON options object, e.g. '{"penWidth": 2.5}', '{"deskew": true}'
+// or '{"deskew": true, "normalizeSize": true}'.
 // Or: argv[2] = '--deskew-images': stdin is a JSON list of images (each a list
-// of size * size numbers, row-major; argv[3] = size, default 28), each read
-// into a Float32Array and deskewed (spec step 6) on its own.
+// of size * size numbers, row-major), each read into a Float32Array and
+// deskewed (spec step 6) on its own. Further arguments: a number = size
+// (default 28); '--normalize-size' = with size normalisation (version 3).
 import { deskew, preprocessStrokes, SIZE } from '../src/preprocess.js';
 
 const chunks = [];
@@ -15,9 +17,15 @@ if (!Array.isArray(inputs)) throw new TypeError('stdin must be a JSON list of dr
 
 let run, what;
 if (process.argv[2] === '--deskew-images') {
-  const size = process.argv[3] ? Number(process.argv[3]) : SIZE;
+  let size = SIZE;
+  let normalizeSize = false;
+  for (const arg of process.argv.slice(3)) {
+    if (arg === '--normalize-size') normalizeSize = true;
+    else if (/^\d+$/.test(arg)) size = Number(arg);
+    else throw new Error(`unknown argument ${arg} (expected a size or --normalize-size)`);
+  }
   const images = inputs.map((img) => Float32Array.from(img));
-  run = () => images.map((img) => Array.from(deskew(img, size)));
+  run = () => images.map((img) => Array.from(deskew(img, size, { normalizeSize })));
   what = 'deskewed %d images';
 } else {
   const options = process.argv[2] ? JSON.parse(process.argv[2]) : {};
