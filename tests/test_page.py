@@ -147,3 +147,22 @@ def test_replay_real_pen_digits(page, live_url, pen_digits):
     page.screenshot(path=str(SCREENSHOT))
     assert page.errors == []
     assert accuracy >= REPLAY_FLOOR
+
+
+def test_about_panel_shows_the_metadata(page, live_url, site):
+    meta = json.loads((site / "model" / "metadata.json").read_text())
+    open_ready(page, live_url)
+    page.click("[data-testid=about] summary")
+    summary = page.text_content("[data-testid=about-summary]")
+    assert f"{meta['test_accuracy'] * 100:.1f}%" in summary
+    assert f"{meta['trained_on']['mnist_train']:,}" in summary
+    # The confusion matrix is drawn, not just an empty canvas.
+    painted = page.evaluate("""() => {
+        const c = document.querySelector('[data-testid=confusion-mnist]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
+        return n / (c.width * c.height);
+    }""")
+    assert painted > 0.3
+    assert page.errors == []

@@ -67,7 +67,9 @@ export class View {
       parts.push(` and ${trained.pen_digits.toLocaleString('en')} pen-drawn digits by ${trained.pen_writers.length} writers`
         + ` (${trained.pen_renderings.toLocaleString('en')} renderings with small random rotations and stretches)`);
     }
-    parts.push(meta.preprocess?.deskew ? ', every digit deskewed (sheared upright). ' : '. ');
+    if (meta.preprocess?.normalize_size) parts.push(', every digit sheared upright and stretched to a standard spread. ');
+    else if (meta.preprocess?.deskew) parts.push(', every digit sheared upright. ');
+    else parts.push('. ');
     parts.push(`MNIST test accuracy: ${percent(meta.test_accuracy)}.`);
     const drawn = meta.heldout_pen;
     if (drawn) parts.push(` Drawn digits by ${drawn.writers.length} writers it never saw: ${percent(drawn.accuracy)} of ${drawn.samples.toLocaleString('en')}.`);
