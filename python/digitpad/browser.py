@@ -6,6 +6,7 @@ pad as pointer input, stroke by stroke, read back through the page's test hooks
 """
 
 import contextlib
+import logging
 import os
 import shutil
 import threading
@@ -37,6 +38,7 @@ def copy_site(destination):
 @contextlib.contextmanager
 def serving(web_root):
     """The Flask app serving web_root on a free loopback port; yields its URL."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     server = make_server("127.0.0.1", 0, create_app({"WEB_ROOT": web_root}), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -127,17 +129,48 @@ NAIVE_JS = """async () => {
 }"""
 
 
+# One digit in one round trip: dispatch its strokes on the pad, wait (without
+# polling) until the prediction accounts for all of them, read the hooks, then
+# press Clear and wait for the empty state.
+REPLAY_JS = """async ([strokes, naive]) => {
+    const prediction = document.querySelector('[data-testid=prediction]');
+    const settled = (n) => new Promise((resolve) => {
+        if (prediction.dataset.strokes === String(n)) return resolve();
+        const watch = new MutationObserver(() => {
+            if (prediction.dataset.strokes === String(n)) { watch.disconnect(); resolve(); }
+        });
+        watch.observe(prediction, { attributes: true, attributeFilter: ['data-strokes'] });
+    });
+    (""" + DISPATCH_JS + """)(strokes);
+    await settled(strokes.length);
+    const shown = {
+        digit: prediction.textContent,
+        probs: [...Array(10).keys()].map(d =>
+            Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p)),
+        naive: naive ? await (""" + NAIVE_JS + """)() : null,
+    };
+    document.querySelector('[data-testid=clear]').click();
+    await settled(0);
+    return shown;
+}"""
+
+
 def replay(page, samples, rng, naive=False, real_input=False):
     """Draw each sample on the pad at a random size and place; list of
     (label, predicted digit[, naive prediction]) per sample."""
     pad = page.locator("[data-testid=pad]").bounding_box()
     results = []
     for sample in samples:
-        draw(page, place(sample["strokes"], pad, rng), real_input)
-        shown = read_prediction(page, len(sample["strokes"]))
+        strokes = place(sample["strokes"], pad, rng)
+        if real_input:
+            draw(page, strokes)
+            shown = read_prediction(page, len(strokes))
+            shown["naive"] = page.evaluate(NAIVE_JS) if naive else None
+            clear(page)
+        else:
+            shown = page.evaluate(REPLAY_JS, [[[list(p) for p in s] for s in strokes], naive])
         row = [sample["label"], int(shown["digit"])]
         if naive:
-            row.append(page.evaluate(NAIVE_JS))
+            row.append(shown["naive"])
         results.append(tuple(row))
-        clear(page)
     return results
