@@ -5,16 +5,36 @@
 // loaded from the folder `make export` writes (model.json + weight shards +
 // metadata.json), by a URL relative to the page so the site works from any
 // sub-path (GitHub Pages) and from the Flask dev server alike.
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
+//
+// Why not tfjs-layers and all of TF.js: they rebuild any Keras model with
+// any of ~170 kernels, which made up most of the page's download; ours is one
+// Dense layer. So this is a custom TF.js build (TF.js docs: "custom bundles"):
+// core's side-effect-free entry, the CPU backend without kernels, and only the
+// kernels of the three ops predictBatch runs. model.json, as the tensorflowjs
+// converter writes it, is read and checked here; core's weight loader decodes
+// the weights.
+import { add, io, matMul, registerKernel, setBackend, softmax, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
+import '@tensorflow/tfjs-core/dist/base_side_effects'; // engine, flags, browser platform
+import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels yet
+import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
+import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul';
+import { softmaxConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Softmax';
 
 export const INPUT_SIZE = 784;
 export const CLASSES = 10;
 
-async function fetchJson(url) {
+// One kernel per op in predictBatch. An op without its kernel fails with
+// "Kernel '…' not registered for backend 'cpu'": add the kernel here then.
+for (const config of [batchMatMulConfig, addConfig, softmaxConfig]) registerKernel(config);
+
+async function fetchOk(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url} could not be loaded (HTTP ${response.status})`);
+  return response;
+}
+
+async function fetchJson(url) {
+  const response = await fetchOk(url);
   try {
     return await response.json();
   } catch {
@@ -22,24 +42,95 @@ async function fetchJson(url) {
   }
 }
 
+const shapeText = (shape) => `[${shape.map((d) => (d === null ? 'null' : d)).join(', ')}]`;
+const sameShape = (a, b) => Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i]);
+
+// Check that model.json describes exactly our model: an input of 784 pixels
+// into one Dense(10, softmax) layer. Anything else would be computed wrongly
+// by predictBatch, so say what differs instead. Returns the two weight specs.
+function checkModelJson(json) {
+  if (json?.format !== 'layers-model') throw new Error(`model.json has format ${json?.format}, expected layers-model`);
+  // Converters write {model_config: {class_name, config}}, older ones {class_name, config}.
+  const topology = json.modelTopology?.model_config ?? json.modelTopology;
+  const layers = topology?.config?.layers ?? topology?.config; // older Sequentials: a plain list
+  if (!['Sequential', 'Functional', 'Model'].includes(topology?.class_name) || !Array.isArray(layers)) {
+    throw new Error('model.json has no Sequential or Functional model topology');
+  }
+  const other = layers.find((l) => !['InputLayer', 'Dense'].includes(l.class_name));
+  const dense = layers.filter((l) => l.class_name === 'Dense');
+  if (other || dense.length !== 1) {
+    throw new Error(`the model has layers ${layers.map((l) => l.class_name).join(', ')}, expected one Dense layer`);
+  }
+  const { units, activation, use_bias: useBias } = dense[0].config;
+  if (units !== CLASSES || activation !== 'softmax' || useBias === false) {
+    throw new Error(`the Dense layer has ${units} units, ${activation} activation, ${useBias === false ? 'no ' : ''}bias; `
+      + `expected ${CLASSES} units, softmax, bias`);
+  }
+  // Keras 2 calls it batch_input_shape, Keras 3 batch_shape; on the InputLayer
+  // or, in a Sequential without one, on the Dense layer.
+  const declared = layers.find((l) => l.class_name === 'InputLayer') ?? dense[0];
+  const inputShape = declared.config.batch_input_shape ?? declared.config.batch_shape;
+  if (!sameShape(inputShape, [null, INPUT_SIZE])) {
+    throw new Error(`the model has input shape ${inputShape ? shapeText(inputShape) : 'unknown'}, `
+      + `expected ${shapeText([null, INPUT_SIZE])}`);
+  }
+
+  const specs = (json.weightsManifest ?? []).flatMap((group) => group.weights);
+  const expected = { kernel: [INPUT_SIZE, CLASSES], bias: [CLASSES] };
+  const found = {};
+  for (const [role, shape] of Object.entries(expected)) {
+    const spec = specs.find((w) => w.name.split('/').pop() === role);
+    if (!spec) throw new Error(`model.json lists no ${role} weights`);
+    if (spec.dtype !== 'float32' || !sameShape(spec.shape, shape)) {
+      throw new Error(`the ${role} weights are ${spec.dtype} ${shapeText(spec.shape)}, expected float32 ${shapeText(shape)}`);
+    }
+    found[role] = spec;
+  }
+  if (specs.length !== 2) throw new Error(`model.json lists ${specs.length} weights, expected 2 (kernel and bias)`);
+  return found;
+}
+
+// Fetch the weight shards for core's weight loader. It would fail on a short
+// (truncated) file with a puzzling tensor-size error and take a too long one
+// silently, so compare the bytes with what model.json lists first.
+function shardFetcher(expectedBytes) {
+  return async (urls) => {
+    const buffers = await Promise.all(urls.map(async (url) => (await fetchOk(url)).arrayBuffer()));
+    const bytes = buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
+    if (bytes !== expectedBytes) {
+      throw new Error(`the weights in ${urls.join(' + ')} are ${bytes} bytes, but model.json lists ${expectedBytes}: `
+        + (bytes < expectedBytes ? 'the file is truncated' : 'not the file model.json was written with'));
+    }
+    return buffers;
+  };
+}
+
+async function loadWeights(baseUrl) {
+  const json = await fetchJson(`${baseUrl}model.json`);
+  const { kernel: kernelSpec, bias: biasSpec } = checkModelJson(json);
+  const bytes = 4 * (INPUT_SIZE * CLASSES + CLASSES); // both float32, as checked
+  // Decodes the shards by model.json's manifest into one tensor per weight.
+  const named = await io.weightsLoaderFactory(shardFetcher(bytes))(json.weightsManifest, baseUrl);
+  const kernel = named[kernelSpec.name];
+  const bias = named[biasSpec.name];
+  return { kernel, bias, dispose: () => { kernel.dispose(); bias.dispose(); } };
+}
+
 // Load model and metadata; rejects with an Error whose message says, in words,
 // what failed (missing file, bad JSON, truncated weights, wrong shapes).
 export async function loadModel(baseUrl = 'model/') {
   // The CPU backend: for 7,850 weights it is faster to start than WebGL.
-  await tf.setBackend('cpu');
-  const [model, metadata] = await Promise.all([
-    loadLayersModel(`${baseUrl}model.json`).catch((error) => {
-      throw new Error(`the model in ${baseUrl} could not be loaded: ${error.message}`);
-    }),
+  await setBackend('cpu');
+  const [model, metadata] = await Promise.allSettled([
+    loadWeights(baseUrl),
     fetchJson(`${baseUrl}metadata.json`),
   ]);
-  const inputShape = model.inputs[0].shape;
-  const outputShape = model.outputs[0].shape;
-  if (inputShape[1] !== INPUT_SIZE || outputShape[1] !== CLASSES) {
-    model.dispose();
-    throw new Error(`the model has shape [${inputShape}] -> [${outputShape}], expected [null,${INPUT_SIZE}] -> [null,${CLASSES}]`);
+  const failure = [model, metadata].find((result) => result.status === 'rejected');
+  if (failure) {
+    if (model.status === 'fulfilled') model.value.dispose(); // no weights left behind
+    throw new Error(`the model in ${baseUrl} could not be loaded: ${failure.reason.message}`);
   }
-  return { model, metadata };
+  return { model: model.value, metadata: metadata.value };
 }
 
 // Probabilities (Float32Array of 10) for one 28x28 input (784 floats in [0, 1]).
@@ -48,9 +139,10 @@ export function predict(model, pixels) {
 }
 
 // Probabilities for n inputs at once (n x 784, row-major) -> n x 10, row-major.
+// tidy() frees the intermediate tensors; the result is freed once read.
 // Read back with the async data(): it never blocks the page while drawing.
 export async function predictBatch(model, pixels, n) {
-  const probs = tf.tidy(() => model.predict(tf.tensor2d(pixels, [n, INPUT_SIZE])));
+  const probs = tidy(() => softmax(add(matMul(tensor2d(pixels, [n, INPUT_SIZE]), model.kernel), model.bias)));
   try {
     return await probs.data();
   } finally {
