@@ -11,7 +11,7 @@ DATA_ARG := $(if $(DATA),--data $(DATA))
 export DIGITPAD_DATA := $(if $(DATA),$(abspath $(DATA)),$(DIGITPAD_DATA))
 export DIGITPAD_PEN_DIGITS := $(if $(PEN),$(abspath $(PEN)),$(DIGITPAD_PEN_DIGITS))
 
-.PHONY: install train export serve bundle test eval-drawn clean
+.PHONY: install train export serve bundle test eval-drawn bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -49,6 +49,10 @@ serve: install bundle web/model/model.json
 # Leave-writers-out accuracy on real drawings, replayed in Chromium (ABLATION=1: every step).
 eval-drawn: install bundle
 	$(PY) -m digitpad eval-drawn $(DATA_ARG) $(if $(ABLATION),--ablation)
+
+# Trainer and page against their peers, side by side (bench/results.json, bench/results.md).
+bench: install bundle web/model/model.json
+	$(PY) -m digitpad bench $(DATA_ARG)
 
 test: install bundle
 	npm test --silent

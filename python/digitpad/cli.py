@@ -38,6 +38,11 @@ def cmd_eval_drawn(args):
     eval_drawn(args.data, args.pen_digits, holdout, limit=args.limit, ablation=args.ablation, out=args.out)
 
 
+def cmd_bench(args):
+    from .bench import run
+    run(args.data, args.pen_digits, args.out, skip_page=args.skip_page)
+
+
 def cmd_export(args):
     from .export import export
     target = export(args.model, args.web)
@@ -89,6 +94,14 @@ def parser():
     d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")
     d.add_argument("--out", default="build", help="where eval-drawn.json goes")
     d.set_defaults(run=cmd_eval_drawn)
+
+    b = sub.add_parser("bench", help="trainer and page against their peers, one run (bench/results.json)")
+    b.add_argument("--data", help="MNIST folder (as for train)")
+    b.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS"),
+                   help="pen digits JSON, to also time `train` with them")
+    b.add_argument("--out", default="bench", help="where results.json and results.md go")
+    b.add_argument("--skip-page", action="store_true", help="trainer only, no browser")
+    b.set_defaults(run=cmd_bench)
 
     e = sub.add_parser("export", help="convert the trained model to TF.js in web/model")
     e.add_argument("--model", default="build", help="folder with model.keras and metrics.json")

@@ -1,0 +1,130 @@
+"""The page in headless Chromium on localhost, ours against the tutorial way.
+
+Two builds of the same page, served by the Flask app, measured in one run:
+  - ours: web/dist/digitpad.js, a custom TF.js bundle with only the kernels
+    the model uses;
+  - tf.min.js: the same page code, but TF.js loaded the way tutorials do, as
+    the full tf.min.js (here from npm, as a CDN would serve it), the model
+    loaded with tf.loadLayersModel.
+For each: time from navigation to model ready, per-stroke update latency
+(pointerup to prediction shown, measured in the page with performance.now)
+over replayed real pen strokes, and the bytes of each kind, raw and gzipped.
+"""
+
+import gzip
+import random
+import shutil
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from . import browser
+from .data import load_pen_digits
+
+ROOT = Path(__file__).resolve().parents[2]
+PEN_DIGITS = ROOT.parent / "shared" / "data" / "pen-digits" / "pendigits-train-writers.json"
+LOADS = 7  # page loads per variant; the first warms the server and is dropped
+
+
+def build_full_variant(site):
+    """Copy of `site` whose page loads the full tf.min.js instead of our bundle."""
+    subprocess.run(["node", str(ROOT / "web" / "bench" / "build-full.mjs"), str(site / "dist")],
+                   check=True, cwd=ROOT)
+    shutil.copy(ROOT / "node_modules" / "@tensorflow" / "tfjs" / "dist" / "tf.min.js", site / "dist")
+    html = (site / "index.html").read_text()
+    html = html.replace('<script type="module" src="dist/digitpad.js"></script>',
+                        '<script src="dist/tf.min.js"></script>\n  '
+                        '<script type="module" src="dist/digitpad-full.js"></script>')
+    (site / "index.html").write_text(html)
+    return site
+
+
+def kind(url, content_type):
+    if "/model/" in url:
+        return "model"
+    if "javascript" in content_type:
+        return "js"
+    if "html" in content_type or "css" in content_type:
+        return "html/css"
+    return "other"
+
+
+def measure(chromium, url, strokes):
+    """Ready times over LOADS loads, bytes by kind, and update latencies."""
+    ready, sizes = [], {}
+    for load in range(LOADS):
+        context = chromium.new_context(viewport={"width": 1024, "height": 768})
+        page = context.new_page()
+        bodies = {}
+        page.on("response", lambda r: bodies.__setitem__(r.url, (r.headers.get("content-type", ""), r)))
+        page.goto(url)
+        page.wait_for_selector("body[data-model=ready]", timeout=30_000)
+        if load:
+            ready.append(page.evaluate("performance.getEntriesByName('digitpad-ready')[0].startTime"))
+        if load == LOADS - 1:
+            for response_url, (content_type, response) in bodies.items():
+                body = response.body()
+                raw, packed = sizes.get(kind(response_url, content_type), (0, 0))
+                sizes[kind(response_url, content_type)] = (raw + len(body), packed + len(gzip.compress(body, 9)))
+            latencies = replay_strokes(page, strokes)
+        context.close()
+    return {"ready_ms": statistics.median(ready), "ready_ms_all": ready,
+            "bytes": {k: {"raw": raw, "gzip": packed} for k, (raw, packed) in sorted(sizes.items())},
+            "update_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+                          "strokes": len(latencies)}}
+
+
+def replay_strokes(page, digits):
+    """Draw real pen digits stroke by stroke; the page's own update timings."""
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(0)
+    page.evaluate("performance.clearMeasures('digitpad-update')")
+    for digit in digits:
+        browser.draw(page, browser.place(digit["strokes"], pad, rng), real_input=False)
+        browser.read_prediction(page, len(digit["strokes"]))
+        browser.clear(page)
+    return page.evaluate("performance.getEntriesByName('digitpad-update').map(e => e.duration)")
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def page_bench(pen_digits=PEN_DIGITS, model_dir=ROOT / "web" / "model", n_digits=160):
+    from playwright.sync_api import sync_playwright
+    digits = random.Random(1).sample(load_pen_digits(pen_digits), n_digits)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        chromium = browser.launch(p)
+        ours = browser.copy_site(Path(tmp) / "ours")
+        shutil.copytree(model_dir, ours / "model")
+        full = build_full_variant(browser.copy_site(Path(tmp) / "full"))
+        shutil.copytree(model_dir, full / "model")
+        for name, site in [("ours", ours), ("tf.min.js", full)]:
+            with browser.serving(site) as url:
+                results[name] = measure(chromium, url, digits)
+        chromium.close()
+    ours = results["ours"]
+    js_gzip = ours["bytes"]["js"]["gzip"]
+    results["targets"] = {
+        "JS <= 100 KB gzipped": js_gzip <= 100 * 1024,
+        "ready <= 150 ms": ours["ready_ms"] <= 150,
+        "update p95 <= 5 ms": ours["update_ms"]["p95"] <= 5,
+    }
+    return results
+
+
+def page_table(results):
+    lines = ["| page (headless Chromium, localhost) | ours | full tf.min.js |", "| --- | --- | --- |"]
+    ours, full = results["ours"], results["tf.min.js"]
+    lines.append(f"| time to ready, median of {LOADS - 1} loads | {ours['ready_ms']:.0f} ms | {full['ready_ms']:.0f} ms |")
+    for q in ("p50", "p95"):
+        lines.append(f"| stroke update {q} ({ours['update_ms']['strokes']} strokes) | "
+                     f"{ours['update_ms'][q]:.2f} ms | {full['update_ms'][q]:.2f} ms |")
+    for kind_ in sorted(set(ours["bytes"]) | set(full["bytes"])):
+        a, b = ours["bytes"].get(kind_), full["bytes"].get(kind_)
+        cell = lambda s: f"{s['raw'] / 1024:.1f} KB ({s['gzip'] / 1024:.1f} KB gz)" if s else "-"
+        lines.append(f"| {kind_} bytes | {cell(a)} | {cell(b)} |")
+    return "\n".join(lines)

@@ -1,0 +1,28 @@
+// Benchmark variant of web/src/model.js: TF.js as tutorials load it, the full
+// tf.min.js as a global `tf`, and the model through tf.loadLayersModel.
+// Same API as model.js, so the rest of the page is identical.
+/* global tf */
+export const INPUT_SIZE = 784;
+export const CLASSES = 10;
+
+export async function loadModel(baseUrl = 'model/') {
+  await tf.setBackend('cpu');
+  const [model, metadata] = await Promise.all([
+    tf.loadLayersModel(`${baseUrl}model.json`),
+    fetch(`${baseUrl}metadata.json`).then((r) => r.json()),
+  ]);
+  return { model, metadata };
+}
+
+export function predict(model, pixels) {
+  return predictBatch(model, pixels, 1);
+}
+
+export async function predictBatch(model, pixels, n) {
+  const probs = tf.tidy(() => model.predict(tf.tensor2d(pixels, [n, INPUT_SIZE])));
+  try {
+    return await probs.data();
+  } finally {
+    probs.dispose();
+  }
+}
