@@ -8,8 +8,12 @@ DATA ?=
 # The pen digits of this workplace's shared data folder, when it is there.
 PEN ?= $(wildcard ../shared/data/pen-digits/pendigits-train-writers.json)
 DATA_ARG := $(if $(DATA),--data $(DATA))
-export DIGITPAD_DATA := $(if $(DATA),$(abspath $(DATA)),$(DIGITPAD_DATA))
-export DIGITPAD_PEN_DIGITS := $(if $(PEN),$(abspath $(PEN)),$(DIGITPAD_PEN_DIGITS))
+ifneq ($(DATA),)
+export DIGITPAD_DATA := $(abspath $(DATA))
+endif
+ifneq ($(PEN),)
+export DIGITPAD_PEN_DIGITS := $(abspath $(PEN))
+endif
 
 .PHONY: install train export serve bundle test eval-drawn bench clean
 

@@ -55,10 +55,13 @@ from pathlib import Path
 
 from digitpad import browser as chromium
 
+# tensorflowjs imports TF Decision Forests, whose banner needs IPython off a terminal.
+os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
-MNIST_DIR = Path(os.environ.get("DIGITPAD_DATA", SHARED / "mnist"))
-PEN_DIGITS = Path(os.environ.get("DIGITPAD_PEN_DIGITS", SHARED / "pen-digits" / "pendigits-train-writers.json"))
+MNIST_DIR = Path(os.environ.get("DIGITPAD_DATA") or SHARED / "mnist")
+PEN_DIGITS = Path(os.environ.get("DIGITPAD_PEN_DIGITS") or SHARED / "pen-digits" / "pendigits-train-writers.json")
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,41 @@
-"""TF.js in a real browser loads our export and computes what Python computes."""
+"""TF.js in a real browser loads our export and computes what Python computes.
+
+Twice: a float32 export against the trained Keras model itself, and the
+shipped (uint8-quantized) export against the same weights as Python's
+tensorflowjs loader reads them back.
+"""
 
 import numpy as np
+import pytest
 
+from digitpad import browser as chromium
 from digitpad.data import load_mnist
+from digitpad.export import export
 from digitpad.model import load
 from digitpad.train import to_inputs
 
 N_IMAGES = 200
 
 
-def test_browser_probabilities_equal_python(page, live_url, trained, mnist_dir):
+@pytest.mark.parametrize("quantization", ["float32", "uint8"])
+def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, quantization):
+    import tensorflowjs
     (_, _, x_test, _), _ = load_mnist(mnist_dir)
     inputs = to_inputs(x_test[:N_IMAGES])
-    expected = load(trained[0] / "model.keras").predict(inputs, verbose=0)
+    site = chromium.copy_site(tmp_path / "web")
+    export(trained[0], site, quantization)
+    if quantization == "float32":
+        model = load(trained[0] / "model.keras")
+    else:
+        model = tensorflowjs.converters.load_keras_model(str(site / "model" / "model.json"))
+    expected = model.predict(inputs, verbose=0)
 
-    page.goto(live_url)
+    with chromium.serving(site) as url:
+        check_page(page, url, inputs, expected)
+
+
+def check_page(page, url, inputs, expected):
+    page.goto(url)
     page.wait_for_selector("body[data-model=ready]", timeout=20_000)
     got = page.evaluate(
         "async ([pixels, n]) => Array.from(await window.digitpad.predictBatch(new Float32Array(pixels), n))",

@@ -26,7 +26,7 @@ def tree_digest(folder):
 @pytest.fixture
 def exported(tmp_path, trained):
     web = tmp_path / "web"
-    export(trained[0], web)
+    export(trained[0], web, "float32")
     return web
 
 
@@ -70,10 +70,25 @@ def test_export_round_trip(exported, trained):
     assert not list(exported.glob(".model*"))  # no temp folder left behind
 
 
+def test_quantized_exports_are_smaller_and_close(tmp_path, trained):
+    import tensorflowjs
+
+    from digitpad.model import load
+    trained_weights = load(trained[0] / "model.keras").get_weights()
+    for quantization, bytes_per_weight in [("float16", 2), ("uint8", 1)]:
+        folder = export(trained[0], tmp_path / quantization, quantization)
+        assert (folder / "group1-shard1of1.bin").stat().st_size == bytes_per_weight * 7850
+        assert json.loads((folder / "metadata.json").read_text())["weights"] == quantization
+        back = tensorflowjs.converters.load_keras_model(str(folder / "model.json")).get_weights()
+        for w_back, w in zip(back, trained_weights):
+            step = (w.max() - w.min()) / 255  # uint8: 256 levels over the weights' range
+            assert np.abs(w_back - w).max() <= (step / 2 + 1e-6 if quantization == "uint8" else 1e-3)
+
+
 def test_failed_export_keeps_previous_model(exported, trained, monkeypatch):
     before = tree_digest(exported)
 
-    def half_convert(model_path, out_dir):
+    def half_convert(model_path, out_dir, quantization):
         (Path(out_dir) / "model.json").write_text("{half")
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(export_module, "_convert", half_convert)

@@ -36,10 +36,12 @@ def copy_site(destination):
 
 
 @contextlib.contextmanager
-def serving(web_root):
-    """The Flask app serving web_root on a free loopback port; yields its URL."""
+def serving(web_root, csp=None):
+    """The Flask app serving web_root on a free loopback port; yields its URL.
+    csp: another Content-Security-Policy (the benchmark's tf.min.js needs eval)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    server = make_server("127.0.0.1", 0, create_app({"WEB_ROOT": web_root}), threaded=True)
+    config = {"WEB_ROOT": web_root, **({"CSP": csp} if csp else {})}
+    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -45,7 +45,8 @@ def cmd_bench(args):
 
 def cmd_export(args):
     from .export import export
-    target = export(args.model, args.web)
+    from .export import DEFAULT_QUANTIZATION
+    target = export(args.model, args.web, args.quantization or DEFAULT_QUANTIZATION)
     size = sum(p.stat().st_size for p in target.iterdir())
     print(f"exported {target}/ ({size:,} bytes)")
 
@@ -70,15 +71,18 @@ def parser():
     t.add_argument("--data", help="folder with the four MNIST .gz files (default: $DIGITPAD_DATA, "
                                   "else the user cache, downloading if needed)")
     t.add_argument("--out", default="build", help="where model.keras and metrics.json go (default: build)")
-    t.add_argument("--epochs", type=positive_int, default=10)
-    t.add_argument("--batch-size", type=positive_int, default=128)
-    t.add_argument("--learning-rate", type=float, default=0.01)
-    t.add_argument("--l2", type=float, default=1e-5)
-    t.add_argument("--seed", type=int, default=0)
+    from .train import Recipe
+    defaults = Recipe()
+    t.add_argument("--epochs", type=positive_int, default=defaults.epochs)
+    t.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    t.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    t.add_argument("--l2", type=float, default=defaults.l2)
+    t.add_argument("--seed", type=int, default=defaults.seed)
     t.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS"),
                    help="pen digits JSON to add to training (default: $DIGITPAD_PEN_DIGITS)")
-    t.add_argument("--pen-copies", type=int, default=4, help="augmented renderings per pen digit")
-    t.add_argument("--pen-weight", type=float, default=1.0, help="loss weight of a pen digit vs an MNIST one")
+    t.add_argument("--pen-copies", type=int, default=defaults.pen_copies, help="augmented renderings per pen digit")
+    t.add_argument("--pen-weight", type=float, default=defaults.pen_weight,
+                   help="loss weight of a pen digit vs an MNIST one")
     t.add_argument("--no-deskew", action="store_true", help="train on raw (not deskewed) pixels")
     t.add_argument("--no-normalize-size", action="store_true", help="deskew only, no size normalisation")
     t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
@@ -106,6 +110,8 @@ def parser():
     e = sub.add_parser("export", help="convert the trained model to TF.js in web/model")
     e.add_argument("--model", default="build", help="folder with model.keras and metrics.json")
     e.add_argument("--web", default="web", help="the static site folder (default: web)")
+    e.add_argument("--quantization", default=None, help="weights as float32, float16 or uint8 "
+                   "(default: the one `make bench` showed loses nothing)")
     e.set_defaults(run=cmd_export)
 
     s = sub.add_parser("serve", help="serve the page at http://127.0.0.1:8000")

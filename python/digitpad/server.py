@@ -54,7 +54,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def create_app(test_config=None):
     """Flask app factory; test_config overrides the defaults (e.g. WEB_ROOT)."""
     app = Flask(__name__, static_folder=None)
-    app.config.from_mapping(WEB_ROOT=DEFAULT_WEB_ROOT)
+    app.config.from_mapping(WEB_ROOT=DEFAULT_WEB_ROOT, CSP=CSP)
     if test_config is not None:
         app.config.from_mapping(test_config)
     # Keep "//etc/passwd" a plain 404 instead of a redirect to "/etc/passwd".
@@ -96,6 +96,7 @@ def create_app(test_config=None):
     @app.after_request
     def add_headers(resp):
         resp.headers.update(SECURITY_HEADERS)
+        resp.headers["Content-Security-Policy"] = app.config["CSP"]
         resp.headers.setdefault("Cache-Control", "no-cache")
         return resp
 

@@ -1,12 +1,13 @@
 // Entry point: pad -> preprocess -> model -> view, one way.
 import { Pad } from './pad.js';
-import { preprocessStrokes } from './preprocess.js';
+import { createBuffers, preprocessStrokes } from './preprocess.js';
 import { loadModel, predict, predictBatch } from './model.js';
 import { View } from './view.js';
 
 const view = new View();
 let model = null;
 let options = {}; // preprocessing as the model was trained (from its metadata)
+const buffers = createBuffers(); // reused by every preprocessing call
 const inputs = { last: null }; // the newest model input, for tests and the curious
 let latest = 0; // number of the newest recognition request; older answers are dropped
 
@@ -24,7 +25,7 @@ async function recognise(strokes, { drawing }) {
     view.showPrediction(null, 0);
     return;
   }
-  const pixels = preprocessStrokes(strokes, options);
+  const pixels = preprocessStrokes(strokes, options, buffers);
   inputs.last = pixels;
   view.showInput(pixels);
   if (!model) return; // shown once the model is ready

@@ -81,6 +81,9 @@ function checkModelJson(json) {
   for (const [role, shape] of Object.entries(expected)) {
     const spec = specs.find((w) => w.name.split('/').pop() === role);
     if (!spec) throw new Error(`model.json lists no ${role} weights`);
+    if (spec.quantization && !(spec.quantization.dtype in QUANTIZED_BYTES)) {
+      throw new Error(`the ${role} weights are quantized as ${spec.quantization.dtype}, expected one of ${Object.keys(QUANTIZED_BYTES)}`);
+    }
     if (spec.dtype !== 'float32' || !sameShape(spec.shape, shape)) {
       throw new Error(`the ${role} weights are ${spec.dtype} ${shapeText(spec.shape)}, expected float32 ${shapeText(shape)}`);
     }
@@ -105,10 +108,19 @@ function shardFetcher(expectedBytes) {
   };
 }
 
+// The converter can store weights quantized (`make export --quantize`): each
+// value in 1 or 2 bytes instead of 4, turned back into float32 when loaded.
+const QUANTIZED_BYTES = { uint8: 1, uint16: 2, float16: 2 };
+
+function storedBytes(spec) {
+  const values = spec.shape.reduce((a, b) => a * b, 1);
+  return values * (spec.quantization ? QUANTIZED_BYTES[spec.quantization.dtype] : 4);
+}
+
 async function loadWeights(baseUrl) {
   const json = await fetchJson(`${baseUrl}model.json`);
   const { kernel: kernelSpec, bias: biasSpec } = checkModelJson(json);
-  const bytes = 4 * (INPUT_SIZE * CLASSES + CLASSES); // both float32, as checked
+  const bytes = storedBytes(kernelSpec) + storedBytes(biasSpec);
   // Decodes the shards by model.json's manifest into one tensor per weight.
   const named = await io.weightsLoaderFactory(shardFetcher(bytes))(json.weightsManifest, baseUrl);
   const kernel = named[kernelSpec.name];

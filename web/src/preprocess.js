@@ -294,12 +294,12 @@ function momentScale(target, v) {
  * output is exactly the version-2 deskew.
  * Same float64 operations in the same order as the numpy code, so values agree bit for bit.
  */
-export function deskew(image, size = SIZE, { normalizeSize = false } = {}) {
+export function deskew(image, size = SIZE, { normalizeSize = false } = {}, out = new Float32Array(size * size)) {
   const n = size;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`size must be a positive integer, got ${n}`);
   if (typeof normalizeSize !== 'boolean') throw new TypeError(`normalizeSize must be true or false, got ${normalizeSize}`);
   if (image.length !== n * n) throw new RangeError(`deskew needs ${n * n} pixels, got ${image.length}`);
-  const out = new Float32Array(n * n);
+  if (out === image || out.length !== n * n) throw new RangeError('deskew needs a separate output of the same size');
   // Centre of mass; sums run pixel by pixel in row-major order.
   let m = 0, sx = 0, sy = 0;
   for (let i = 0; i < n; i++) {
@@ -374,16 +374,28 @@ export function deskew(image, size = SIZE, { normalizeSize = false } = {}) {
  * default false; the app decides per model; normalizeSize: size normalisation within step 6,
  * default false, only with deskew).
  */
-export function preprocessStrokes(strokes, options = {}) {
+// Scratch space for preprocessStrokes. A page that preprocesses at every
+// frame of a stroke passes the same buffers each time instead of allocating
+// ~100 KB per call; the result then lives in them until the next call.
+export function createBuffers(options = {}) {
+  const { size, supersample } = resolveOptions(options);
+  return {
+    grid: new Float64Array((size * supersample) ** 2),
+    image: new Float32Array(size * size),
+    deskewed: new Float32Array(size * size),
+  };
+}
+
+export function preprocessStrokes(strokes, options = {}, buffers = createBuffers(options)) {
   const opts = resolveOptions(options);
   const { size, supersample, penWidth } = opts;
-  const out = new Float32Array(size * size);
+  const out = buffers.image.fill(0);
   const t = fitTransform(strokes, opts);
   if (t === null) return out; // blank: deskew would leave it as is
   const g = size * supersample;
-  const grid = renderStrokes(strokes, t, g, (penWidth * supersample) / 2);
+  const grid = renderStrokes(strokes, t, g, (penWidth * supersample) / 2, buffers.grid);
   const [dx, dy] = centeringShift(grid, g);
   shiftGrid(grid, g, dx, dy);
   downsample(grid, g, supersample, out);
-  return opts.deskew ? deskew(out, size, { normalizeSize: opts.normalizeSize }) : out;
+  return opts.deskew ? deskew(out, size, { normalizeSize: opts.normalizeSize }, buffers.deskewed) : out;
 }

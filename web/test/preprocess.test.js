@@ -516,3 +516,17 @@ test('normalizeSize: real pen digits reach the target spread, centred, in range'
   assert.ok(xs.filter((v) => Math.abs(v - MOMENT_STD_X) < 0.1).length > 0.75 * xs.length);
   assert.ok(ys.filter((v) => Math.abs(v - MOMENT_STD_Y) < 0.1).length > 0.95 * ys.length);
 });
+
+test('reused buffers give the same result as fresh ones', async () => {
+  const { createBuffers, preprocessStrokes } = await import('../src/preprocess.js');
+  const a = [[[0, 0], [10, 30], [20, 5]]];
+  const b = [[[5, 5], [5, 40]], [[0, 20], [12, 20]]];
+  const buffers = createBuffers();
+  for (const options of [{}, { deskew: true, normalizeSize: true }]) {
+    for (const strokes of [a, b, a]) {
+      const fresh = Array.from(preprocessStrokes(strokes, options));
+      const reused = Array.from(preprocessStrokes(strokes, options, buffers));
+      assert.deepStrictEqual(reused, fresh);
+    }
+  }
+});
