@@ -32,9 +32,10 @@ CONTENT_TYPES = {
     ".webmanifest": "application/manifest+json",
 }
 
-# 'wasm-unsafe-eval' lets the TF.js WASM backend compile; nothing else is relaxed.
+# Our own origin only. The page's custom TF.js build runs on the CPU backend:
+# no eval, no WebAssembly, no inline script or style.
 CSP = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )

@@ -63,8 +63,9 @@ export class Pad {
     // Coalesced events: the points the browser merged into this one event, so
     // fast strokes stay smooth.
     const events = e.getCoalescedEvents?.() ?? [];
+    const from = this.current.length - 1;
     for (const ev of events.length ? events : [e]) this.current.push(this.point(ev));
-    this.draw();
+    this.drawTail(from); // only the new segments: long strokes stay cheap
     this.changed(true);
   }
 
@@ -140,15 +141,31 @@ export class Pad {
     }, { once: true });
   }
 
-  draw() {
+  // Pen settings for the canvas at its current size and pixel ratio.
+  prepare() {
     const { context: g, canvas } = this;
     const ratio = canvas.width / (canvas.clientWidth || 1);
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
-    g.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
     g.lineCap = 'round';
     g.lineJoin = 'round';
     g.lineWidth = this.penWidth;
     g.strokeStyle = g.fillStyle = getComputedStyle(canvas).color;
+    return g;
+  }
+
+  // Add the current stroke's segments from point `from` on.
+  drawTail(from) {
+    const g = this.context;
+    g.beginPath();
+    g.moveTo(...this.current[from]);
+    for (const [x, y] of this.current.slice(from + 1)) g.lineTo(x, y);
+    g.stroke();
+  }
+
+  // Redraw everything (after a resize, undo or clear).
+  draw() {
+    const g = this.prepare();
+    g.clearRect(0, 0, this.canvas.clientWidth, this.canvas.clientHeight);
     for (const stroke of this.strokes) {
       g.beginPath();
       g.moveTo(...stroke[0]);
