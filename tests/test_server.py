@@ -231,3 +231,12 @@ def test_import_is_light():
     env = {**os.environ, "PYTHONPATH": str(PYTHON_DIR)}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("path", ["/src/main.js", "/test/preprocess.test.js", "/tools/x.mjs", "/bench/model-full.js"])
+def test_sources_are_not_part_of_the_site(client, web_root, path):
+    target = web_root / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("SECRET")
+    resp = client.get(path)
+    assert resp.status_code == 404 and b"SECRET" not in resp.data

@@ -39,6 +39,9 @@ CSP = (
     "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
+# Folders of web/ that hold the page's sources, tests and tools, not the site.
+NOT_SITE = {"src", "test", "tools", "bench"}
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -70,6 +73,8 @@ def create_app(test_config=None):
         # and the exporter's web/.model-tmp-* folders; NUL would crash os calls.
         parts = filename.split("/")
         if "\x00" in filename or "\\" in filename or any(p.startswith(".") for p in parts):
+            abort(404)
+        if parts[0] in NOT_SITE:  # web/'s sources and tests are not part of the site
             abort(404)
         if filename == "" or filename.endswith("/"):
             filename += "index.html"
