@@ -8,6 +8,9 @@ DATA ?=
 # The pen digits of this workplace's shared data folder, when it is there.
 PEN ?= $(wildcard ../shared/data/pen-digits/pendigits-train-writers.json)
 DATA_ARG := $(if $(DATA),--data $(DATA))
+# Digits taught in the page and downloaded there: make train EXTRA=digitpad-samples.json
+EXTRA ?=
+EXTRA_ARG := $(foreach f,$(EXTRA),--extra $(f))
 ifneq ($(DATA),)
 export DIGITPAD_DATA := $(abspath $(DATA))
 endif
@@ -15,7 +18,7 @@ ifneq ($(PEN),)
 export DIGITPAD_PEN_DIGITS := $(abspath $(PEN))
 endif
 
-.PHONY: install train export serve bundle test eval-drawn bench clean
+.PHONY: install train export serve bundle site test eval-drawn bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -36,7 +39,7 @@ web/dist/digitpad.js: node_modules/.installed $(wildcard web/src/*.js)
 	npm run --silent build
 
 train: $(VENV)/.installed
-	$(PY) -m digitpad train $(DATA_ARG)
+	$(PY) -m digitpad train $(DATA_ARG) $(EXTRA_ARG)
 
 export: $(VENV)/.installed
 	$(PY) -m digitpad export
@@ -45,6 +48,10 @@ build/model.keras:
 	$(MAKE) train
 web/model/model.json: build/model.keras
 	$(MAKE) export
+
+# Exactly the folder GitHub Pages serves: page, bundle, model; no sources.
+site: install bundle web/model/model.json
+	$(PY) -m digitpad site --out site
 
 # Builds whatever is missing (venv, bundle, trained and exported model), then serves.
 serve: install bundle web/model/model.json
@@ -63,4 +70,4 @@ test: install bundle
 	$(PY) -m pytest
 
 clean:
-	rm -rf build web/dist web/model
+	rm -rf build web/dist web/model site

@@ -60,7 +60,8 @@ def test_export_round_trip(exported, trained):
 
     from digitpad.model import load
     files = sorted(p.name for p in (exported / "model").iterdir())
-    assert files == ["group1-shard1of1.bin", "metadata.json", "model.json"]
+    assert files == ["group1-shard1of1.bin", "metadata.json", "model.json", "replay.bin"]
+    assert (exported / "model" / "replay.bin").stat().st_size == 200 * 785  # 20 per digit, for teaching
     meta = json.loads((exported / "model" / "metadata.json").read_text())
     assert meta["test_accuracy"] == trained[1]["test_accuracy"]
     assert meta["input"]["shape"] == [None, 784] and meta["preprocess_version"] >= 1
@@ -151,3 +152,14 @@ def test_bad_pen_digits_file(tmp_path, mnist_dir):
                              "--pen-digits", str(bad)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "not a pen digits JSON file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_training_with_taught_samples(tmp_path, mnist_dir, pen_digits):
+    """`make train EXTRA=file`: digits taught in the page join the training set."""
+    taught = tmp_path / "digitpad-samples.json"
+    taught.write_text(json.dumps([{"label": s["label"], "writer": "you", "strokes": s["strokes"]}
+                                  for s in pen_digits[:30]]))
+    metrics = train(mnist_dir, tmp_path / "out", Recipe(epochs=1, pen_copies=1), limit=2000, verbose=0,
+                    extra=[taught])
+    assert metrics["trained_on"]["pen_digits"] == 30
+    assert metrics["trained_on"]["pen_writers"] == ["extra:digitpad-samples.json"]

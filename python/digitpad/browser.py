@@ -14,7 +14,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from .server import create_app
+from .server import NOT_SITE, create_app
 
 CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
 # Headless Chromium on a closed network: no background calls home; an uncapped
@@ -27,11 +27,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 
-def copy_site(destination):
-    """The built page (web/ without its sources and model) copied to destination."""
+def copy_site(destination, with_model=False):
+    """The built page (web/ without what is not part of the site) copied to
+    destination; the model too if asked (`make site`), else tests export their own."""
     if not (WEB / "dist" / "digitpad.js").is_file():
         raise FileNotFoundError("web/dist/digitpad.js is missing: run `make bundle` first")
-    shutil.copytree(WEB, destination, ignore=shutil.ignore_patterns("model", ".model*", "src", "test", "tools"))
+    if with_model and not (WEB / "model" / "model.json").is_file():
+        raise FileNotFoundError("web/model/ is missing: run `make train export` first")
+    skip = [".*", "*.map", *NOT_SITE, *([] if with_model else ["model"])]
+    shutil.copytree(WEB, destination, ignore=shutil.ignore_patterns(*skip))
     return destination
 
 

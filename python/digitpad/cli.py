@@ -22,7 +22,7 @@ def cmd_train(args):
         print("note: training on MNIST only: no pen digits given (--pen-digits, PEN=), "
               "so the model has never seen a drawn digit")
     metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose,
-                    pen_digits=args.pen_digits, estimate_writers=HOLDOUT_WRITERS)
+                    pen_digits=args.pen_digits, estimate_writers=HOLDOUT_WRITERS, extra=args.extra)
     if "heldout_pen" in metrics:
         held = metrics["heldout_pen"]
         print(f"drawn digits by unseen writers ({len(held['writers'])} held out, measured before "
@@ -41,6 +41,17 @@ def cmd_eval_drawn(args):
 def cmd_bench(args):
     from .bench import run
     run(args.data, args.pen_digits, args.out, skip_page=args.skip_page)
+
+
+def cmd_site(args):
+    import shutil
+    from pathlib import Path
+
+    from .browser import copy_site
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    copy_site(out, with_model=True)
+    print(f"wrote {out}/: the static site, as GitHub Pages serves it")
 
 
 def cmd_export(args):
@@ -83,6 +94,8 @@ def parser():
     t.add_argument("--pen-copies", type=int, default=defaults.pen_copies, help="augmented renderings per pen digit")
     t.add_argument("--pen-weight", type=float, default=defaults.pen_weight,
                    help="loss weight of a pen digit vs an MNIST one")
+    t.add_argument("--extra", action="append", default=[], metavar="FILE",
+                   help="digits you taught the page and downloaded there (repeatable; make train EXTRA=FILE)")
     t.add_argument("--no-deskew", action="store_true", help="train on raw (not deskewed) pixels")
     t.add_argument("--no-normalize-size", action="store_true", help="deskew only, no size normalisation")
     t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
@@ -106,6 +119,10 @@ def parser():
     b.add_argument("--out", default="bench", help="where results.json and results.md go")
     b.add_argument("--skip-page", action="store_true", help="trainer only, no browser")
     b.set_defaults(run=cmd_bench)
+
+    w = sub.add_parser("site", help="copy exactly the files the site serves into one folder")
+    w.add_argument("--out", default="site", help="the folder to (re)create (default: site)")
+    w.set_defaults(run=cmd_site)
 
     e = sub.add_parser("export", help="convert the trained model to TF.js in web/model")
     e.add_argument("--model", default="build", help="folder with model.keras and metrics.json")

@@ -60,6 +60,8 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
         _convert(model_path, tmp, quantization)
         metadata = {**_metadata(json.loads(metrics_path.read_text())), "weights": quantization}
         (tmp / "metadata.json").write_text(json.dumps(metadata, indent=1))
+        if (Path(model_dir) / "replay.bin").is_file():  # for teaching in the page
+            shutil.copyfile(Path(model_dir) / "replay.bin", tmp / "replay.bin")
         _fsync_tree(tmp)
         _swap_in(tmp, target)
     except OSError as exc:

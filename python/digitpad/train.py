@@ -127,8 +127,29 @@ def fit(x, y, recipe, sample_weight=None, verbose=1):
     return model
 
 
+# A few MNIST digits per class ship with the model: the page mixes them into
+# in-browser fine-tuning ("teach it") so the model does not forget MNIST.
+REPLAY_PER_CLASS = 20
+
+
+def write_replay_set(path, x, y):
+    """REPLAY_PER_CLASS prepared training inputs per digit: 784 uint8 pixels + 1 label byte each."""
+    picks = np.concatenate([np.flatnonzero(y == d)[:REPLAY_PER_CLASS] for d in range(10)])
+    pixels = np.clip(np.floor(x[picks] * 255 + 0.5), 0, 255).astype(np.uint8)
+    rows = np.concatenate([pixels, y[picks, None].astype(np.uint8)], axis=1)
+    _save_atomically(lambda tmp: Path(tmp).write_bytes(rows.tobytes()), Path(path))
+
+
+def load_extra(paths):
+    """Samples taught in the page and downloaded there (same form as the pen digits)."""
+    samples = []
+    for path in paths or ():
+        samples += [{**s, "writer": f"extra:{Path(path).name}"} for s in load_pen_digits(path)]
+    return samples
+
+
 def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pen_digits=None,
-          estimate_writers=()):
+          estimate_writers=(), extra=()):
     """Train on MNIST (plus pen digits if given), evaluate on the MNIST test set
     (and on held-out pen writers, if the recipe holds any out), save model and
     metrics; returns metrics.
@@ -143,11 +164,11 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
         x_train, y_train = x_train[:limit], y_train[:limit]
     data = {"x": prepare_mnist(x_train, recipe), "y": y_train,
             "x_test": prepare_mnist(x_test, recipe), "y_test": y_test}
-    if pen_digits:
-        pen = load_pen_digits(pen_digits)
+    pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
+    if pen:
         data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)))
     estimate = None
-    if pen_digits and estimate_writers:
+    if pen_digits and estimate_writers:  # (taught samples are never held out)
         holdout = replace(recipe, holdout_writers=list(estimate_writers))
         estimate = _fit_and_evaluate(data, holdout, verbose=0)[1]["heldout_pen"]
     model, metrics = _fit_and_evaluate(data, recipe, verbose)
@@ -159,6 +180,7 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _save_atomically(lambda path: model.save(path), out / "model.keras")
+    write_replay_set(out / "replay.bin", data["x"], data["y"])
     _save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
                      out / "metrics.json")
     return metrics

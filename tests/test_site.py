@@ -1,0 +1,60 @@
+"""`make site` and the GitHub workflows: the folder Pages serves works from a sub-path."""
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+from digitpad import browser as chromium
+
+from .conftest import REPO
+
+
+def test_workflows_are_valid():
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+    assert [w.name for w in workflows] == ["ci.yml", "pages.yml"]
+    result = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema",
+                             "vendor.github-workflows", *map(str, workflows)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pages = (REPO / ".github" / "workflows" / "pages.yml").read_text()
+    assert "make site" in pages and "actions/deploy-pages" in pages and "path: site" in pages
+
+
+def test_site_holds_exactly_the_served_files(tmp_path, site, monkeypatch):
+    web = tmp_path / "web"
+    shutil.copytree(site, web)
+    for extra in ["src/main.js", "test/x.test.js", "tools/cli.mjs", "bench/model-full.js", ".secret",
+                  "dist/digitpad.js.map"]:
+        (web / extra).parent.mkdir(parents=True, exist_ok=True)
+        (web / extra).write_text("not for the site")
+    monkeypatch.setattr(chromium, "WEB", web)
+    out = chromium.copy_site(tmp_path / "site", with_model=True)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(["index.html", "style.css", "favicon.svg", "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt",
+                            *(f"model/{p.name}" for p in (site / "model").iterdir())])
+
+
+def test_site_works_under_a_sub_path_with_a_plain_static_server(page, site, tmp_path):
+    """As on https://user.github.io/digitpad/: all URLs relative, no other origin."""
+    root = tmp_path / "pages"
+    shutil.copytree(site, root / "digitpad")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/digitpad/"
+        page.goto(url)
+        page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+        box = page.locator("[data-testid=pad]").bounding_box()
+        stroke = [(box["x"] + box["width"] * f, box["y"] + box["height"] * (0.2 + 0.6 * f)) for f in (0.4, 0.45, 0.5)]
+        chromium.draw(page, [stroke])
+        assert chromium.read_prediction(page, 1)["digit"] in "0123456789"
+        assert all(urlparse(u).path.startswith("/digitpad/") for u in page.requests), page.requests
+        assert page.errors == []
+    finally:
+        server.shutdown()
