@@ -161,3 +161,13 @@ export async function predictBatch(model, pixels, n) {
     probs.dispose();
   }
 }
+
+// The weights as plain arrays, read once after loading for the "Why this
+// digit?" pictures (explain.js): kernel a Float32Array(7840), row-major
+// [784][10] (pixel i's weight for digit j at i * 10 + j), bias a
+// Float32Array(10). Copies: the CPU backend's data() hands out its own
+// storage, which must not be written to.
+export async function readWeights(model) {
+  const [kernel, bias] = await Promise.all([model.kernel.data(), model.bias.data()]);
+  return { kernel: Float32Array.from(kernel), bias: Float32Array.from(bias) };
+}

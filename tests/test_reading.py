@@ -1,0 +1,207 @@
+"""Reading a whole number in real Chromium: several real pen-drawn digits side
+by side are split into digits (web/src/segment.js), each recognised, and read
+left to right in `[data-testid=reading]`, with a box around each digit."""
+
+import random
+from collections import Counter
+
+from digitpad import browser as chromium
+
+from .conftest import REPO
+
+SCREENSHOT = REPO / ".github" / "screenshots" / "reading.png"
+
+
+def open_ready(page, url):
+    page.goto(url)
+    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+
+
+def lay_out(samples, pad, rng, height=(0.4, 0.6), gap=(0.25, 0.45), margin=0.03, centre=False):
+    """The samples' strokes as a number written left to right on the pad (page
+    coordinates): every digit scaled to the same height (a random share of the
+    pad's), a random gap between neighbours (a share of that height), each
+    digit a little up or down. Scaled down when the number would not fit the
+    pad's width (within `margin`). centre: in the middle of the pad, not
+    anywhere. One list of strokes per digit."""
+    boxes = []
+    for sample in samples:
+        xs = [x for stroke in sample["strokes"] for x, _ in stroke]
+        ys = [y for stroke in sample["strokes"] for _, y in stroke]
+        boxes.append((min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)))
+    target = rng.uniform(*height) * pad["height"]
+    gaps = [rng.uniform(*gap) for _ in samples[1:]]
+    units = sum(w / max(h, 1) for _, _, w, h in boxes) + sum(gaps)  # the width, in digit heights
+    size = min(target, (1 - 2 * margin) * pad["width"] / units)
+    left = pad["x"] + rng.uniform(margin * pad["width"], pad["width"] * (1 - margin) - units * size)
+    top = pad["y"] + rng.uniform(margin * pad["height"], pad["height"] * (1 - margin) - 1.1 * size)
+    if centre:
+        left, top = pad["x"] + (pad["width"] - units * size) / 2, pad["y"] + (pad["height"] - 1.1 * size) / 2
+    digits = []
+    for i, (sample, (x0, y0, w, h)) in enumerate(zip(samples, boxes)):
+        scale = size / max(h, 1)
+        dy = rng.uniform(0, 0.1) * size
+        digits.append([[(left + (x - x0) * scale, top + dy + (y - y0) * scale) for x, y in stroke]
+                       for stroke in sample["strokes"]])
+        left += w * scale + (gaps[i] * size if i < len(gaps) else 0)
+    return digits
+
+
+# One number in one round trip: dispatch every stroke on the pad, wait (without
+# polling) until the reading accounts for all of them, read it and its boxes,
+# then press Clear and wait for the empty reading.
+READ_JS = """async ([strokes, keep]) => {
+    const reading = document.querySelector('[data-testid=reading]');
+    const settled = (n) => new Promise((resolve) => {
+        if (reading.dataset.strokes === String(n)) return resolve();
+        const watch = new MutationObserver(() => {
+            if (reading.dataset.strokes === String(n)) { watch.disconnect(); resolve(); }
+        });
+        watch.observe(reading, { attributes: true, attributeFilter: ['data-strokes'] });
+    });
+    (""" + chromium.DISPATCH_JS + """)(strokes);
+    await settled(strokes.length);
+    const boxes = [...document.querySelectorAll('[data-testid=digit-box]')].map((b) => b.dataset.digit).join('');
+    const shown = { text: reading.textContent, boxes };
+    if (!keep) {
+        document.querySelector('[data-testid=clear]').click();
+        await settled(0);
+        shown.cleared = { text: reading.textContent, boxes: document.querySelectorAll('[data-testid=digit-box]').length };
+    }
+    return shown;
+}"""
+
+
+def read_number(page, digits, keep=False):
+    strokes = [[list(p) for p in stroke] for digit in digits for stroke in digit]
+    return page.evaluate(READ_JS, [strokes, keep])
+
+
+def numbers(pen_digits, rng, count, lengths=(2, 6)):
+    """`count` random numbers of 2-6 real pen digits each."""
+    return [rng.sample(pen_digits, rng.randint(*lengths)) for _ in range(count)]
+
+
+def measure(page, url, pen_digits, count=250, seed=0):
+    """Replay `count` numbers; the share read exactly, the share split into the
+    right number of digits, and per written digit (label) how often it was read
+    right (a number split wrongly counts all its digits as misread)."""
+    rng = random.Random(seed)
+    open_ready(page, url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    exact = segmented = 0
+    right, total = Counter(), Counter()
+    for samples in numbers(pen_digits, rng, count):
+        labels = "".join(str(s["label"]) for s in samples)
+        shown = read_number(page, lay_out(samples, pad, rng))
+        assert shown["boxes"] == shown["text"]  # one box per digit read, labelled with it
+        assert shown["cleared"] == {"text": "", "boxes": 0}
+        exact += shown["text"] == labels
+        segmented += len(shown["text"]) == len(labels)
+        for i, label in enumerate(labels):
+            total[label] += 1
+            right[label] += len(shown["text"]) == len(labels) and shown["text"][i] == label
+    return {"numbers": count, "exact": exact / count, "segmented": segmented / count,
+            "digits": sum(right.values()) / sum(total.values()),
+            "per_digit": {d: right[d] / total[d] for d in sorted(total)}}
+
+
+# Measured here (seed 0: 250 numbers of 2-6 digits, 1,011 digits) with the test
+# site's softmax trained on MNIST only: 99.6% split into the right number of
+# digits (the one miss: a 5 with a stray dot far to its left, read as "65"),
+# 61.6% read exactly, 87.9% of digits right (as for single digits: 87.7% in
+# test_page.py; weakest 9s 53% and 1s 75%). The shipped web/model (trained on
+# these pen digits too, so flattered) reads 93.6% exactly, 97.9% of digits.
+# The floors sit a bit below the measurement (the test model is retrained
+# each session).
+EXACT_FLOOR = 0.55
+SEGMENTED_FLOOR = 0.98
+DIGITS_FLOOR = 0.85
+
+
+def test_read_numbers_of_real_pen_digits(page, live_url, pen_digits):
+    result = measure(page, live_url, pen_digits)
+    per_digit = "  ".join(f"{d}: {p:.2f}" for d, p in result["per_digit"].items())
+    print(f"\nread {result['numbers']} numbers of 2-6 pen digits: exact {result['exact']:.3f}, "
+          f"split right {result['segmented']:.3f}, digits right {result['digits']:.3f}\nper digit: {per_digit}")
+    assert page.errors == []
+    assert result["segmented"] >= SEGMENTED_FLOOR
+    assert result["exact"] >= EXACT_FLOOR
+    assert result["digits"] >= DIGITS_FLOOR
+
+
+def reading(page):
+    return page.evaluate("""() => {
+        const r = document.querySelector('[data-testid=reading]');
+        return { text: r.textContent, strokes: Number(r.dataset.strokes),
+                 boxes: [...document.querySelectorAll('[data-testid=digit-box]')].map((b) => {
+                     const { x, y, width, height } = b.getBoundingClientRect();
+                     return { digit: b.dataset.digit, x, y, width, height };
+                 }) };
+    }""")
+
+
+def wait_reading(page, strokes):
+    page.wait_for_selector(f"[data-testid=reading][data-strokes='{strokes}']", timeout=10_000)
+    return reading(page)
+
+
+def test_prediction_and_reading_side_by_side_undo_clear(page, live_url, pen_digits):
+    """The single-digit hooks still describe the whole drawing; the reading
+    follows the same stroke counting, its boxes sit on the digits' ink, and
+    undo and clear update it. Drawn with the real mouse."""
+    open_ready(page, live_url)
+    assert wait_reading(page, 0) == {"text": "", "strokes": 0, "boxes": []}
+    rng = random.Random(3)
+    # One digit: the reading is the prediction (the same strokes, the same model).
+    four = next(s for s in pen_digits if s["label"] == 4 and len(s["strokes"]) == 2)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    chromium.draw(page, lay_out([four], pad, rng)[0])
+    single = chromium.read_prediction(page, 2)
+    shown = wait_reading(page, 2)
+    assert shown["text"] == single["digit"] and len(shown["boxes"]) == 1  # a two-stroke 4 is one digit
+    chromium.clear(page)
+    assert wait_reading(page, 0) == {"text": "", "strokes": 0, "boxes": []}
+
+    samples = [four, *rng.sample([s for s in pen_digits if len(s["strokes"]) == 1], 2)]
+    digits = lay_out(samples, pad, rng)
+    chromium.draw(page, [stroke for digit in digits for stroke in digit])
+    whole = chromium.read_prediction(page, 4)  # the whole drawing, as one digit
+    assert whole["digit"] in "0123456789" and abs(sum(whole["probs"]) - 1) < 1e-4
+    shown = wait_reading(page, 4)
+    assert len(shown["text"]) == 3 and [b["digit"] for b in shown["boxes"]] == list(shown["text"])
+    for digit, box in zip(digits, shown["boxes"]):  # each box around its digit's points, snugly
+        xs = [x for stroke in digit for x, _ in stroke]
+        ys = [y for stroke in digit for _, y in stroke]
+        assert box["x"] < min(xs) and box["x"] + box["width"] > max(xs)
+        assert box["y"] < min(ys) and box["y"] + box["height"] > max(ys)
+        assert box["width"] - (max(xs) - min(xs)) < 40 and box["height"] - (max(ys) - min(ys)) < 40
+
+    page.click("[data-testid=undo]")  # the last digit's only stroke
+    chromium.read_prediction(page, 3)
+    shown = wait_reading(page, 3)
+    assert len(shown["text"]) == 2 and len(shown["boxes"]) == 2
+    page.keyboard.press("Escape")
+    chromium.read_prediction(page, 0)
+    assert wait_reading(page, 0) == {"text": "", "strokes": 0, "boxes": []}
+    assert page.text_content("[data-testid=prediction]") == ""
+    assert page.errors == []
+
+
+def test_screenshot_of_a_number(page, live_url, pen_digits):
+    """A picture for the README: 50419 written in real pen digits, read."""
+    open_ready(page, live_url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    by_label = {d: [s for s in pen_digits if s["label"] == d and len(s["strokes"]) <= 2] for d in range(10)}
+    rng = random.Random(5)
+    for _ in range(20):  # the first of a few tries that this model reads right
+        samples = [rng.choice(by_label[int(d)]) for d in "50419"]
+        shown = read_number(page, lay_out(samples, pad, rng, height=(0.45, 0.45), gap=(0.45, 0.45),
+                                            margin=0.07, centre=True), keep=True)
+        if shown["text"] == "50419":
+            break
+        chromium.clear(page)
+    assert shown["text"] == "50419"
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert page.errors == []

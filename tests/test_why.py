@@ -1,0 +1,156 @@
+"""The "Why this digit?" panel in real Chromium: the ten learned templates are
+the model's weights as pictures, and the evidence maps show each inked pixel's
+vote x_i * w_ij for the reading and the runner-up, live with the drawing."""
+
+import random
+
+import numpy as np
+import pytest
+
+from digitpad import browser as chromium
+
+from .conftest import REPO
+
+SCREENSHOT = REPO / ".github" / "screenshots" / "why.png"
+# The panel's colours (web/style.css: --why-for / --why-against).
+COLOURS = {"light": {1: (0x1D, 0x4E, 0xD8), -1: (0xDC, 0x26, 0x26)},
+           "dark": {1: (0x7A, 0xA7, 0xFF), -1: (0xFF, 0x6B, 0x6B)}}
+
+# A 28x28 canvas's pixels, as a flat RGBA list.
+CANVAS_JS = """(testid) => {
+    const c = document.querySelector(`[data-testid=${testid}]`);
+    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+}"""
+
+
+@pytest.fixture(scope="module")
+def weights(site):
+    """The page's model as Python's tensorflowjs loader reads it: kernel (784, 10), bias (10,)."""
+    import tensorflowjs
+    model = tensorflowjs.converters.load_keras_model(str(site / "model" / "model.json"))
+    kernel, bias = model.get_weights()
+    assert kernel.shape == (784, 10)
+    return kernel, bias
+
+
+def open_ready(page, url):
+    page.goto(url)
+    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+
+
+def rgba(page, testid):
+    return np.asarray(page.evaluate(CANVAS_JS, testid), dtype=np.float64).reshape(784, 4)
+
+
+def signed(pixels):
+    """A painted canvas back to values in [-1, 1]: opacity, signed by colour (blue +, red -)."""
+    sign = np.where(pixels[:, 2] >= pixels[:, 0], 1.0, -1.0)
+    return sign * pixels[:, 3] / 255
+
+
+def check_painted(pixels, expected):
+    """The canvas shows `expected` (in [-1, 1]): opacity |value|, blue where
+    positive, red where negative. Colours are checked where opaque enough to
+    keep them (the canvas stores colours premultiplied by opacity)."""
+    assert np.abs(pixels[:, 3] / 255 - np.abs(expected)).max() <= 1.5 / 255
+    solid = pixels[:, 3] >= 40
+    assert solid.sum() > 0
+    assert (np.sign(signed(pixels)[solid]) == np.sign(expected[solid])).all()
+
+
+def runner_up(probs):
+    return sorted(range(10), key=lambda d: (-probs[d], d))[1]
+
+
+def test_templates_are_the_models_weights(page, live_url, weights):
+    kernel, _ = weights
+    open_ready(page, live_url)
+    for digit in range(10):
+        pixels = rgba(page, f"template-{digit}")
+        assert (pixels[:, 3] > 0).sum() > 200, f"template-{digit} is blank"
+        column = kernel[:, digit]
+        check_painted(pixels, column / np.abs(column).max())
+        # The strongest weights for and against, by sign: blue and red.
+        for i in np.argsort(column)[-20:]:
+            assert pixels[i, 2] > pixels[i, 0] and pixels[i, 3] > 0, (digit, i)
+        for i in np.argsort(column)[:5]:
+            assert pixels[i, 0] > pixels[i, 2] and pixels[i, 3] > 0, (digit, i)
+        assert np.corrcoef(signed(pixels), column)[0, 1] > 0.99
+    # The panel sits after the probability bars and before About.
+    order = page.evaluate("""() => {
+        const [probs, why, about] = ['probs', 'why', 'about'].map(t => document.querySelector(`[data-testid=${t}]`));
+        return [probs.compareDocumentPosition(why), why.compareDocumentPosition(about)];
+    }""")
+    assert all(position & 4 for position in order)  # DOCUMENT_POSITION_FOLLOWING
+    assert page.errors == []
+
+
+def test_evidence_follows_the_drawing(page, live_url, weights, pen_digits):
+    kernel, _ = weights
+    rng = random.Random(3)
+    open_ready(page, live_url)
+    page.click("[data-testid=why] summary")
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    for sample in rng.sample(pen_digits, 3):
+        strokes = chromium.place(sample["strokes"], pad, rng, size=(0.5, 0.7))
+        chromium.draw(page, strokes)
+        shown = chromium.read_prediction(page, len(strokes))
+        best, second = int(shown["digit"]), runner_up(shown["probs"])
+        assert page.text_content("[data-testid=evidence-top-caption]") == f"pixels for {best}"
+        assert page.text_content("[data-testid=evidence-runner-up-caption]") == f"for {second}, the runner-up"
+
+        # Each pixel's vote x_i * w_ij, both maps on one scale.
+        x = np.asarray(page.evaluate("() => Array.from(window.digitpad.inputs.last)"))
+        votes = [x * kernel[:, best], x * kernel[:, second]]
+        scale = max(np.abs(v).max() for v in votes)
+        top, runner = rgba(page, "evidence-top"), rgba(page, "evidence-runner-up")
+        assert (top[:, 3] > 0).sum() > 20, "evidence-top is blank"
+        assert (top[x == 0, 3] == 0).all()  # blank pixels do not vote
+        check_painted(top, votes[0] / scale)
+        check_painted(runner, votes[1] / scale)
+        # The reading wins: its votes (plus bias) beat the runner-up's.
+        assert votes[0].sum() + weights[1][best] >= votes[1].sum() + weights[1][second]
+        chromium.clear(page)
+        for testid in ("evidence-top", "evidence-runner-up"):
+            assert (rgba(page, testid)[:, 3] == 0).all(), f"{testid} not blank after Clear"
+        assert page.text_content("[data-testid=evidence-top-caption]") == "pixels for the reading"
+    assert page.errors == []
+
+
+def test_light_and_dark_colours(page, live_url, weights):
+    kernel, _ = weights
+    # Each template's strongest weight is solid, in the scheme's blue or red.
+    strongest = np.abs(kernel).argmax(0)
+    sign = np.sign(kernel[strongest, range(10)])
+
+    def check(scheme):
+        for digit in range(10):
+            pixel = rgba(page, f"template-{digit}")[strongest[digit]]
+            assert tuple(pixel) == (*COLOURS[scheme][sign[digit]], 255), (scheme, digit)
+
+    page.emulate_media(color_scheme="light")
+    open_ready(page, live_url)
+    check("light")
+    page.emulate_media(color_scheme="dark")  # repainted when the scheme changes
+    i = int(strongest[0])
+    page.wait_for_function(
+        f"() => document.querySelector('[data-testid=template-0]').getContext('2d')"
+        f".getImageData({i % 28}, {i // 28}, 1, 1).data[0] === {COLOURS['dark'][sign[0]][0]}")
+    check("dark")
+    assert page.errors == []
+
+
+def test_screenshot(page, live_url, pen_digits):
+    open_ready(page, live_url)
+    page.set_viewport_size({"width": 1024, "height": 1200})
+    page.click("[data-testid=why] summary")
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    for sample in (s for s in pen_digits if s["label"] == 7):  # the first 7 read as 7
+        strokes = chromium.place(sample["strokes"], pad, random.Random(1), size=(0.6, 0.6))
+        chromium.draw(page, strokes)
+        if chromium.read_prediction(page, len(strokes))["digit"] == "7":
+            break
+        chromium.clear(page)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert page.errors == []

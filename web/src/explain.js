@@ -1,0 +1,79 @@
+// Why the model reads a drawing as it does: pure functions, no DOM.
+//
+// The model is softmax regression. For each digit j it computes a score, the
+// "logit", from the 784 pixels x_i (0 = paper, 1 = ink) of the 28x28 input:
+//
+//   logit_j = sum_i x_i * w_ij + b_j
+//
+// and turns the ten scores into probabilities with softmax (the highest score
+// gets the highest probability). So the score is a sum of votes: pixel i
+// votes x_i * w_ij for digit j. A blank pixel (x_i = 0) does not vote at all;
+// an inked one adds its weight w_ij: positive (evidence for j) or negative
+// (evidence against j). The bias b_j is the digit's score before any ink.
+//
+// Laid out as a 28x28 image, digit j's 784 weights w_0j..w_783j are its
+// "template": where ink raises the score (positive) or lowers it (negative).
+// That is all the model knows; the picture of the ten templates is the
+// classic picture of what a softmax classifier learns on MNIST.
+//
+// `weights` is { kernel, bias } as model.js's readWeights returns it: kernel
+// a Float32Array(7840), row-major [784][10] (w_ij at kernel[i * 10 + j]), bias
+// a Float32Array(10).
+
+export const PIXELS = 784;
+export const CLASSES = 10;
+
+// Digit j's template: its 784 weights, one per pixel, in image order.
+export function template(weights, digit, out = new Float32Array(PIXELS)) {
+  const { kernel } = weights;
+  for (let i = 0; i < PIXELS; i++) out[i] = kernel[i * CLASSES + digit];
+  return out;
+}
+
+// Each pixel's vote for `digit`: x_i * w_ij (Float32Array(784)). They add up,
+// with the bias, to the digit's logit. 784 multiplies; pass `out` to reuse it.
+export function contributions(weights, pixels, digit, out = new Float32Array(PIXELS)) {
+  const { kernel } = weights;
+  for (let i = 0; i < PIXELS; i++) out[i] = pixels[i] * kernel[i * CLASSES + digit];
+  return out;
+}
+
+// The ten scores, logit_j = sum_i x_i * w_ij + b_j (before softmax).
+export function logits(weights, pixels) {
+  const { kernel, bias } = weights;
+  const out = Float64Array.from(bias);
+  for (let i = 0; i < PIXELS; i++) {
+    const x = pixels[i];
+    if (x === 0) continue; // blank pixels do not vote
+    for (let j = 0; j < CLASSES; j++) out[j] += x * kernel[i * CLASSES + j];
+  }
+  return out;
+}
+
+// The most and second most probable digits, [best, runnerUp]. On a tie the
+// lower digit comes first, as the page's prediction picks it.
+export function topTwo(probs) {
+  let best = -1;
+  let second = -1;
+  for (let j = 0; j < probs.length; j++) {
+    if (best < 0 || probs[j] > probs[best]) {
+      second = best;
+      best = j;
+    } else if (second < 0 || probs[j] > probs[second]) {
+      second = j;
+    }
+  }
+  return [best, second];
+}
+
+// The largest |value| (0 for none), to scale a picture of signed values.
+export function maxAbs(...arrays) {
+  let m = 0;
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      const a = Math.abs(values[i]);
+      if (a > m) m = a;
+    }
+  }
+  return m;
+}

@@ -1,0 +1,124 @@
+// "Why this digit?": pictures of what the model learned (the ten weight
+// templates) and of why it reads the current drawing as it does (each inked
+// pixel's vote for the reading and for the runner-up). The numbers come from
+// explain.js; this module only writes to the elements of the why panel.
+import { CLASSES, PIXELS, contributions, maxAbs, template, topTwo } from './explain.js';
+
+const SIDE = 28;
+
+// "#1d4ed8" or "#15d" -> [r, g, b]; the fallback for anything else.
+function parseHex(text, fallback) {
+  const hex = text.trim().replace(/^#/, '');
+  const full = hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex;
+  if (!/^[0-9a-f]{6}$/i.test(full)) return fallback;
+  return [0, 2, 4].map((k) => parseInt(full.slice(k, k + 2), 16));
+}
+
+// Signed values as colours over the canvas's own background: positive in
+// `colors.for`, negative in `colors.against`, opacity |value| / scale (so the
+// strongest value is solid and zero is transparent).
+export function paintSigned(values, scale, colors, rgba) {
+  const inverse = scale > 0 ? 255 / scale : 0;
+  for (let i = 0; i < PIXELS; i++) {
+    const v = values[i];
+    const [r, g, b] = v >= 0 ? colors.for : colors.against;
+    rgba[4 * i] = r;
+    rgba[4 * i + 1] = g;
+    rgba[4 * i + 2] = b;
+    rgba[4 * i + 3] = Math.abs(v) * inverse;
+  }
+}
+
+export class Why {
+  constructor(root = document.querySelector('[data-testid=why]')) {
+    this.root = root;
+    this.weights = null;
+    this.templates = this.createTemplates(root.querySelector('.why-templates'));
+    this.maps = ['top', 'runner-up'].map((name) => {
+      const canvas = root.querySelector(`[data-testid=evidence-${name}]`);
+      const context = canvas.getContext('2d');
+      const caption = root.querySelector(`[data-testid=evidence-${name}-caption]`);
+      return {
+        canvas, context, caption, empty: caption.textContent,
+        image: context.createImageData(SIDE, SIDE), values: new Float32Array(PIXELS), scale: 0,
+      };
+    });
+    this.colors = this.readColors();
+    // Light and dark mode use different blues and reds: repaint on a switch.
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+      this.colors = this.readColors();
+      if (this.weights) this.showTemplates(this.weights);
+      for (const map of this.maps) this.paint(map);
+    });
+  }
+
+  // Ten small 28x28 canvases, one per digit, with the digit below.
+  createTemplates(grid) {
+    return Array.from({ length: CLASSES }, (_, digit) => {
+      const figure = document.createElement('figure');
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = SIDE;
+      canvas.dataset.testid = `template-${digit}`;
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `The weights the model learned for ${digit}`);
+      const caption = document.createElement('figcaption');
+      caption.textContent = digit;
+      figure.append(canvas, caption);
+      grid.append(figure);
+      return canvas;
+    });
+  }
+
+  // The colours are CSS custom properties of the panel (style.css).
+  readColors() {
+    const style = getComputedStyle(this.root);
+    return {
+      for: parseHex(style.getPropertyValue('--why-for'), [29, 78, 216]),
+      against: parseHex(style.getPropertyValue('--why-against'), [220, 38, 38]),
+    };
+  }
+
+  // Once the model is loaded: keep its weights and draw the ten templates,
+  // each scaled by its own largest |weight|.
+  showTemplates(weights) {
+    this.weights = weights;
+    const values = new Float32Array(PIXELS);
+    this.templates.forEach((canvas, digit) => {
+      template(weights, digit, values);
+      const context = canvas.getContext('2d');
+      const image = context.createImageData(SIDE, SIDE);
+      paintSigned(values, maxAbs(values), this.colors, image.data);
+      context.putImageData(image, 0, 0);
+    });
+  }
+
+  // For each recognition: every pixel's vote x_i * w_ij for the reading and
+  // for the runner-up, on one scale so the two pictures compare.
+  showEvidence(pixels, probs) {
+    if (!this.weights) return;
+    const digits = topTwo(probs);
+    this.maps.forEach((map, k) => contributions(this.weights, pixels, digits[k], map.values));
+    const scale = maxAbs(this.maps[0].values, this.maps[1].values);
+    this.maps[0].caption.textContent = `pixels for ${digits[0]}`;
+    this.maps[1].caption.textContent = `for ${digits[1]}, the runner-up`;
+    for (const map of this.maps) {
+      map.scale = scale;
+      this.paint(map);
+    }
+  }
+
+  // An empty pad: blank maps, captions as in the page.
+  clearEvidence() {
+    for (const map of this.maps) {
+      map.values.fill(0);
+      map.scale = 0;
+      map.caption.textContent = map.empty;
+      this.paint(map);
+    }
+  }
+
+  paint(map) {
+    paintSigned(map.values, map.scale, this.colors, map.image.data);
+    map.context.putImageData(map.image, 0, 0);
+  }
+}

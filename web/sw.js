@@ -1,0 +1,44 @@
+// Service worker: after one visit, digitpad opens and recognises offline.
+//
+// Network first, cache as fallback: online, every file (and so a newly
+// deployed model) comes fresh from the server and refreshes the cache; offline,
+// the last good copy is served. The cache name carries a version: a new
+// sw.js (bump VERSION when the list of files changes) drops the old caches.
+const VERSION = 'digitpad-v1';
+const FILES = [
+  './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest', 'dist/digitpad.js',
+  'model/model.json', 'model/metadata.json', 'model/group1-shard1of1.bin', 'model/replay.bin',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(VERSION);
+    // One missing optional file (e.g. replay.bin) must not stop the install.
+    await Promise.all(FILES.map((file) => cache.add(file).catch(() => {})));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) if (name !== VERSION) await caches.delete(name);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(VERSION);
+    try {
+      const response = await fetch(event.request, { cache: 'no-cache' });
+      if (response.ok) await cache.put(event.request, response.clone());
+      return response;
+    } catch (error) {
+      const cached = await cache.match(event.request, { ignoreSearch: true });
+      if (cached) return cached;
+      throw error;
+    }
+  })());
+});
