@@ -34,7 +34,8 @@ def test_site_holds_exactly_the_served_files(tmp_path, site, monkeypatch):
     monkeypatch.setattr(chromium, "WEB", web)
     out = chromium.copy_site(tmp_path / "site", with_model=True)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert files == sorted(["index.html", "style.css", "favicon.svg", "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt",
+    assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
+                            "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt",
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
 
 

@@ -168,3 +168,7 @@ async function start() {
 }
 
 start();
+
+// Installable and offline: the service worker keeps the site and the model
+// (sw.js). A relative URL, so it works under any sub-path.
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => {});
