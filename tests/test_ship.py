@@ -1,6 +1,7 @@
 """Ship it: offline after one visit, accessible (axe-core), and laid out right
 on phone, tablet and desktop, light and dark (screenshots for the README)."""
 
+import json
 import shutil
 
 import pytest
@@ -32,7 +33,15 @@ def test_opens_and_recognises_offline_after_one_visit(browser, site, tmp_path):
             page.wait_for_selector("body[data-model=ready]", timeout=20_000)
             # Installed (it caches the site and model as it installs) and in control.
             page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+            page.reload()
             page.wait_for_selector("body[data-model=ready]")
+            assert page.evaluate("navigator.serviceWorker.controller !== null")
+            # A new model deployed: online, the page picks it up at once.
+            meta = json.loads((root / "model" / "metadata.json").read_text())
+            (root / "model" / "metadata.json").write_text(json.dumps({**meta, "test_accuracy": 0.5}))
+            page.reload()
+            page.wait_for_selector("body[data-model=ready]")
+            assert "50.0%" in page.text_content("[data-testid=status]")
         # The server is gone: nothing answers on that port any more.
         page.reload()
         page.wait_for_selector("body[data-model=ready]", timeout=20_000)

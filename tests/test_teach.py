@@ -7,6 +7,8 @@ import random
 
 from digitpad import browser as chromium
 
+from .conftest import REPO
+
 # The writer whose digits the (MNIST-only) test model reads worst of those tried;
 # any writer can be tried with DIGITPAD_TEACH_WRITER.
 WRITER = os.environ.get("DIGITPAD_TEACH_WRITER", "w14")
@@ -49,6 +51,12 @@ def test_teaching_a_writers_digits(page, live_url, pen_digits, tmp_path):
     if WRITER == "w14":
         assert after - before >= MIN_GAIN
     assert taught > 0 and after > before
+
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    chromium.draw(page, chromium.place(held_out[0]["strokes"], pad, rng), real_input=False)
+    chromium.read_prediction(page, len(held_out[0]["strokes"]))
+    page.screenshot(path=str(REPO / ".github" / "screenshots" / "teach.png"))
+    chromium.clear(page)
 
     # Kept on the device: still taught after a reload.
     page.reload()

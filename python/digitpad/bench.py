@@ -135,7 +135,7 @@ def bench_quantization(data_dir, pen_digits, work):
         # Read back by the converter's own loader, which de-quantizes as TF.js does.
         model = tensorflowjs.converters.load_keras_model(str(folder / "model.json"))
         accuracy = lambda x, y: float((model.predict(x, batch_size=2000, verbose=0).argmax(1) == y).mean())
-        rows.append({"weights": quantization, "bytes": sum(p.stat().st_size for p in folder.glob("*.bin")),
+        rows.append({"weights": quantization, "bytes": sum(p.stat().st_size for p in folder.glob("group*.bin")),
                      "mnist": accuracy(x_mnist, y_test), "pen": accuracy(x_pen, y_pen)})
     return rows
 

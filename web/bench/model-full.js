@@ -26,3 +26,8 @@ export async function predictBatch(model, pixels, n) {
     probs.dispose();
   }
 }
+
+export async function readWeights(model) {
+  const [kernel, bias] = model.getWeights();
+  return { kernel: Float32Array.from(await kernel.data()), bias: Float32Array.from(await bias.data()) };
+}

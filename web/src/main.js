@@ -109,10 +109,14 @@ async function retrain() {
     list.forEach((sample, i) => pixels.set(preprocessStrokes(sample.strokes, options), i * 784));
     const labels = list.map((sample) => sample.label);
     const before = await countRight(shippedModel, pixels, labels);
-    model = await teach(shippedModel, pixels, labels);
-    const after = await countRight(model, pixels, labels);
-    teachStatus.textContent = `Learned from ${list.length} of your digits: it now reads ${after} of them right `
-      + `(the shipped model: ${before}). They stay on this device.`;
+    try {
+      model = await teach(shippedModel, pixels, labels);
+      const after = await countRight(model, pixels, labels);
+      teachStatus.textContent = `Learned from ${list.length} of your digits: it now reads ${after} of them right `
+        + `(the shipped model: ${before}). They stay on this device.`;
+    } catch (error) { // e.g. a model exported without its replay set
+      teachStatus.textContent = `Your digits are kept, but the model could not learn from them: ${error.message}`;
+    }
   } else {
     teachStatus.textContent = 'Your corrections stay on this device.';
   }
@@ -150,12 +154,13 @@ async function start() {
     model = loaded.model;
     const preprocess = loaded.metadata.preprocess ?? {};
     options = { deskew: Boolean(preprocess.deskew), normalizeSize: Boolean(preprocess.normalize_size) };
-    view.showAbout(loaded.metadata);
     shippedModel = model;
-    why.showTemplates(await readWeights(model)); // what the model learned, as pictures
     const accuracy = (loaded.metadata.test_accuracy * 100).toFixed(1);
     view.setModelState('ready', `Model ready: ${accuracy}% on the MNIST test set.`);
     performance.mark('digitpad-ready'); // time to ready, for benchmarks
+    // The panels can wait until the model is usable.
+    view.showAbout(loaded.metadata);
+    why.showTemplates(await readWeights(model)); // what the model learned, as pictures
     // A handle for tests and the curious: run the loaded model on raw inputs.
     window.digitpad = { predictBatch: (pixels, n) => predictBatch(model, pixels, n), preprocessStrokes, inputs };
     recognise(pad.strokes, { drawing: pad.current !== null });
@@ -171,4 +176,7 @@ start();
 
 // Installable and offline: the service worker keeps the site and the model
 // (sw.js). A relative URL, so it works under any sub-path.
-if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => {});
+// Registered once the page has loaded, so caching does not compete with it.
+if ('serviceWorker' in navigator) {
+  addEventListener('load', () => navigator.serviceWorker.register('sw.js').catch(() => {}));
+}
