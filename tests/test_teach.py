@@ -53,8 +53,10 @@ def test_teaching_a_writers_digits(page, live_url, pen_digits, tmp_path):
     assert taught > 0 and after > before
 
     page.set_viewport_size({"width": 1280, "height": 1000})
+    pad = page.locator("[data-testid=pad]").bounding_box()
     chromium.draw(page, chromium.place(held_out[0]["strokes"], pad, rng), real_input=False)
     chromium.read_prediction(page, len(held_out[0]["strokes"]))
+    page.wait_for_timeout(200)  # let the bars finish their short transition
     page.screenshot(path=str(REPO / ".github" / "screenshots" / "teach.png"))
     chromium.clear(page)
 
