@@ -50,7 +50,6 @@ def client(app):
 # --- Data, a quickly trained model, and a real browser --------------------------
 
 import os
-import shutil
 from pathlib import Path
 
 from digitpad import browser as chromium

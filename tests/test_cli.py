@@ -30,3 +30,10 @@ def test_invalid_arguments_exit_2(args):
     result = run(*args)
     assert result.returncode == 2
     assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_command_line_starts_without_numpy_or_tensorflow():
+    """`digitpad serve` builds the whole parser: it must stay light to start fast."""
+    code = "import sys, digitpad.cli as c; c.parser(); print(sorted({'numpy', 'tensorflow'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -4,7 +4,6 @@ clear, model failures, and real pen-drawn digits replayed stroke by stroke."""
 import json
 import random
 import shutil
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest

@@ -52,13 +52,7 @@ def lay_out(samples, pad, rng, height=(0.4, 0.6), gap=(0.25, 0.45), margin=0.03,
 # then press Clear and wait for the empty reading.
 READ_JS = """async ([strokes, keep]) => {
     const reading = document.querySelector('[data-testid=reading]');
-    const settled = (n) => new Promise((resolve) => {
-        if (reading.dataset.strokes === String(n)) return resolve();
-        const watch = new MutationObserver(() => {
-            if (reading.dataset.strokes === String(n)) { watch.disconnect(); resolve(); }
-        });
-        watch.observe(reading, { attributes: true, attributeFilter: ['data-strokes'] });
-    });
+    const settled = (n) => (""" + chromium.SETTLED_JS + """)(reading, n);
     (""" + chromium.DISPATCH_JS + """)(strokes);
     await settled(strokes.length);
     const boxes = [...document.querySelectorAll('[data-testid=digit-box]')].map((b) => b.dataset.digit).join('');

@@ -20,14 +20,13 @@ import platform
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .data import load_mnist
 from .train import Recipe, evaluate, fit, prepare_mnist, to_inputs
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start_tensorflow():
@@ -88,7 +87,6 @@ def bench_sklearn(mnist):
     (x_train, y_train, x_test, y_test), _ = mnist
     model = LogisticRegression(solver="lbfgs", max_iter=100)
     started = time.perf_counter()
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lbfgs stops at max_iter=100 (its default) on MNIST
         model.fit(to_inputs(x_train), y_train)
@@ -134,10 +132,13 @@ def bench_quantization(data_dir, pen_digits, work):
         folder = export(work / "build", work / quantization, quantization)
         # Read back by the converter's own loader, which de-quantizes as TF.js does.
         model = tensorflowjs.converters.load_keras_model(str(folder / "model.json"))
-        accuracy = lambda x, y: float((model.predict(x, batch_size=2000, verbose=0).argmax(1) == y).mean())
         rows.append({"weights": quantization, "bytes": sum(p.stat().st_size for p in folder.glob("group*.bin")),
-                     "mnist": accuracy(x_mnist, y_test), "pen": accuracy(x_pen, y_pen)})
+                     "mnist": _accuracy(model, x_mnist, y_test), "pen": _accuracy(model, x_pen, y_pen)})
     return rows
+
+
+def _accuracy(model, x, y):
+    return float((model.predict(x, batch_size=2000, verbose=0).argmax(1) == y).mean())
 
 
 def quantization_table(rows):

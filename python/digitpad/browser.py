@@ -138,15 +138,18 @@ NAIVE_JS = """async () => {
 # One digit in one round trip: dispatch its strokes on the pad, wait (without
 # polling) until the prediction accounts for all of them, read the hooks, then
 # press Clear and wait for the empty state.
+# Resolves once `element`'s data-strokes is n: a MutationObserver, not polling.
+SETTLED_JS = """(element, n) => new Promise((resolve) => {
+    if (element.dataset.strokes === String(n)) return resolve();
+    const watch = new MutationObserver(() => {
+        if (element.dataset.strokes === String(n)) { watch.disconnect(); resolve(); }
+    });
+    watch.observe(element, { attributes: true, attributeFilter: ['data-strokes'] });
+})"""
+
 REPLAY_JS = """async ([strokes, naive]) => {
     const prediction = document.querySelector('[data-testid=prediction]');
-    const settled = (n) => new Promise((resolve) => {
-        if (prediction.dataset.strokes === String(n)) return resolve();
-        const watch = new MutationObserver(() => {
-            if (prediction.dataset.strokes === String(n)) { watch.disconnect(); resolve(); }
-        });
-        watch.observe(prediction, { attributes: true, attributeFilter: ['data-strokes'] });
-    });
+    const settled = (n) => (""" + SETTLED_JS + """)(prediction, n);
     (""" + DISPATCH_JS + """)(strokes);
     await settled(strokes.length);
     const shown = {

@@ -82,7 +82,7 @@ def parser():
     t.add_argument("--data", help="folder with the four MNIST .gz files (default: $DIGITPAD_DATA, "
                                   "else the user cache, downloading if needed)")
     t.add_argument("--out", default="build", help="where model.keras and metrics.json go (default: build)")
-    from .train import Recipe
+    from .recipe import Recipe
     defaults = Recipe()
     t.add_argument("--epochs", type=positive_int, default=defaults.epochs)
     t.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)

@@ -20,32 +20,14 @@ import math
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
 from .data import load_mnist, load_pen_digits
 from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes
-
-
-# 6 of the 30 pen writers (every fifth): never trained on when measuring how
-# the recipe does on writers it has not seen.
-HOLDOUT_WRITERS = ["w01", "w06", "w11", "w16", "w21", "w26"]
-
-
-@dataclass
-class Recipe:
-    epochs: int = 10
-    batch_size: int = 256  # vs 128: same accuracy (measured), half the steps
-    learning_rate: float = 0.02
-    l2: float = 1e-5
-    seed: int = 0
-    deskew: bool = True
-    normalize_size: bool = True  # with deskew: also even out each digit's spread (moments)
-    pen_copies: int = 4  # augmented renderings per pen digit, besides the plain one
-    pen_weight: float = 1.0  # loss weight of a pen example relative to an MNIST one
-    holdout_writers: list = field(default_factory=list)  # pen writers kept out of training
+from .recipe import HOLDOUT_WRITERS, Recipe  # noqa: F401 (HOLDOUT_WRITERS: re-exported)
 
 
 def to_inputs(images):
