@@ -1,5 +1,6 @@
 """make bench's moving parts that can break without a benchmark run."""
 
+from digitpad import bench
 from digitpad.bench import quantization_targets, trainer_targets
 from digitpad.page_bench import build_full_variant
 from digitpad import browser as chromium
@@ -22,3 +23,20 @@ def test_target_rules():
                  {"weights": "float16", "bytes": 2, "mnist": 0.97, "pen": 0.9696},
                  {"weights": "uint8", "bytes": 1, "mnist": 0.968, "pen": 0.97}]
     assert quantization_targets(quantized) == "float16"  # uint8 loses 0.2 points on MNIST
+
+
+def test_trainers_take_turns_and_keep_the_median(monkeypatch):
+    calls = []
+    def fake(name, seconds):
+        def run(*args, **kwargs):
+            calls.append(name)
+            return {"name": name, "accuracy": 0.9, "fit_seconds": seconds.pop(0)}
+        return run
+    monkeypatch.setattr(bench, "bench_ours", lambda mnist, name, recipe: fake("ours", ours)())
+    monkeypatch.setattr(bench, "bench_seeds", fake("seeds", [5.0, 9.0, 4.0]))
+    monkeypatch.setattr(bench, "bench_sklearn", fake("sklearn", [16.0, 17.0, 30.0]))
+    ours = [3.0, 2.0, 9.0, 2.5, 2.2, 2.4]  # the two recipes of ours, round by round
+    rows = bench.bench_trainers(mnist=None, rounds=3)
+    assert calls == ["ours", "ours", "seeds", "sklearn"] * 3  # in turn, not one trainer's rounds back to back
+    assert [r["fit_seconds"] for r in rows] == [3.0, 2.4, 5.0, 17.0]
+    assert rows[2]["fit_seconds_all"] == [5.0, 9.0, 4.0]

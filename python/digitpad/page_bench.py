@@ -29,7 +29,8 @@ from .server import CSP
 
 ROOT = Path(__file__).resolve().parents[2]
 PEN_DIGITS = ROOT.parent / "shared" / "data" / "pen-digits" / "pendigits-train-writers.json"
-LOADS = 7  # page loads per variant; the first warms the server and is dropped
+LOADS = 12  # page loads per variant and way; the first WARMUP warm the server and are dropped
+WARMUP = 2
 
 
 def build_full_variant(site):
@@ -84,25 +85,44 @@ def kind(url, content_type):
 
 
 def measure(chromium, url, strokes):
-    """Ready times over LOADS loads, bytes by kind, and update latencies."""
-    ready, sizes = [], {}
+    """Ready times over LOADS loads in each way, bytes by kind, and update latencies.
+
+    All loads happen in one tab of a running browser, with the HTTP cache off
+    and no service worker, so every load fetches every file:
+      - first visit: arriving from a link on another site (here: localhost vs
+        127.0.0.1), so Chromium starts a fresh renderer process, as for a
+        first visitor;
+      - reload: the page loaded again in its own tab, renderer already running.
+    (A new browser context per load would also time Chromium building a
+    window: its own UI pages, ~300 chrome:// requests on the same 2 cores.)"""
+    context = chromium.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    elsewhere = url.replace("127.0.0.1", "localhost") + "favicon.svg"  # another site
+    ready = {"first visit": [], "reload": []}
+    bodies = {}  # the responses of the latest load, by URL
+    page.on("response", lambda r: bodies.__setitem__(r.url, (r.headers.get("content-type", ""), r)))
     for load in range(LOADS):
-        context = chromium.new_context(viewport={"width": 1024, "height": 768})
-        page = context.new_page()
-        bodies = {}
-        page.on("response", lambda r: bodies.__setitem__(r.url, (r.headers.get("content-type", ""), r)))
-        page.goto(url)
-        page.wait_for_selector("body[data-model=ready]", timeout=30_000)
-        if load:
-            ready.append(page.evaluate("performance.getEntriesByName('digitpad-ready')[0].startTime"))
-        if load == LOADS - 1:
-            for response_url, (content_type, response) in bodies.items():
-                body = response.body()
-                raw, packed = sizes.get(kind(response_url, content_type), (0, 0))
-                sizes[kind(response_url, content_type)] = (raw + len(body), packed + len(gzip.compress(body, 9)))
-            latencies = replay_strokes(page, strokes)
-        context.close()
-    return {"ready_ms": statistics.median(ready), "ready_ms_all": ready,
+        for way, times in ready.items():
+            if way == "first visit":
+                page.goto(elsewhere)
+            bodies.clear()
+            page.goto(url)
+            page.wait_for_selector("body[data-model=ready]", timeout=30_000)
+            if load >= WARMUP:
+                times.append(page.evaluate("performance.getEntriesByName('digitpad-ready')[0].startTime"))
+            page.wait_for_timeout(300)  # let the page finish its after-ready work before leaving
+    sizes = {}
+    for response_url, (content_type, response) in bodies.items():
+        body = response.body()
+        raw, packed = sizes.get(kind(response_url, content_type), (0, 0))
+        sizes[kind(response_url, content_type)] = (raw + len(body), packed + len(gzip.compress(body, 9)))
+    latencies = replay_strokes(page, strokes)
+    context.close()
+    return {"ready_ms": {way: statistics.median(times) for way, times in ready.items()},
+            "ready_ms_all": ready,
             "bytes": {k: {"raw": raw, "gzip": packed} for k, (raw, packed) in sorted(sizes.items())},
             "update_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
                           "strokes": len(latencies)}}
@@ -146,7 +166,8 @@ def page_bench(pen_digits=PEN_DIGITS, model_dir=ROOT / "web" / "model", n_digits
     js_gzip = ours["bytes"]["js"]["gzip"]
     results["targets"] = {
         "JS <= 100 KB gzipped": js_gzip <= 100 * 1024,
-        "ready <= 150 ms": ours["ready_ms"] <= 150,
+        "ready <= 150 ms, reload": ours["ready_ms"]["reload"] <= 150,
+        "ready <= 150 ms, first visit": ours["ready_ms"]["first visit"] <= 150,
         "update p95 <= 5 ms": ours["update_ms"]["p95"] <= 5,
     }
     return results
@@ -155,7 +176,9 @@ def page_bench(pen_digits=PEN_DIGITS, model_dir=ROOT / "web" / "model", n_digits
 def page_table(results):
     lines = ["| page (headless Chromium, localhost) | ours | full tf.min.js |", "| --- | --- | --- |"]
     ours, full = results["ours"], results["tf.min.js"]
-    lines.append(f"| time to ready, median of {LOADS - 1} loads | {ours['ready_ms']:.0f} ms | {full['ready_ms']:.0f} ms |")
+    for way in ours["ready_ms"]:
+        lines.append(f"| time to ready, {way} (median of {LOADS - WARMUP}) | "
+                     f"{ours['ready_ms'][way]:.0f} ms | {full['ready_ms'][way]:.0f} ms |")
     for q in ("p50", "p95"):
         lines.append(f"| stroke update {q} ({ours['update_ms']['strokes']} strokes) | "
                      f"{ours['update_ms'][q]:.2f} ms | {full['update_ms'][q]:.2f} ms |")

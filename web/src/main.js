@@ -9,6 +9,10 @@ import { segmentStrokes } from './segment.js'; // reading a whole number
 import { Reading } from './reading.js';
 import { samples, samplesFile, teach } from './teach.js'; // teach it your handwriting
 
+// Fetch and decode the model first: the preloaded files are read while the
+// rest of the page is set up, instead of after it.
+const loading = loadModel('model/');
+
 const view = new View();
 const why = new Why(); // the "Why this digit?" panel
 let model = null;
@@ -150,7 +154,7 @@ document.querySelector('[data-testid=teach-download]').addEventListener('click',
 async function start() {
   view.setModelState('loading', 'Loading the model…');
   try {
-    const loaded = await loadModel('model/');
+    const loaded = await loading;
     model = loaded.model;
     const preprocess = loaded.metadata.preprocess ?? {};
     options = { deskew: Boolean(preprocess.deskew), normalizeSize: Boolean(preprocess.normalize_size) };
