@@ -1,11 +1,12 @@
 # digitpad: `make serve` sets everything up and runs the app; `make test` runs every test.
-# Offline (or to skip the download) point DATA at a folder with the four MNIST .gz files,
-# and PEN at the real pen-drawn digits (JSON) that teach the model what drawings look like:
+# MNIST and the real pen-drawn digits that teach the model what drawings look like (UCI
+# pendigits) are downloaded once into ~/.cache/digitpad. Offline, point DATA at a folder
+# with the four MNIST .gz files and PEN at the pen digits (JSON, or UCI's pendigits-orig.tra):
 #   make train export DATA=../shared/data/mnist PEN=../shared/data/pen-digits/pendigits-train-writers.json
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DATA ?=
-# The pen digits of this workplace's shared data folder, when it is there.
+# The pen digits of this workplace's shared data folder, when it is there (else UCI's).
 PEN ?= $(wildcard ../shared/data/pen-digits/pendigits-train-writers.json)
 DATA_ARG := $(if $(DATA),--data $(DATA))
 # Digits taught in the page and downloaded there: make train EXTRA=digitpad-samples.json
@@ -14,7 +15,9 @@ EXTRA_ARG := $(foreach f,$(EXTRA),--extra $(f))
 ifneq ($(DATA),)
 export DIGITPAD_DATA := $(abspath $(DATA))
 endif
-ifneq ($(PEN),)
+# PEN=none: train on MNIST only.
+PEN_ARG := $(if $(filter none,$(PEN)),--no-pen-digits)
+ifneq ($(filter-out none,$(PEN)),)
 export DIGITPAD_PEN_DIGITS := $(abspath $(PEN))
 endif
 
@@ -39,7 +42,7 @@ web/dist/digitpad.js: node_modules/.installed $(wildcard web/src/*.js)
 	npm run --silent build
 
 train: $(VENV)/.installed
-	$(PY) -m digitpad train $(DATA_ARG) $(EXTRA_ARG)
+	$(PY) -m digitpad train $(DATA_ARG) $(PEN_ARG) $(EXTRA_ARG)
 
 export: $(VENV)/.installed
 	$(PY) -m digitpad export

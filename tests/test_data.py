@@ -112,3 +112,64 @@ def test_download_of_a_bad_file_keeps_nothing(monkeypatch, tmp_path, mnist_copy)
         load_mnist()
     assert not (data.cache_dir() / "t10k-labels-idx1-ubyte.gz").exists()
     assert not list(data.cache_dir().glob(".*"))  # no half-written temp files
+
+
+# --- Real pen digits: UCI's original file and its download ---------------------
+
+@pytest.fixture(scope="module")
+def unipen_path(pen_digits_path):
+    path = pen_digits_path.parent / data.PEN_DIGITS_FILE
+    if pen_digits_path.suffix != ".json" or not path.is_file():
+        pytest.skip(f"no {path} beside the pen digits JSON")
+    return path
+
+
+def test_unipen_file_reads_as_the_json(unipen_path, pen_digits):
+    """UCI's own file, parsed here, gives exactly the shared JSON: labels,
+    writers, strokes, y flipped to point down."""
+    assert data.load_pen_digits(unipen_path) == pen_digits
+
+
+def uci_zip(folder, tra_bytes):
+    """A stand-in for UCI's archive: the other files, and pendigits-orig.tra Unix-compressed."""
+    import zipfile
+
+    import ncompress
+    archive = folder / "uci.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("pendigits.tra", "0,1,2\n")
+        z.writestr("pendigits-orig.tra.Z", ncompress.compress(tra_bytes))
+    return f"file://{archive}"
+
+
+@pytest.fixture
+def uci_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.PEN_DIGITS_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "digitpad" / "pendigits"
+
+
+def test_pen_digits_download_into_cache(monkeypatch, tmp_path, uci_cache, unipen_path, pen_digits):
+    monkeypatch.setattr(data, "PEN_DIGITS_URL", uci_zip(tmp_path, unipen_path.read_bytes()))
+    assert data.load_pen_digits(data.UCI) == pen_digits
+    assert data.sha256(uci_cache / data.PEN_DIGITS_FILE) == data.PEN_DIGITS_SHA256
+    monkeypatch.setattr(data, "PEN_DIGITS_URL", f"file://{tmp_path}/dead.zip")
+    assert len(data.load_pen_digits(data.UCI)) == 7494  # from the cache, no second download
+
+
+def test_pen_digits_download_of_a_changed_file_keeps_nothing(monkeypatch, tmp_path, uci_cache, unipen_path):
+    changed = unipen_path.read_bytes().replace(b" 267  333", b" 267  334", 1)
+    monkeypatch.setattr(data, "PEN_DIGITS_URL", uci_zip(tmp_path, changed))
+    with pytest.raises(DataError, match="not the published file"):
+        data.load_pen_digits(data.UCI)
+    assert not uci_cache.exists() or not list(uci_cache.iterdir())
+
+
+@pytest.mark.parametrize("content", [None, b"not a zip"])
+def test_pen_digits_download_failure_says_what_to_do(monkeypatch, tmp_path, uci_cache, content):
+    url = tmp_path / "uci.zip"
+    if content:
+        url.write_bytes(content)
+    monkeypatch.setattr(data, "PEN_DIGITS_URL", f"file://{url}")
+    with pytest.raises(DataError, match="could not download the pen digits.*--no-pen-digits"):
+        data.load_pen_digits(data.UCI)

@@ -8,7 +8,6 @@ order); the contract the model needs is max abs diff <= 1/255.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,17 +29,6 @@ NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: cannot run web/src/preprocess.js")
 
 N_REAL = 300  # real pen digits, at varied scales / offsets
-
-
-def pen_digits_path() -> Path:
-    env = os.environ.get("DIGITPAD_PEN_DIGITS")
-    if env:
-        return Path(env)
-    return REPO.parent / "shared" / "data" / "pen-digits" / "pendigits-train-writers.json"
-
-
-def mnist_test_images_path() -> Path:
-    return Path(os.environ.get("DIGITPAD_DATA", REPO.parent / "shared" / "data" / "mnist")) / "t10k-images-idx3-ubyte.gz"
 
 
 def run_js(drawings, options=None, pixels=784) -> np.ndarray:
@@ -79,12 +67,8 @@ SYNTHETIC = {
 
 
 @pytest.fixture(scope="module")
-def drawings():
-    path = pen_digits_path()
-    if not path.is_file():
-        pytest.skip(f"pen digits not found at {path} (set DIGITPAD_PEN_DIGITS)")
-    with open(path) as f:
-        samples = json.load(f)
+def drawings(pen_digits):  # the shared fixture (conftest.py)
+    samples = pen_digits
     rng = np.random.default_rng(20240607)
     out = []
     for k in rng.choice(len(samples), N_REAL, replace=False):
@@ -170,14 +154,11 @@ def run_js_deskew(images: np.ndarray, normalize_size: bool = False) -> np.ndarra
 
 
 @pytest.fixture(scope="module")
-def mnist_images():
+def mnist_images(mnist_dir):
     """N_MNIST random MNIST test images as the model reads them, plus 4 edge cases."""
-    path = mnist_test_images_path()
-    if not path.is_file():
-        pytest.skip(f"MNIST not found at {path} (set DIGITPAD_DATA)")
     from digitpad.data import read_idx
 
-    raw = read_idx(path)
+    raw = read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")
     rng = np.random.default_rng(7)
     picked = np.sort(rng.choice(len(raw), N_MNIST, replace=False))
     # What the model reads: uint8 / 255 as float32 (the values JS gets too, exactly).

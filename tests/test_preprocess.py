@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -19,20 +17,7 @@ except ImportError:  # not installed: use the source tree
     from digitpad import preprocess as pp
 
 
-def pen_digits_path() -> Path:
-    env = os.environ.get("DIGITPAD_PEN_DIGITS")
-    if env:
-        return Path(env)
-    return REPO.parent / "shared" / "data" / "pen-digits" / "pendigits-train-writers.json"
-
-
-@pytest.fixture(scope="module")
-def pen_digits():
-    path = pen_digits_path()
-    if not path.is_file():
-        pytest.skip(f"pen digits not found at {path} (set DIGITPAD_PEN_DIGITS)")
-    with open(path) as f:
-        return json.load(f)
+# pen_digits: the shared fixture (conftest.py).
 
 
 # A synthetic "4": two strokes, not square, drawn in pad pixels.

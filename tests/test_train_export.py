@@ -150,7 +150,7 @@ def test_bad_pen_digits_file(tmp_path, mnist_dir):
     bad.write_text('[{"label": 3, "writer": "w01", "strokes": []}]')
     result = subprocess.run([sys.executable, "-m", "digitpad", "train", "--data", str(mnist_dir),
                              "--pen-digits", str(bad)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "not a pen digits JSON file" in result.stderr
+    assert result.returncode == 1 and "not a pen digits file" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -163,3 +163,20 @@ def test_training_with_taught_samples(tmp_path, mnist_dir, pen_digits):
                     extra=[taught])
     assert metrics["trained_on"]["pen_digits"] == 30
     assert metrics["trained_on"]["pen_writers"] == ["extra:digitpad-samples.json"]
+
+
+def test_cli_pen_digits_by_default_and_mnist_only_on_request(tmp_path, mnist_dir, pen_digits_path):
+    """`digitpad train` takes the pen digits from $DIGITPAD_PEN_DIGITS (else UCI's,
+    downloaded: see test_data); --no-pen-digits trains on MNIST alone."""
+    env = {**os.environ, "DIGITPAD_PEN_DIGITS": str(pen_digits_path)}
+    runs = {}
+    for name, extra in [("pen", []), ("mnist", ["--no-pen-digits"])]:
+        result = subprocess.run([sys.executable, "-m", "digitpad", "train", "--data", str(mnist_dir),
+                                 "--out", str(tmp_path / name), "--epochs", "1", "--limit", "1000",
+                                 "--pen-copies", "0", "--verbose", "0", *extra],
+                                capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stderr
+        runs[name] = (result.stdout, json.loads((tmp_path / name / "metrics.json").read_text()))
+    assert runs["pen"][1]["trained_on"]["pen_digits"] == 7494 and "heldout_pen" in runs["pen"][1]
+    assert "pen_digits" not in runs["mnist"][1]["trained_on"] and "heldout_pen" not in runs["mnist"][1]
+    assert "training on MNIST only" in runs["mnist"][0] and "MNIST only" not in runs["pen"][0]

@@ -121,8 +121,7 @@ def bench_make_train(data_dir, pen_digits, out):
         command += ["--data", str(data_dir)]
     env = dict(os.environ)
     env.pop("DIGITPAD_PEN_DIGITS", None)
-    if pen_digits:
-        command += ["--pen-digits", str(pen_digits)]
+    command += ["--pen-digits", str(pen_digits)] if pen_digits else ["--no-pen-digits"]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, env=env)
     return time.perf_counter() - started

@@ -18,11 +18,10 @@ def cmd_train(args):
                     l2=args.l2, seed=args.seed, deskew=not args.no_deskew,
                     normalize_size=not args.no_normalize_size, pen_copies=args.pen_copies,
                     pen_weight=args.pen_weight)
-    if not args.pen_digits:
-        print("note: training on MNIST only: no pen digits given (--pen-digits, PEN=), "
-              "so the model has never seen a drawn digit")
+    if args.no_pen_digits:
+        print("note: training on MNIST only (--no-pen-digits), so the model has never seen a drawn digit")
     metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose,
-                    pen_digits=args.pen_digits, estimate_writers=HOLDOUT_WRITERS, extra=args.extra)
+                    pen_digits=None if args.no_pen_digits else args.pen_digits, estimate_writers=HOLDOUT_WRITERS, extra=args.extra)
     if "heldout_pen" in metrics:
         held = metrics["heldout_pen"]
         print(f"drawn digits by unseen writers ({len(held['writers'])} held out, measured before "
@@ -89,8 +88,10 @@ def parser():
     t.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     t.add_argument("--l2", type=float, default=defaults.l2)
     t.add_argument("--seed", type=int, default=defaults.seed)
-    t.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS"),
-                   help="pen digits JSON to add to training (default: $DIGITPAD_PEN_DIGITS)")
+    t.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS") or "uci",
+                   help="real pen-drawn digits to add to training: the JSON or UNIPEN file, or 'uci': "
+                        "UCI's, downloaded once into the cache (default: $DIGITPAD_PEN_DIGITS, else uci)")
+    t.add_argument("--no-pen-digits", action="store_true", help="train on MNIST only")
     t.add_argument("--pen-copies", type=int, default=defaults.pen_copies, help="augmented renderings per pen digit")
     t.add_argument("--pen-weight", type=float, default=defaults.pen_weight,
                    help="loss weight of a pen digit vs an MNIST one")
@@ -104,8 +105,8 @@ def parser():
 
     d = sub.add_parser("eval-drawn", help="leave-writers-out accuracy on real drawings, in Chromium")
     d.add_argument("--data", help="MNIST folder (as for train)")
-    d.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS"), required=
-                   not os.environ.get("DIGITPAD_PEN_DIGITS"), help="pen digits JSON (default: $DIGITPAD_PEN_DIGITS)")
+    d.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS") or "uci",
+                   help="pen digits, as for train (default: $DIGITPAD_PEN_DIGITS, else uci)")
     d.add_argument("--holdout", help="comma-separated writers to hold out (default: every fifth)")
     d.add_argument("--limit", type=positive_int, help="replay only N held-out digits")
     d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")

@@ -1,4 +1,4 @@
-"""MNIST from the four canonical gzip IDX files, checked before use.
+"""MNIST from the four canonical gzip IDX files, checked before use; real pen digits.
 
 Where the files come from, first match wins:
   1. a folder the user names (`--data`, `make ... DATA=`, or $DIGITPAD_DATA);
@@ -143,21 +143,92 @@ def load_mnist(data_dir=None, download=True):
 
 
 # --- Real pen-drawn digits (UCI pendigits, as stroke lists) ---------------------
+#
+# 7,494 digits written on a tablet by 30 writers (E. Alpaydin, F. Alimoglu, UCI,
+# CC BY 4.0), pen stroke by pen stroke. Like MNIST, first match wins: a file the
+# user names (--pen-digits, PEN=, $DIGITPAD_PEN_DIGITS: the JSON or the original
+# UNIPEN file), else the user cache, else a download of UCI's archive into it.
 
 PEN_DIGITS_ENV = "DIGITPAD_PEN_DIGITS"
+UCI = "uci"  # --pen-digits uci: UCI's own file, downloaded once into the cache
+PEN_DIGITS_URL = "https://archive.ics.uci.edu/static/public/81/pen+based+recognition+of+handwritten+digits.zip"
+PEN_DIGITS_FILE = "pendigits-orig.tra"  # in UCI's zip Unix-compressed, as pendigits-orig.tra.Z
+PEN_DIGITS_SHA256 = "a66225d68d7d68591e62944df1ad33b3f5aa608e2df2505844b41f5568a80da4"  # md5 28e269fb...
+
+
+def uci_pen_digits(download=True):
+    """UCI's original file in the user cache, downloaded there first if needed."""
+    target = cache_dir().parent / "pendigits" / PEN_DIGITS_FILE
+    if not target.is_file() and download:
+        _download_pen_digits(target)
+    return target
+
+
+def _download_pen_digits(target, url=None):
+    import io
+    import zipfile
+
+    import unlzw3  # the .Z (LZW) format of Unix `compress`, which the gzip module cannot read
+    url = url or PEN_DIGITS_URL
+    try:
+        with urllib.request.urlopen(url, timeout=120) as resp:
+            archive = zipfile.ZipFile(io.BytesIO(resp.read()))
+        member = next(n for n in archive.namelist() if Path(n).name == PEN_DIGITS_FILE + ".Z")
+        raw = unlzw3.unlzw(archive.read(member))
+    except StopIteration:
+        raise DataError(f"{url} has no {PEN_DIGITS_FILE}.Z") from None
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise DataError(f"could not download the pen digits from {url} ({exc}); pass a file with --pen-digits "
+                        f"or train on MNIST only with --no-pen-digits") from None
+    if hashlib.sha256(raw).hexdigest() != PEN_DIGITS_SHA256:
+        raise DataError(f"{url}: {PEN_DIGITS_FILE} is not the published file (sha256 mismatch)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    with os.fdopen(fd, "wb") as out:
+        out.write(raw)
+    os.replace(tmp, target)  # complete and verified, or not there at all
+
+
+def parse_unipen(text):
+    """Samples from UCI's original UNIPEN file: per digit a `.SEGMENT ... "label"`,
+    a `.COMMENT label writer index` and strokes as `.PEN_DOWN`, "x y" lines,
+    `.PEN_UP`. The tablet's y points up; ours (the screen's) down: y = 500 - y."""
+    samples, stroke = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        word = line.split()
+        if not word:
+            continue
+        if word[0] == ".SEGMENT":
+            samples.append({"label": int(word[-1].strip('"')), "writer": None, "strokes": []})
+        elif word[0] == ".COMMENT" and samples:
+            samples[-1]["writer"] = f"w{int(word[2]):02d}"
+        elif word[0] == ".PEN_DOWN" and samples:
+            stroke = []
+            samples[-1]["strokes"].append(stroke)
+        elif word[0] == ".PEN_UP":
+            stroke = None
+        elif stroke is not None and not word[0].startswith("."):
+            if len(word) != 2:
+                raise ValueError(f"line {number}: expected 'x y', got {line.strip()!r}")
+            stroke.append([int(word[0]), 500 - int(word[1])])
+    return samples
 
 
 def load_pen_digits(path=None):
-    """[{"label", "writer", "strokes": [[[x, y], ...], ...]}, ...] from the JSON file."""
-    path = Path(path or os.environ.get(PEN_DIGITS_ENV) or "")
+    """[{"label", "writer", "strokes": [[[x, y], ...], ...]}, ...] from the JSON file
+    or UCI's original UNIPEN file (pendigits-orig.tra); "uci": UCI's, from the cache
+    or downloaded."""
+    path = path or os.environ.get(PEN_DIGITS_ENV) or ""
+    path = uci_pen_digits() if str(path) == UCI else Path(path)
     if not path.is_file():
         raise DataError(f"pen digits file {path} not found; pass its path "
-                        f"(pendigits-train-writers.json) or set ${PEN_DIGITS_ENV}")
+                        f"(pendigits-train-writers.json or pendigits-orig.tra) or set ${PEN_DIGITS_ENV}")
     try:
-        samples = json.loads(path.read_text())
+        text = path.read_text()
+        samples = parse_unipen(text) if text.lstrip().startswith(".") else json.loads(text)
         for s in samples:
             if not (0 <= s["label"] <= 9 and s["strokes"] and all(s["strokes"])):
                 raise ValueError("a sample has no label 0-9 or an empty stroke")
     except (ValueError, KeyError, TypeError) as exc:
-        raise DataError(f"{path} is not a pen digits JSON file ({exc})") from None
+        raise DataError(f"{path} is not a pen digits file, JSON or UNIPEN ({exc})") from None
     return samples
