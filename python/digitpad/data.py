@@ -171,7 +171,9 @@ def _download_pen_digits(target, url=None):
     import unlzw3  # the .Z (LZW) format of Unix `compress`, which the gzip module cannot read
     url = url or PEN_DIGITS_URL
     try:
-        with urllib.request.urlopen(url, timeout=120) as resp:
+        # A named client: some archives' front ends refuse Python's default User-Agent.
+        request = urllib.request.Request(url, headers={"User-Agent": "digitpad-trainer/1.0"})
+        with urllib.request.urlopen(request, timeout=120) as resp:
             archive = zipfile.ZipFile(io.BytesIO(resp.read()))
         member = next(n for n in archive.namelist() if Path(n).name == PEN_DIGITS_FILE + ".Z")
         raw = unlzw3.unlzw(archive.read(member))
