@@ -173,3 +173,15 @@ def test_pen_digits_download_failure_says_what_to_do(monkeypatch, tmp_path, uci_
     monkeypatch.setattr(data, "PEN_DIGITS_URL", f"file://{url}")
     with pytest.raises(DataError, match="could not download the pen digits.*--no-pen-digits"):
         data.load_pen_digits(data.UCI)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('.SEGMENT DIGIT 0 ? "8"\n.COMMENT 8 12 224\n.PEN_DOWN\n 267 333 9\n.PEN_UP\n', "line 4: expected 'x y'"),
+    ('.SEGMENT DIGIT 0 ? "8"\n.COMMENT 8\n.PEN_DOWN\n 267 333\n.PEN_UP\n', "index out of range"),
+    ('.SEGMENT DIGIT 0 ? "8"\n.COMMENT 8 12 224\n', "empty stroke"),
+])
+def test_bad_unipen_file(tmp_path, text, message):
+    path = tmp_path / "pendigits-orig.tra"
+    path.write_text(text)
+    with pytest.raises(DataError, match=f"is not a pen digits file.*{message}"):
+        data.load_pen_digits(path)

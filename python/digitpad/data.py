@@ -186,9 +186,12 @@ def _download_pen_digits(target, url=None):
         raise DataError(f"{url}: {PEN_DIGITS_FILE} is not the published file (sha256 mismatch)")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "wb") as out:
-        out.write(raw)
-    os.replace(tmp, target)  # complete and verified, or not there at all
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(raw)
+        os.replace(tmp, target)  # complete and verified, or not there at all
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def parse_unipen(text):
@@ -231,6 +234,6 @@ def load_pen_digits(path=None):
         for s in samples:
             if not (0 <= s["label"] <= 9 and s["strokes"] and all(s["strokes"])):
                 raise ValueError("a sample has no label 0-9 or an empty stroke")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise DataError(f"{path} is not a pen digits file, JSON or UNIPEN ({exc})") from None
     return samples
