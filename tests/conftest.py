@@ -65,27 +65,26 @@ PEN_DIGITS = Path(os.environ.get("DIGITPAD_PEN_DIGITS") or SHARED / "pen-digits"
 
 # Where neither is given nor beside the clone (GitHub's runners), the real
 # download path fetches them into the user cache once; offline, their tests skip.
+def local_or_downloaded(local, is_there, download, hint):
+    if is_there(local):
+        return local
+    from digitpad.data import DataError
+    try:
+        return download()
+    except DataError as exc:
+        pytest.skip(f"nothing at {local} ({hint}) and no download: {exc}")
+
 
 @pytest.fixture(scope="session")
 def mnist_dir():
-    if MNIST_DIR.is_dir():
-        return MNIST_DIR
-    from digitpad.data import DataError, resolve_dir
-    try:
-        return resolve_dir()
-    except DataError as exc:
-        pytest.skip(f"no MNIST folder at {MNIST_DIR} (set DIGITPAD_DATA) and no download: {exc}")
+    from digitpad.data import resolve_dir
+    return local_or_downloaded(MNIST_DIR, Path.is_dir, resolve_dir, "set DIGITPAD_DATA")
 
 
 @pytest.fixture(scope="session")
 def pen_digits_path():
-    if PEN_DIGITS.is_file():
-        return PEN_DIGITS
-    from digitpad.data import DataError, uci_pen_digits
-    try:
-        return uci_pen_digits()
-    except DataError as exc:
-        pytest.skip(f"no pen digits at {PEN_DIGITS} (set DIGITPAD_PEN_DIGITS) and no download: {exc}")
+    from digitpad.data import uci_pen_digits
+    return local_or_downloaded(PEN_DIGITS, Path.is_file, uci_pen_digits, "set DIGITPAD_PEN_DIGITS")
 
 
 @pytest.fixture(scope="session")
