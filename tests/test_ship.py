@@ -113,6 +113,15 @@ def test_keyboard_only(page, live_url):
         page.keyboard.press("Tab")
         names.add(page.evaluate("document.activeElement.dataset.testid || document.activeElement.tagName"))
     assert {"undo", "clear", "teach-7", "teach-download", "teach-reset"} <= names
+    # Teaching by keyboard: Tab to "7", Enter; then "Forget my digits", Enter.
+    draw_seven(page)
+    for target, samples in [("teach-7", "1"), ("teach-reset", "0")]:
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.dataset.testid") == target:
+                break
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"[data-testid=teach-status][data-samples='{samples}']", timeout=20_000)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
