@@ -175,3 +175,31 @@ def test_reduced_motion(browser, live_url):
         finally:
             context.close()
     assert durations == {"no-preference": "0.08s", "reduce": "0s"}
+
+
+def test_installable(browser, site, tmp_path):
+    """Chromium's own installability check (the one behind its Install button):
+    no errors for the site; a copy without the manifest link does get one, so
+    the check is real. It needs a normal (not incognito) profile."""
+    bare = tmp_path / "no-manifest"
+    shutil.copytree(site, bare)
+    html = (bare / "index.html").read_text()
+    (bare / "index.html").write_text(html.replace('<link rel="manifest" href="manifest.webmanifest">', ""))
+    errors = {}
+    context = browser.browser_type.launch_persistent_context(  # a second Chromium, with a profile
+        tmp_path / "profile", executable_path=chromium.CHROMIUM, headless=True, args=chromium.CHROMIUM_ARGS)
+    try:
+        for name, root in [("site", site), ("no manifest", bare)]:
+            with chromium.serving(root) as url:
+                page = context.new_page()
+                page.goto(url)
+                page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+                page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+                cdp = context.new_cdp_session(page)
+                errors[name] = [e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+                errors[name] += cdp.send("Page.getAppManifest")["errors"]
+                page.close()
+    finally:
+        context.close()
+    assert errors["site"] == []
+    assert errors["no manifest"] != []
