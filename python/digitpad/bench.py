@@ -203,8 +203,9 @@ def run(data_dir=None, pen_digits=None, out="bench", skip_page=False):
         sections.append(quantization_table(quantization))
         print(sections[-1] + "\n", flush=True)
     if not skip_page:
+        from .data import UCI
         from .page_bench import page_bench, page_table
-        results["page"] = page_bench()
+        results["page"] = page_bench(pen_digits or UCI)
         sections.append(page_table(results["page"]))
         print(sections[-1] + "\n", flush=True)
     sections.append(targets_text(results))

@@ -21,7 +21,8 @@ def cmd_train(args):
     if args.no_pen_digits:
         print("note: training on MNIST only (--no-pen-digits), so the model has never seen a drawn digit")
     metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose,
-                    pen_digits=None if args.no_pen_digits else args.pen_digits, estimate_writers=HOLDOUT_WRITERS, extra=args.extra)
+                    pen_digits=None if args.no_pen_digits else args.pen_digits,
+                    estimate_writers=HOLDOUT_WRITERS, extra=args.extra)
     if "heldout_pen" in metrics:
         held = metrics["heldout_pen"]
         print(f"drawn digits by unseen writers ({len(held['writers'])} held out, measured before "
@@ -115,8 +116,8 @@ def parser():
 
     b = sub.add_parser("bench", help="trainer and page against their peers, one run (bench/results.json)")
     b.add_argument("--data", help="MNIST folder (as for train)")
-    b.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS"),
-                   help="pen digits JSON, to also time `train` with them")
+    b.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS") or "uci",
+                   help="pen digits, as for train: replayed on the page, and `train` timed with them")
     b.add_argument("--out", default="bench", help="where results.json and results.md go")
     b.add_argument("--skip-page", action="store_true", help="trainer only, no browser")
     b.set_defaults(run=cmd_bench)

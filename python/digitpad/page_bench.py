@@ -24,11 +24,10 @@ import time
 from pathlib import Path
 
 from . import browser
-from .data import load_pen_digits
+from .data import UCI, load_pen_digits
 from .server import CSP
 
 ROOT = Path(__file__).resolve().parents[2]
-PEN_DIGITS = ROOT.parent / "shared" / "data" / "pen-digits" / "pendigits-train-writers.json"
 LOADS = 12  # page loads per variant and way; the first WARMUP warm the server and are dropped
 WARMUP = 2
 
@@ -145,7 +144,7 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def page_bench(pen_digits=PEN_DIGITS, model_dir=ROOT / "web" / "model", n_digits=160):
+def page_bench(pen_digits=UCI, model_dir=ROOT / "web" / "model", n_digits=160):
     from playwright.sync_api import sync_playwright
     digits = random.Random(1).sample(load_pen_digits(pen_digits), n_digits)
     results = {}
