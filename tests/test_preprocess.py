@@ -293,10 +293,9 @@ def moments(img: np.ndarray) -> tuple[float, float, float, float]:
     return float(cx), float(cy), float((img * dy * dy).sum() / m), float((img * dx * dy).sum() / m)
 
 
-def deskew_reference(img: np.ndarray) -> np.ndarray:
-    """The spec, step 6, as a plain per-pixel loop (float64, row-major sums)."""
-    n = img.shape[0]
-    a = [[float(v) for v in row] for row in img]
+def loop_moments(a, n):
+    """The spec's moments (step 6) as plain loops, float64, row-major sums:
+    mass, centre, vertical variance and the clamped slant; None for no ink."""
     m = sx = sy = 0.0
     for i in range(n):
         for j in range(n):
@@ -304,7 +303,7 @@ def deskew_reference(img: np.ndarray) -> np.ndarray:
             sx += a[i][j] * (j + 0.5)
             sy += a[i][j] * (i + 0.5)
     if not m > 0:
-        return img.astype(np.float32)
+        return None
     cx, cy = sx / m, sy / m
     svy = sxy = 0.0
     for i in range(n):
@@ -314,7 +313,17 @@ def deskew_reference(img: np.ndarray) -> np.ndarray:
             sxy += a[i][j] * (j + 0.5 - cx) * dy
     vy, cxy = svy / m, sxy / m
     alpha = cxy / vy if vy > 1e-9 else 0.0
-    alpha = min(1.0, max(-1.0, alpha))
+    return m, cx, cy, vy, min(1.0, max(-1.0, alpha))
+
+
+def deskew_reference(img: np.ndarray) -> np.ndarray:
+    """The spec, step 6, as a plain per-pixel loop (float64, row-major sums)."""
+    n = img.shape[0]
+    a = [[float(v) for v in row] for row in img]
+    moments = loop_moments(a, n)
+    if moments is None:
+        return img.astype(np.float32)
+    _, cx, cy, _, alpha = moments
     c = n / 2
 
     def at(i, j):
@@ -465,30 +474,16 @@ def test_preprocess_strokes_deskew_option():
 def deskew_v3_reference(img: np.ndarray, normalize_size: bool) -> np.ndarray:
     """The spec, step 6 of version 3, as a plain per-pixel loop (float64, row-major sums).
 
-    Written from the spec's formulas (xs = ((C + tx) + alpha * ty) + (cx - C), ...),
-    not from the version-2 reference above, so comparing the two with
-    normalize_size off checks that the new arrangement reduces to the old one exactly.
+    Its mapping is written from the spec's formulas (xs = ((C + tx) + alpha * ty) + (cx - C), ...),
+    not from the version-2 reference above (only the moments are shared), so comparing
+    the two with normalize_size off checks that the new arrangement reduces to the old one exactly.
     """
     n = img.shape[0]
     a = [[float(v) for v in row] for row in img]
-    m = sx = sy = 0.0
-    for i in range(n):
-        for j in range(n):
-            m += a[i][j]
-            sx += a[i][j] * (j + 0.5)
-            sy += a[i][j] * (i + 0.5)
-    if not m > 0:
+    moments = loop_moments(a, n)
+    if moments is None:
         return img.astype(np.float32)
-    cx, cy = sx / m, sy / m
-    svy = sxy = 0.0
-    for i in range(n):
-        for j in range(n):
-            dy = i + 0.5 - cy
-            svy += a[i][j] * (dy * dy)
-            sxy += a[i][j] * (j + 0.5 - cx) * dy
-    vy, cxy = svy / m, sxy / m
-    alpha = cxy / vy if vy > 1e-9 else 0.0
-    alpha = min(1.0, max(-1.0, alpha))
+    m, cx, cy, vy, alpha = moments
     scale_x = scale_y = 1.0
     if normalize_size:
         svx = 0.0

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -77,24 +76,30 @@ def resolve_dir(data_dir=None, download=True):
     return folder
 
 
+def save_atomically(write, target):
+    """write(tmp) beside the target, then rename: an interrupted or failed write
+    (a raise inside `write`) never leaves a half file under the real name."""
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}{target.suffix}")
+    try:
+        write(str(tmp))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _download(name, folder):
     folder.mkdir(parents=True, exist_ok=True)
     errors = []
     for mirror in MIRRORS:
-        # Download beside the target and rename only when complete and verified,
-        # so an interrupted download never leaves a half file under the real name.
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(mirror + name, timeout=60) as resp:
+        def fetch(tmp):
+            with open(tmp, "wb") as out, urllib.request.urlopen(mirror + name, timeout=60) as resp:
                 shutil.copyfileobj(resp, out)
-            expected = dict(FILES.values())[name]
-            if sha256(tmp) != expected:
+            if sha256(tmp) != dict(FILES.values())[name]:
                 raise DataError("checksum mismatch")
-            os.replace(tmp, folder / name)
-            return
+        try:
+            return save_atomically(fetch, folder / name)  # renamed only when complete and verified
         except (OSError, DataError) as exc:
             errors.append(f"{mirror}: {exc}")
-            Path(tmp).unlink(missing_ok=True)
     raise DataError(f"could not download {name} ({'; '.join(errors)}); "
                     f"download the MNIST files by hand and pass their folder with --data")
 
@@ -156,20 +161,20 @@ PEN_DIGITS_FILE = "pendigits-orig.tra"  # in UCI's zip Unix-compressed, as pendi
 PEN_DIGITS_SHA256 = "a66225d68d7d68591e62944df1ad33b3f5aa608e2df2505844b41f5568a80da4"  # md5 28e269fb...
 
 
-def uci_pen_digits(download=True):
+def uci_pen_digits():
     """UCI's original file in the user cache, downloaded there first if needed."""
     target = cache_dir().parent / "pendigits" / PEN_DIGITS_FILE
-    if not target.is_file() and download:
+    if not target.is_file():
         _download_pen_digits(target)
     return target
 
 
-def _download_pen_digits(target, url=None):
+def _download_pen_digits(target):
     import io
     import zipfile
 
     import unlzw3  # the .Z (LZW) format of Unix `compress`, which the gzip module cannot read
-    url = url or PEN_DIGITS_URL
+    url = PEN_DIGITS_URL
     try:
         # A named client: some archives' front ends refuse Python's default User-Agent.
         request = urllib.request.Request(url, headers={"User-Agent": "digitpad-trainer/1.0"})
@@ -185,13 +190,7 @@ def _download_pen_digits(target, url=None):
     if hashlib.sha256(raw).hexdigest() != PEN_DIGITS_SHA256:
         raise DataError(f"{url}: {PEN_DIGITS_FILE} is not the published file (sha256 mismatch)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(raw)
-        os.replace(tmp, target)  # complete and verified, or not there at all
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    save_atomically(lambda tmp: Path(tmp).write_bytes(raw), target)
 
 
 def parse_unipen(text):

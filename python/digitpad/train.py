@@ -17,7 +17,6 @@ What makes a linear model read real scribbles (each step measured in the README)
 
 import json
 import math
-import os
 import platform
 import time
 from dataclasses import asdict, replace
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import load_mnist, load_pen_digits
+from .data import load_mnist, load_pen_digits, save_atomically
 from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes
 from .recipe import HOLDOUT_WRITERS, Recipe  # noqa: F401 (HOLDOUT_WRITERS: re-exported)
 
@@ -119,7 +118,7 @@ def write_replay_set(path, x, y):
     picks = np.concatenate([np.flatnonzero(y == d)[:REPLAY_PER_CLASS] for d in range(10)])
     pixels = np.clip(np.floor(x[picks] * 255 + 0.5), 0, 255).astype(np.uint8)
     rows = np.concatenate([pixels, y[picks, None].astype(np.uint8)], axis=1)
-    _save_atomically(lambda tmp: Path(tmp).write_bytes(rows.tobytes()), Path(path))
+    save_atomically(lambda tmp: Path(tmp).write_bytes(rows.tobytes()), Path(path))
 
 
 def load_extra(paths):
@@ -161,9 +160,9 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _save_atomically(lambda path: model.save(path), out / "model.keras")
+    save_atomically(lambda path: model.save(path), out / "model.keras")
     write_replay_set(out / "replay.bin", data["x"], data["y"])
-    _save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
+    save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
                      out / "metrics.json")
     return metrics
 
@@ -193,13 +192,3 @@ def _fit_and_evaluate(data, recipe, verbose):
         metrics["heldout_pen"] = {"writers": sorted(recipe.holdout_writers), "samples": int(held.sum()),
                                   "rendered_in": "python (same spec as the page)", **drawn}
     return model, metrics
-
-
-def _save_atomically(write, target):
-    """Write beside the target and rename, so a killed run keeps the old file."""
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}{target.suffix}")
-    try:
-        write(str(tmp))
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -366,18 +366,10 @@ const maxSpread = (std, scale = MOMENT_SCALE_MAX) => scale * Math.sqrt(std * std
 
 /** Version-2 deskew as it was (the old mapping xs = x + alpha * (y - C) + (cx - C), ys = y + (cy - C)). */
 function deskewV2(image, n = 28) {
-  let m = 0, sx = 0, sy = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = image[i * n + j];
-      m += v;
-      sx += v * (j + 0.5);
-      sy += v * (i + 0.5);
-    }
-  }
   const out = new Float32Array(n * n);
+  const m = image.reduce((sum, v) => sum + v, 0); // row-major, as com() sums
   if (!(m > 0)) return out;
-  const cx = sx / m, cy = sy / m;
+  const [cx, cy] = com(image, n);
   let svy = 0, sxy = 0;
   for (let i = 0; i < n; i++) {
     const dy = i + 0.5 - cy;
