@@ -20,6 +20,16 @@ def test_index_served_as_html(client):
     assert b'<body data-model="loading">' in resp.data
 
 
+def test_relative_web_root(web_root, monkeypatch):
+    """`digitpad serve --web web`: a root relative to the working directory."""
+    from digitpad.server import create_app
+    monkeypatch.chdir(web_root.parent)
+    client = create_app({"TESTING": True, "WEB_ROOT": Path(web_root.name)}).test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/model/model.json").get_json() == {"format": "layers-model"}
+    assert client.get("/leak.txt").status_code == 404  # the symlink out is still refused
+
+
 def test_nested_file_served(client):
     resp = client.get("/model/model.json")
     assert resp.status_code == 200

@@ -68,7 +68,8 @@ def create_app(test_config=None):
     @app.route("/", defaults={"filename": ""}, provide_automatic_options=False)
     @app.route("/<path:filename>", provide_automatic_options=False)
     def static_file(filename):
-        root = Path(app.config["WEB_ROOT"])
+        # Absolute: send_from_directory would read a relative root from the package folder.
+        root = Path(app.config["WEB_ROOT"]).absolute()
         # Reject before touching the filesystem: dot segments cover "..", dotfiles
         # and the exporter's web/.model-tmp-* folders; NUL would crash os calls.
         parts = filename.split("/")
