@@ -1,13 +1,14 @@
 # digitpad: `make serve` sets everything up and runs the app; `make test` runs every test.
 # MNIST and the real pen-drawn digits that teach the model what drawings look like (UCI
 # pendigits) are downloaded once into ~/.cache/digitpad. Offline, point DATA at a folder
-# with the four MNIST .gz files and PEN at the pen digits (JSON, or UCI's pendigits-orig.tra):
-#   make train export DATA=../shared/data/mnist PEN=../shared/data/pen-digits/pendigits-train-writers.json
+# with the four MNIST .gz files and PEN at the pen digits (UCI's pendigits-orig.tra, or JSON):
+#   make train export DATA=path/to/mnist PEN=path/to/pendigits-orig.tra
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DATA ?=
-# The pen digits of this workplace's shared data folder, when it is there (else UCI's).
-PEN ?= $(wildcard ../shared/data/pen-digits/pendigits-train-writers.json)
+PEN ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
 DATA_ARG := $(if $(DATA),--data $(DATA))
 # Digits taught in the page and downloaded there: make train EXTRA=digitpad-samples.json
 EXTRA ?=
@@ -52,21 +53,22 @@ build/model.keras:
 web/model/model.json: build/model.keras
 	$(MAKE) export
 
-# Exactly the folder GitHub Pages serves: page, bundle, model; no sources.
+# site/: exactly what GitHub Pages and `make serve` publish (page, bundle, model; no sources).
 site: install bundle web/model/model.json
 	$(PY) -m digitpad site --out site
 
-# Builds whatever is missing (venv, bundle, trained and exported model), then serves.
-serve: install bundle web/model/model.json
-	$(PY) -m digitpad serve
+# Builds whatever is missing (venv, bundle, trained and exported model, site/), then serves it.
+serve: site
+	$(PY) -m digitpad serve --site site --host $(HOST) --port $(PORT)
 
-# Leave-writers-out accuracy on real drawings, replayed in Chromium (ABLATION=1: every step).
+# The measurement tools (python/digitpad_bench), apart from the product:
+# leave-writers-out accuracy on real drawings, replayed in Chromium (ABLATION=1: every step),
 eval-drawn: install bundle
-	$(PY) -m digitpad eval-drawn $(DATA_ARG) $(if $(ABLATION),--ablation)
+	$(PY) -m digitpad_bench eval-drawn $(DATA_ARG) $(if $(ABLATION),--ablation)
 
-# Trainer and page against their peers, side by side (bench/results.json, bench/results.md).
+# and trainer and page against their peers, side by side (bench/results.json, bench/results.md).
 bench: install bundle web/model/model.json
-	$(PY) -m digitpad bench $(DATA_ARG)
+	$(PY) -m digitpad_bench bench $(DATA_ARG)
 
 test: install bundle
 	npm test --silent

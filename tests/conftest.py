@@ -8,7 +8,7 @@ from digitpad.server import create_app
 
 
 @pytest.fixture
-def web_root(tmp_path):
+def site_root(tmp_path):
     """A small site in tmp_path/web, plus traps that must never be served.
 
     tmp_path/outside.txt (content "SECRET") sits next to the root, and
@@ -20,7 +20,6 @@ def web_root(tmp_path):
         "model/model.json": '{"format": "layers-model"}',
         "model/group1-shard1of1.bin": b"\x00\x01\x02\x03",
         "dist/app.js": "console.log('app');",
-        "dist/app-0123abcd45.js": "console.log('hashed');",
         ".secret": "SECRET",
         ".model-tmp-x/model.json": "SECRET",
     }
@@ -38,8 +37,8 @@ def web_root(tmp_path):
 
 
 @pytest.fixture
-def app(web_root):
-    return create_app({"TESTING": True, "WEB_ROOT": web_root})
+def app(site_root):
+    return create_app({"TESTING": True, "SITE_ROOT": site_root})
 
 
 @pytest.fixture
@@ -50,47 +49,54 @@ def client(app):
 # --- Data, a quickly trained model, and a real browser --------------------------
 
 import os
+import shutil
 from pathlib import Path
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 
 # tensorflowjs imports TF Decision Forests, whose banner needs IPython off a terminal.
 os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
-MNIST_DIR = Path(os.environ.get("DIGITPAD_DATA") or SHARED / "mnist")
-PEN_DIGITS = Path(os.environ.get("DIGITPAD_PEN_DIGITS") or SHARED / "pen-digits" / "pendigits-train-writers.json")
+FIXTURES = REPO / "tests" / "fixtures"
 
 
-# Where neither is given nor beside the clone (GitHub's runners), the real
-# download path fetches them into the user cache once; offline, their tests skip.
-def local_or_downloaded(local, is_there, download, hint):
-    if is_there(local):
-        return local
+# Local copies when `make test DATA=... PEN=...` names them; else the product's own
+# path: the user cache, downloading into it once. Offline without either, these skip.
+def local_or_downloaded(variable, download):
+    if os.environ.get(variable):
+        return Path(os.environ[variable])
     from digitpad.data import DataError
     try:
         return download()
     except DataError as exc:
-        pytest.skip(f"nothing at {local} ({hint}) and no download: {exc}")
+        pytest.skip(f"no ${variable} and no download: {exc}")
 
 
 @pytest.fixture(scope="session")
 def mnist_dir():
     from digitpad.data import resolve_dir
-    return local_or_downloaded(MNIST_DIR, Path.is_dir, resolve_dir, "set DIGITPAD_DATA")
+    return local_or_downloaded("DIGITPAD_DATA", resolve_dir)
 
 
 @pytest.fixture(scope="session")
 def pen_digits_path():
+    """All 7,494 of UCI's training digits (30 writers): JSON or UCI's UNIPEN file."""
     from digitpad.data import uci_pen_digits
-    return local_or_downloaded(PEN_DIGITS, Path.is_file, uci_pen_digits, "set DIGITPAD_PEN_DIGITS")
+    return local_or_downloaded("DIGITPAD_PEN_DIGITS", uci_pen_digits)
 
 
 @pytest.fixture(scope="session")
 def pen_digits(pen_digits_path):
     from digitpad.data import load_pen_digits
     return load_pen_digits(pen_digits_path)
+
+
+@pytest.fixture(scope="session")
+def pen_sample():
+    """300 real pen digits shipped with the tests (one of each digit by each writer)."""
+    from digitpad.data import load_pen_digits
+    return load_pen_digits(FIXTURES / "pendigits-sample.json")
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +112,7 @@ def trained(tmp_path_factory, mnist_dir):
 def site(tmp_path_factory, trained):
     """The built page with the quickly trained model exported into it."""
     from digitpad.export import export
-    root = chromium.copy_site(tmp_path_factory.mktemp("site") / "web")
+    root = chromium.page_only_site(tmp_path_factory.mktemp("site") / "site")
     export(trained[0], root)
     return root
 
@@ -120,8 +126,8 @@ def live_url(site):
 @pytest.fixture(scope="session")
 def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(chromium.CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {chromium.CHROMIUM} (apt-get install chromium)")
+    if not shutil.which(chromium.CHROMIUM):
+        pytest.skip(f"no Chromium ({chromium.CHROMIUM}; apt-get install chromium, or set DIGITPAD_CHROMIUM)")
     with playwright_api.sync_playwright() as p:
         browser = chromium.launch(p)
         yield browser

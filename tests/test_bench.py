@@ -1,13 +1,13 @@
 """make bench's moving parts that can break without a benchmark run."""
 
-from digitpad import bench
-from digitpad.bench import quantization_targets, trainer_targets
-from digitpad.page_bench import build_full_variant
-from digitpad import browser as chromium
+from digitpad_bench import bench
+from digitpad_bench.bench import quantization_targets, trainer_targets
+from digitpad_bench.page_bench import build_full_variant
+from digitpad_bench import browser as chromium
 
 
 def test_full_tfjs_variant_builds(tmp_path):
-    site = build_full_variant(chromium.copy_site(tmp_path / "full"))
+    site = build_full_variant(chromium.page_only_site(tmp_path / "full"))
     assert (site / "dist" / "digitpad-full.js").stat().st_size > 10_000
     assert (site / "dist" / "tf.min.js").stat().st_size > 1_000_000
     assert 'src="dist/tf.min.js"' in (site / "index.html").read_text()

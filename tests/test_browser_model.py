@@ -8,7 +8,7 @@ tensorflowjs loader reads them back.
 import numpy as np
 import pytest
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 from digitpad.data import load_mnist
 from digitpad.export import export
 from digitpad.model import load
@@ -22,7 +22,7 @@ def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, 
     import tensorflowjs
     (_, _, x_test, _), _ = load_mnist(mnist_dir)
     inputs = to_inputs(x_test[:N_IMAGES])
-    site = chromium.copy_site(tmp_path / "web")
+    site = chromium.page_only_site(tmp_path / "web")
     export(trained[0], site, quantization)
     if quantization == "float32":
         model = load(trained[0] / "model.keras")

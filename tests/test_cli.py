@@ -15,7 +15,8 @@ def run(*args):
     (["export", "--model", "/nonexistent"], "run `make train` first"),
     (["serve", "--host", "0.0.0.0"], "--allow-remote"),
     (["serve", "--host", "0.0.0.0", "--allow-remote", "--debug"], "debug"),
-    (["serve", "--web", "/nonexistent"], "does not exist"),
+    (["serve", "--site", "/nonexistent"], "make site"),
+    (["site", "--web", "/nonexistent"], "is missing"),
 ])
 def test_user_errors_are_one_line(args, needle):
     result = run(*args)
@@ -25,7 +26,8 @@ def test_user_errors_are_one_line(args, needle):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["train", "--epochs", "0"], ["train", "--epochs", "ten"], ["fly"], []])
+@pytest.mark.parametrize("args", [["train", "--epochs", "0"], ["train", "--epochs", "ten"], ["fly"], [],
+                                  ["serve", "--port", "73686"], ["serve", "--port", "-1"]])
 def test_invalid_arguments_exit_2(args):
     result = run(*args)
     assert result.returncode == 2

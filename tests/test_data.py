@@ -11,6 +11,8 @@ import pytest
 from digitpad import data
 from digitpad.data import DataError, load_mnist, read_idx
 
+from .conftest import FIXTURES
+
 
 @pytest.fixture
 def mnist_copy(tmp_path, mnist_dir):
@@ -122,6 +124,12 @@ def unipen_path(pen_digits_path):
     if pen_digits_path.suffix != ".json" or not path.is_file():
         pytest.skip(f"no {path} beside the pen digits JSON")
     return path
+
+
+def test_shipped_sample_unipen_reads_as_its_json(pen_sample):
+    """The tests' 300-digit excerpt of UCI's file parses to its JSON twin."""
+    assert data.load_pen_digits(FIXTURES / "pendigits-sample.tra") == pen_sample
+    assert len({(s["writer"], s["label"]) for s in pen_sample}) == 300
 
 
 def test_unipen_file_reads_as_the_json(unipen_path, pen_digits):

@@ -10,7 +10,7 @@ import random
 
 import numpy as np
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 from digitpad.preprocess import preprocess_strokes
 
 # Chromium hands the pad fractional CSS-pixel coordinates, and the spec is

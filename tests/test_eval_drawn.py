@@ -2,7 +2,7 @@
 
 import json
 
-from digitpad.eval_drawn import eval_drawn
+from digitpad_bench.eval_drawn import eval_drawn
 from digitpad.train import Recipe
 
 

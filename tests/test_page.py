@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 
 from .conftest import REPO
 

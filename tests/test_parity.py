@@ -67,8 +67,8 @@ SYNTHETIC = {
 
 
 @pytest.fixture(scope="module")
-def drawings(pen_digits):  # the shared fixture (conftest.py)
-    samples = pen_digits
+def drawings(pen_sample):  # conftest.py
+    samples = pen_sample
     rng = np.random.default_rng(20240607)
     out = []
     for k in rng.choice(len(samples), N_REAL, replace=False):

@@ -5,7 +5,7 @@ left to right in `[data-testid=reading]`, with a box around each digit."""
 import random
 from collections import Counter
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 
 from .conftest import REPO
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from digitpad import browser
+from digitpad_bench import browser
 
 
 def raw_request(url, payload):
@@ -18,8 +18,8 @@ def raw_request(url, payload):
 
 
 @pytest.fixture
-def served(web_root):
-    with browser.serving(web_root) as url:
+def served(site_root):
+    with browser.serving(site_root) as url:
         yield url
 
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 
 from .conftest import REPO
 

@@ -9,7 +9,11 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-from digitpad import browser as chromium
+import pytest
+
+from digitpad.errors import UserError
+from digitpad.site import build_site
+from digitpad_bench import browser as chromium
 
 from .conftest import REPO
 
@@ -24,19 +28,31 @@ def test_workflows_are_valid():
     assert "make site" in pages and "actions/deploy-pages" in pages and "path: site" in pages
 
 
-def test_site_holds_exactly_the_served_files(tmp_path, site, monkeypatch):
+def test_site_holds_exactly_the_served_files(tmp_path, site):
+    """web/ mixes sources with served files; the site is only the latter."""
     web = tmp_path / "web"
     shutil.copytree(site, web)
-    for extra in ["src/main.js", "test/x.test.js", "tools/cli.mjs", "bench/model-full.js", ".secret",
-                  "dist/digitpad.js.map"]:
+    for extra in ["src/main.js", "dist/digitpad.js.map", ".secret", ".model-tmp-x/model.json", "notes.txt"]:
         (web / extra).parent.mkdir(parents=True, exist_ok=True)
         (web / extra).write_text("not for the site")
-    monkeypatch.setattr(chromium, "WEB", web)
-    out = chromium.copy_site(tmp_path / "site", with_model=True)
+    out = build_site(tmp_path / "site", web)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
                             "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt",
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
+
+
+def test_site_is_rebuilt_whole_and_needs_its_parts(tmp_path, site):
+    out = build_site(tmp_path / "site", site)
+    (out / "stale.txt").write_text("from an old build")
+    build_site(out, site)
+    assert not (out / "stale.txt").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporaries left
+    (tmp_path / "nomodel").mkdir()
+    shutil.copytree(site, tmp_path / "nomodel" / "web", ignore=shutil.ignore_patterns("model"))
+    with pytest.raises(UserError, match="make train export"):
+        build_site(tmp_path / "other", tmp_path / "nomodel" / "web")
+    assert not (tmp_path / "other").exists()
 
 
 def test_site_works_under_a_sub_path_with_a_plain_static_server(page, site, tmp_path):

@@ -5,7 +5,7 @@ import json
 import os
 import random
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 
 from .conftest import REPO
 

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from digitpad import browser as chromium
+from digitpad_bench import browser as chromium
 
 from .conftest import REPO
 

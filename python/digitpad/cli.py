@@ -1,8 +1,8 @@
-"""Command line: `python -m digitpad train|export|serve`.
+"""Command line: `python -m digitpad train|export|site|serve`.
 
-Heavy imports (TensorFlow) happen inside the commands that need them, so
-`serve` starts in well under a second. Problems the user can fix are printed as
-one line, `digitpad: error: ...`, with exit code 1 and no traceback.
+Heavy imports (TensorFlow) happen inside the commands that need them, so `serve`
+starts at once. A UserError is printed as one line with exit code 1; anything
+else is a bug and keeps its traceback.
 """
 
 import argparse
@@ -31,26 +31,9 @@ def cmd_train(args):
     print(f"test accuracy: {metrics['test_accuracy']:.4f}")
 
 
-def cmd_eval_drawn(args):
-    from .eval_drawn import eval_drawn
-    from .train import HOLDOUT_WRITERS
-    holdout = args.holdout.split(",") if args.holdout else HOLDOUT_WRITERS
-    eval_drawn(args.data, args.pen_digits, holdout, limit=args.limit, ablation=args.ablation, out=args.out)
-
-
-def cmd_bench(args):
-    from .bench import run
-    run(args.data, args.pen_digits, args.out, skip_page=args.skip_page)
-
-
 def cmd_site(args):
-    import shutil
-    from pathlib import Path
-
-    from .browser import copy_site
-    out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
-    copy_site(out, with_model=True)
+    from .site import build_site
+    out = build_site(args.out, args.web)
     print(f"wrote {out}/: the static site, as GitHub Pages serves it")
 
 
@@ -64,13 +47,20 @@ def cmd_export(args):
 
 def cmd_serve(args):
     from .server import serve
-    serve(args.host, args.port, debug=args.debug, allow_remote=args.allow_remote, web_root=args.web)
+    serve(args.host, args.port, debug=args.debug, allow_remote=args.allow_remote, site_root=args.site)
 
 
 def positive_int(text):
     value = int(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def port_number(text):
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number, 1 to 65535, got {text}")
     return value
 
 
@@ -104,39 +94,22 @@ def parser():
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras progress: 0 none, 1 bar, 2 a line per epoch")
     t.set_defaults(run=cmd_train)
 
-    d = sub.add_parser("eval-drawn", help="leave-writers-out accuracy on real drawings, in Chromium")
-    d.add_argument("--data", help="MNIST folder (as for train)")
-    d.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS") or "uci",
-                   help="pen digits, as for train (default: $DIGITPAD_PEN_DIGITS, else uci)")
-    d.add_argument("--holdout", help="comma-separated writers to hold out (default: every fifth)")
-    d.add_argument("--limit", type=positive_int, help="replay only N held-out digits")
-    d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")
-    d.add_argument("--out", default="build", help="where eval-drawn.json goes")
-    d.set_defaults(run=cmd_eval_drawn)
-
-    b = sub.add_parser("bench", help="trainer and page against their peers, one run (bench/results.json)")
-    b.add_argument("--data", help="MNIST folder (as for train)")
-    b.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS") or "uci",
-                   help="pen digits, as for train: replayed on the page, and `train` timed with them")
-    b.add_argument("--out", default="bench", help="where results.json and results.md go")
-    b.add_argument("--skip-page", action="store_true", help="trainer only, no browser")
-    b.set_defaults(run=cmd_bench)
-
     w = sub.add_parser("site", help="copy exactly the files the site serves into one folder")
+    w.add_argument("--web", default="web", help="the page's folder, bundled and exported (default: web)")
     w.add_argument("--out", default="site", help="the folder to (re)create (default: site)")
     w.set_defaults(run=cmd_site)
 
     e = sub.add_parser("export", help="convert the trained model to TF.js in web/model")
     e.add_argument("--model", default="build", help="folder with model.keras and metrics.json")
-    e.add_argument("--web", default="web", help="the static site folder (default: web)")
+    e.add_argument("--web", default="web", help="the page's folder; the model goes to its model/ (default: web)")
     e.add_argument("--quantization", default=None, help="weights as float32, float16 or uint8 "
                    "(default: the one `make bench` showed loses nothing)")
     e.set_defaults(run=cmd_export)
 
-    s = sub.add_parser("serve", help="serve the page at http://127.0.0.1:8000")
+    s = sub.add_parser("serve", help="serve the site at http://127.0.0.1:8000")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--web", default=None, help="the static site folder (default: the repo's web/)")
+    s.add_argument("--port", type=port_number, default=8000)
+    s.add_argument("--site", default="site", help="the folder `digitpad site` wrote (default: site)")
     s.add_argument("--allow-remote", action="store_true", help="allow binding to a non-loopback address")
     s.add_argument("--debug", action="store_true", help="Werkzeug debugger (loopback only)")
     s.set_defaults(run=cmd_serve)
@@ -148,7 +121,7 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up chatter out
     try:
         args.run(args)
-    except (UserError, ValueError, OSError) as exc:
+    except UserError as exc:
         print(f"digitpad: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -9,17 +9,16 @@ web/model and exchanged with it in one rename, so a failed or killed export
 leaves the previous model exactly as it was.
 """
 
-import ctypes
 import json
 import os
 import shutil
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION
+from .site import replace_folder
 
 # What the page must feed the model (preprocess.py says how drawings become it).
 INPUT_SPEC = {
@@ -48,26 +47,19 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
     model_path, metrics_path = Path(model_dir) / "model.keras", Path(model_dir) / "metrics.json"
     if not model_path.is_file() or not metrics_path.is_file():
         raise ExportError(f"no trained model in {model_dir}/ (model.keras, metrics.json); run `make train` first")
-    web = Path(web_dir)
-    target = web / "model"
-    try:
-        web.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".model-tmp-", dir=web))
-        tmp.chmod(0o755)  # mkdtemp makes it private; the site must be readable
-    except OSError as exc:
-        raise ExportError(f"cannot write to {web}/: {exc.strerror}") from None
-    try:
+    target = Path(web_dir) / "model"
+
+    def fill(tmp):
         _convert(model_path, tmp, quantization)
         metadata = {**_metadata(json.loads(metrics_path.read_text())), "weights": quantization}
         (tmp / "metadata.json").write_text(json.dumps(metadata, indent=1))
         if (Path(model_dir) / "replay.bin").is_file():  # for teaching in the page
             shutil.copyfile(Path(model_dir) / "replay.bin", tmp / "replay.bin")
-        _fsync_tree(tmp)
-        _swap_in(tmp, target)
+
+    try:
+        replace_folder(target, fill)
     except OSError as exc:
         raise ExportError(f"export to {target}/ failed, previous model kept: {exc}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
@@ -92,7 +84,7 @@ def _convert(model_path, out_dir, quantization="float32"):
 
 def _metadata(metrics):
     import tensorflowjs
-    keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "heldout_pen", "drawn_eval",
+    keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "heldout_pen",
             "trained_on", "preprocess", "recipe", "data_sha256", "versions")
     meta = {key: metrics[key] for key in keep if key in metrics}
     meta["versions"] = {**meta.get("versions", {}), "tensorflowjs": tensorflowjs.__version__}
@@ -101,34 +93,3 @@ def _metadata(metrics):
     return {"format": "digitpad-model/1", "input": INPUT_SPEC,
             "preprocess_version": meta["preprocess"]["version"],
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **meta}
-
-
-def _fsync_tree(folder):
-    """Flush the files to disk before the swap makes them the live model."""
-    for path in folder.iterdir():
-        with open(path, "rb") as f:
-            os.fsync(f.fileno())
-
-
-def _swap_in(new, target):
-    """Make `new` the content of `target`; the old content ends up in `new`."""
-    if target.exists() and _rename_exchange(new, target):
-        return
-    # No atomic exchange here (non-Linux, or an old kernel): two renames. A kill
-    # in the microseconds between them leaves the old model in web/.model-old-*.
-    if target.exists():
-        old = new.with_name(new.name.replace("tmp", "old"))
-        os.rename(target, old)
-        os.rename(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(new, target)
-
-
-def _rename_exchange(a, b):
-    """Linux renameat2(RENAME_EXCHANGE): swap two paths in one atomic step."""
-    AT_FDCWD, RENAME_EXCHANGE = -100, 2
-    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
-    if renameat2 is None:
-        return False
-    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0

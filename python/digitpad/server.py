@@ -1,20 +1,22 @@
-"""Local dev server for the digitpad web page.
+"""Local dev server: serves the site folder (`make site`) with strict headers.
 
-Serves the static site in WEB_ROOT (default: the repo's web/ folder): the page,
-its bundled JS in dist/ and the exported TF.js model in model/. Recognition runs
-in the browser, so this is a plain file server with strict headers. It imports
-only stdlib + Flask so it starts instantly (no TensorFlow, no numpy).
+Recognition runs in the browser, so this is a plain file server; it imports
+only the stdlib and Flask, so it starts at once.
 """
 
 import ipaddress
-import re
+import socket
 import sys
 from pathlib import Path
 
 from flask import Flask, abort, redirect, request, send_from_directory
+from werkzeug.debug import DebuggedApplication
 from werkzeug.security import safe_join
+from werkzeug.serving import make_server
 
-DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+from .errors import UserError
+
+DEFAULT_ROOT = Path("site")  # what `digitpad site` writes
 
 # Explicit, because mimetypes reads the OS registry / /etc/mime.types and
 # maps .js to text/plain or application/x-javascript on some systems, which
@@ -39,8 +41,6 @@ CSP = (
     "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
-# Folders of web/ that hold the page's sources, tests and tools, not the site.
-NOT_SITE = {"src", "test", "tools", "bench"}
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -49,16 +49,10 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
-# A content hash in the name means the URL changes whenever the bytes do,
-# so such files may be cached forever; everything else must revalidate.
-HASHED_NAME = re.compile(r"[-.][0-9a-f]{8,}\.")
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-
 def create_app(test_config=None):
-    """Flask app factory; test_config overrides the defaults (e.g. WEB_ROOT)."""
+    """Flask app factory; test_config overrides the defaults (e.g. SITE_ROOT)."""
     app = Flask(__name__, static_folder=None)
-    app.config.from_mapping(WEB_ROOT=DEFAULT_WEB_ROOT, CSP=CSP)
+    app.config.from_mapping(SITE_ROOT=DEFAULT_ROOT, CSP=CSP)
     if test_config is not None:
         app.config.from_mapping(test_config)
     # Keep "//etc/passwd" a plain 404 instead of a redirect to "/etc/passwd".
@@ -69,13 +63,11 @@ def create_app(test_config=None):
     @app.route("/<path:filename>", provide_automatic_options=False)
     def static_file(filename):
         # Absolute: send_from_directory would read a relative root from the package folder.
-        root = Path(app.config["WEB_ROOT"]).absolute()
+        root = Path(app.config["SITE_ROOT"]).absolute()
         # Reject before touching the filesystem: dot segments cover "..", dotfiles
-        # and the exporter's web/.model-tmp-* folders; NUL would crash os calls.
+        # and half-built .site-tmp-* / .model-tmp-* folders; NUL would crash os calls.
         parts = filename.split("/")
         if "\x00" in filename or "\\" in filename or any(p.startswith(".") for p in parts):
-            abort(404)
-        if parts[0] in NOT_SITE:  # web/'s sources and tests are not part of the site
             abort(404)
         if filename == "" or filename.endswith("/"):
             filename += "index.html"
@@ -96,8 +88,7 @@ def create_app(test_config=None):
         resp = send_from_directory(
             root, filename, mimetype=CONTENT_TYPES.get(Path(filename).suffix.lower())
         )
-        hashed = filename.startswith("dist/") and HASHED_NAME.search(Path(filename).name)
-        resp.headers["Cache-Control"] = IMMUTABLE if hashed else "no-cache"
+        resp.headers["Cache-Control"] = "no-cache"  # file names do not change with content
         return resp
 
     @app.after_request
@@ -119,29 +110,39 @@ def _is_loopback(host):
         return False  # any other hostname may resolve to a public interface
 
 
-def serve(host="127.0.0.1", port=8000, debug=False, allow_remote=False, web_root=None):
+def serve(host="127.0.0.1", port=8000, debug=False, allow_remote=False, site_root=None):
     """Run the dev server (blocking). Validates everything before binding."""
     if not _is_loopback(host):
         # Werkzeug's debugger executes arbitrary Python: never expose it.
         if debug:
-            raise ValueError(
+            raise UserError(
                 f"refusing --debug on non-loopback address {host}: "
                 "the debugger allows remote code execution"
             )
         if not allow_remote:
-            raise ValueError(
+            raise UserError(
                 f"refusing to bind to non-loopback address {host}; "
                 "pass --allow-remote to expose the server"
             )
         print(f"digitpad: warning: serving on {host}, reachable from the network", file=sys.stderr)
 
-    app = create_app({"WEB_ROOT": Path(web_root)} if web_root is not None else None)
-    root = Path(app.config["WEB_ROOT"])
+    app = create_app({"SITE_ROOT": Path(site_root)} if site_root is not None else None)
+    root = Path(app.config["SITE_ROOT"])
     if not root.is_dir():
-        raise FileNotFoundError(f"web root {root} does not exist; build the site first")
+        raise UserError(f"{root}/ does not exist: run `make site` first (or pass --site FOLDER)")
 
     url_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
     print(f"digitpad: serving {root} at http://{url_host}:{port}/")
-    # No reloader: there is no app code to reload (files are read per request)
-    # and it would re-exec the process; .env loading would surprise users.
-    app.run(host=host, port=port, debug=debug, use_reloader=False, load_dotenv=False)
+    # Werkzeug's server without app.run: no reloader (files are read per request),
+    # no .env loading, and a taken port is our one-line error, not its exit.
+    wsgi = DebuggedApplication(app, evalex=True) if debug else app
+    bare = host.strip("[]")
+    try:  # bound here: Werkzeug would print its own message and exit
+        family = socket.AF_INET6 if ":" in bare else socket.AF_INET
+        listening = socket.create_server((bare, port), family=family)
+    except OSError as exc:
+        raise UserError(f"cannot serve on {url_host}:{port}: {exc.strerror or exc}; "
+                        "choose another with --port (make serve PORT=...)") from None
+    with listening:
+        server = make_server(bare, port, wsgi, threaded=True, fd=listening.fileno())
+    server.serve_forever()

@@ -1,4 +1,4 @@
-// Build the page with web/bench/model-full.js in place of web/src/model.js,
+// Build the page with model-full.js (beside this file) in place of web/src/model.js,
 // into <outdir>/digitpad-full.js (used by `make bench`).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const swapModel = {
   },
 };
 await build({
-  entryPoints: [fileURLToPath(new URL('../src/main.js', import.meta.url))],
+  entryPoints: [fileURLToPath(new URL('../../../web/src/main.js', import.meta.url))],
   bundle: true, minify: true, format: 'esm', target: 'es2020',
   outfile: `${outdir}/digitpad-full.js`, plugins: [swapModel],
 });

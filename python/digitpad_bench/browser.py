@@ -14,9 +14,12 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from .server import NOT_SITE, create_app
+from digitpad.server import create_app
+from digitpad.site import build_site
 
-CHROMIUM = os.environ.get("DIGITPAD_CHROMIUM", "/usr/bin/chromium")
+# Playwright cannot download a browser everywhere, so it drives an installed one.
+CHROMIUM = (os.environ.get("DIGITPAD_CHROMIUM") or shutil.which("chromium")
+            or shutil.which("chromium-browser") or shutil.which("google-chrome") or "chromium")
 # Headless Chromium on a closed network: no background calls home; an uncapped
 # frame rate makes replayed pointer input several times faster.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,24 +30,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 
-def copy_site(destination, with_model=False):
-    """The built page (web/ without what is not part of the site) copied to
-    destination; the model too if asked (`make site`), else tests export their own."""
-    if not (WEB / "dist" / "digitpad.js").is_file():
-        raise FileNotFoundError("web/dist/digitpad.js is missing: run `make bundle` first")
-    if with_model and not (WEB / "model" / "model.json").is_file():
-        raise FileNotFoundError("web/model/ is missing: run `make train export` first")
-    skip = [".*", "*.map", *NOT_SITE, *([] if with_model else ["model"])]
-    shutil.copytree(WEB, destination, ignore=shutil.ignore_patterns(*skip))
-    return destination
+def page_only_site(destination):
+    """The bundled page without a model, in `destination`: tests and benchmarks export their own."""
+    return build_site(destination, WEB, with_model=False)
 
 
 @contextlib.contextmanager
-def serving(web_root, csp=None):
-    """The Flask app serving web_root on a free loopback port; yields its URL.
+def serving(site_root, csp=None):
+    """The Flask app serving site_root on a free loopback port; yields its URL.
     csp: another Content-Security-Policy (the benchmark's tf.min.js needs eval)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    config = {"WEB_ROOT": web_root, **({"CSP": csp} if csp else {})}
+    config = {"SITE_ROOT": site_root, **({"CSP": csp} if csp else {})}
     server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import load_pen_digits
-from .train import HOLDOUT_WRITERS, Recipe, evaluate, train
+from digitpad.data import load_pen_digits
+from digitpad.train import HOLDOUT_WRITERS, Recipe, evaluate, train
 
 ABLATION = {  # the first three train on MNIST only (pen data dropped below)
     "+centring": Recipe(deskew=False, pen_copies=0),
@@ -35,9 +35,9 @@ ABLATION = {  # the first three train on MNIST only (pen data dropped below)
 def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False):
     """Export the model in build_dir into a copy of the site and replay samples on the pad."""
     from . import browser
-    from .export import export
+    from digitpad.export import export
     with tempfile.TemporaryDirectory() as tmp:
-        site = browser.copy_site(Path(tmp) / "web")
+        site = browser.page_only_site(Path(tmp) / "web")
         export(build_dir, site)
         with browser.serving(site) as url:
             page = chromium.new_page(viewport={"width": 1024, "height": 768})

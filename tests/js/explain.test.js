@@ -1,7 +1,7 @@
-// Tests for web/src/explain.js (run: node --test web/test/).
+// Tests for web/src/explain.js (run: npm test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLASSES, PIXELS, contributions, logits, maxAbs, template, topTwo } from '../src/explain.js';
+import { CLASSES, PIXELS, contributions, logits, maxAbs, template, topTwo } from '../../web/src/explain.js';
 
 // A deterministic pseudo-random generator (mulberry32), so failures repeat.
 function random(seed) {

@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from . import browser
-from .data import UCI, load_pen_digits
-from .server import CSP
+from digitpad.data import UCI, load_pen_digits
+from digitpad.server import CSP
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADS = 12  # page loads per variant and way; the first WARMUP warm the server and are dropped
@@ -34,7 +34,7 @@ WARMUP = 2
 
 def build_full_variant(site):
     """Copy of `site` whose page loads the full tf.min.js instead of our bundle."""
-    subprocess.run(["node", str(ROOT / "web" / "bench" / "build-full.mjs"), str(site / "dist")],
+    subprocess.run(["node", str(Path(__file__).parent / "tfjs-full" / "build-full.mjs"), str(site / "dist")],
                    check=True, cwd=ROOT)
     shutil.copy(ROOT / "node_modules" / "@tensorflow" / "tfjs" / "dist" / "tf.min.js", site / "dist")
     html = (site / "index.html").read_text()
@@ -53,7 +53,7 @@ def serving_process(site, csp=None):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     code = ("import sys; from digitpad.server import create_app; "
-            "config = {'WEB_ROOT': sys.argv[1]}; config.update({'CSP': sys.argv[3]} if len(sys.argv) > 3 else {}); "
+            "config = {'SITE_ROOT': sys.argv[1]}; config.update({'CSP': sys.argv[3]} if len(sys.argv) > 3 else {}); "
             "create_app(config).run('127.0.0.1', int(sys.argv[2]), threaded=True, use_reloader=False)")
     server = subprocess.Popen([sys.executable, "-c", code, str(site), str(port), *([csp] if csp else [])],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -150,9 +150,9 @@ def page_bench(pen_digits=UCI, model_dir=ROOT / "web" / "model", n_digits=160):
     results = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         chromium = browser.launch(p)
-        ours = browser.copy_site(Path(tmp) / "ours")
+        ours = browser.page_only_site(Path(tmp) / "ours")
         shutil.copytree(model_dir, ours / "model")
-        full = build_full_variant(browser.copy_site(Path(tmp) / "full"))
+        full = build_full_variant(browser.page_only_site(Path(tmp) / "full"))
         shutil.copytree(model_dir, full / "model")
         # The full tf.min.js evaluates strings as code, which our CSP forbids
         # (our bundle does not need it); serve that variant with 'unsafe-eval'.

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import load_mnist
-from .train import Recipe, evaluate, fit, prepare_mnist, to_inputs
+from digitpad.data import load_mnist
+from digitpad.train import Recipe, evaluate, fit, prepare_mnist, to_inputs
 
 
 def _start_tensorflow(mnist):
@@ -135,9 +135,9 @@ def bench_quantization(data_dir, pen_digits, work):
     os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")  # its banner needs IPython off a terminal
     import tensorflowjs
 
-    from .data import load_pen_digits
-    from .export import QUANTIZATIONS, export
-    from .train import HOLDOUT_WRITERS, render_pen_digits, train
+    from digitpad.data import load_pen_digits
+    from digitpad.export import QUANTIZATIONS, export
+    from digitpad.train import HOLDOUT_WRITERS, render_pen_digits, train
     recipe = Recipe(holdout_writers=HOLDOUT_WRITERS)
     train(data_dir, work / "build", recipe, verbose=0, pen_digits=pen_digits)
     (_, _, x_test, y_test), _ = load_mnist(data_dir)
@@ -196,14 +196,14 @@ def run(data_dir=None, pen_digits=None, out="bench", skip_page=False):
                 "evaluation, save): " + ", ".join(f"{k} {v:.1f} s" for k, v in make_train.items())]
     print(sections[-1] + "\n", flush=True)
     if quantization:
-        from .export import DEFAULT_QUANTIZATION
+        from digitpad.export import DEFAULT_QUANTIZATION
         best = quantization_targets(quantization)
         results.update(quantization=quantization, smallest_lossless=best)
         results["targets"][f"ship the smallest weights losing <= 0.05 points ({best})"] = DEFAULT_QUANTIZATION == best
         sections.append(quantization_table(quantization))
         print(sections[-1] + "\n", flush=True)
     if not skip_page:
-        from .data import UCI
+        from digitpad.data import UCI
         from .page_bench import page_bench, page_table
         results["page"] = page_bench(pen_digits or UCI)
         sections.append(page_table(results["page"]))

@@ -1,4 +1,4 @@
-// Tests for web/src/preprocess.js (run: node --test web/test/).
+// Tests for web/src/preprocess.js (run: npm test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import {
   downsample,
   deskew,
   preprocessStrokes,
-} from '../src/preprocess.js';
+} from '../../web/src/preprocess.js';
 
 // A synthetic "4": two strokes, not square, drawn in pad pixels.
 const FOUR = [
@@ -233,15 +233,13 @@ test('helpers: centre of mass, shift, downsample', () => {
   assert.deepEqual(Array.from(d), [13.5, 17.5, 45.5, 49.5]);
 });
 
-// Real pen-drawn digits (UCI pen digits), when the shared data is present.
-const penDigitsPath =
-  process.env.DIGITPAD_PEN_DIGITS ||
-  fileURLToPath(new URL('../../../shared/data/pen-digits/pendigits-train-writers.json', import.meta.url));
-const havePenDigits = existsSync(penDigitsPath);
+// Real pen-drawn digits: 300 of UCI's, shipped with the tests (tests/fixtures/README.md).
+const penSample = () => JSON.parse(readFileSync(
+  fileURLToPath(new URL('../fixtures/pendigits-sample.json', import.meta.url)), 'utf8'));
 
-test('real pen digits: invariance, centring, size', { skip: havePenDigits ? false : `no ${penDigitsPath}` }, () => {
-  const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
-  for (let k = 0; k < samples.length; k += 187) {
+test('real pen digits: invariance, centring, size', () => {
+  const samples = penSample();
+  for (let k = 0; k < samples.length; k += 7) {
     const strokes = samples[k].strokes;
     const ref = preprocessStrokes(strokes);
     for (const [s, tx, ty] of [[0.1, 0, 0], [3, 0, 0], [0.5, 2000, 1500]]) {
@@ -334,9 +332,9 @@ test('deskew: empty image unchanged, option default off, bad input', () => {
   assert.throws(() => deskew(nan), TypeError);
 });
 
-test('deskew: real pen digits stay centred and in range', { skip: havePenDigits ? false : `no ${penDigitsPath}` }, () => {
-  const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
-  for (let k = 0; k < samples.length; k += 250) {
+test('deskew: real pen digits stay centred and in range', () => {
+  const samples = penSample();
+  for (let k = 0; k < samples.length; k += 10) {
     const out = preprocessStrokes(samples[k].strokes, { deskew: true });
     assert.ok(out.every((v) => v >= 0 && v <= 1));
     const [cx, cy] = com(out);
@@ -400,9 +398,9 @@ function deskewV2(image, n = 28) {
 
 test('normalizeSize off: exactly the version-2 deskew; old call forms still work', () => {
   const drawings = [FOUR, TWO, slantedBar(30), slantedBar(-40), [[[0, 0], [100, 20]]]];
-  if (havePenDigits) {
-    const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
-    for (let k = 0; k < samples.length; k += 97) drawings.push(samples[k].strokes);
+  {
+    const samples = penSample();
+    for (let k = 0; k < samples.length; k += 4) drawings.push(samples[k].strokes);
   }
   for (const strokes of drawings) {
     const plain = preprocessStrokes(strokes);
@@ -486,10 +484,10 @@ test('normalizeSize: empty unchanged, flat line not scaled vertically, options c
   assert.throws(() => deskew(new Float32Array(784), 28, { normalizeSize: 1 }), TypeError);
 });
 
-test('normalizeSize: real pen digits reach the target spread, centred, in range', { skip: havePenDigits ? false : `no ${penDigitsPath}` }, () => {
-  const samples = JSON.parse(readFileSync(penDigitsPath, 'utf8'));
+test('normalizeSize: real pen digits reach the target spread, centred, in range', () => {
+  const samples = penSample();
   const xs = [], ys = [];
-  for (let k = 0; k < samples.length; k += 125) {
+  for (let k = 0; k < samples.length; k += 5) {
     const out = preprocessStrokes(samples[k].strokes, { deskew: true, normalizeSize: true });
     assert.ok(out.every((v) => v >= 0 && v <= 1));
     const [cx, cy] = com(out);
@@ -510,7 +508,7 @@ test('normalizeSize: real pen digits reach the target spread, centred, in range'
 });
 
 test('reused buffers give the same result as fresh ones', async () => {
-  const { createBuffers, preprocessStrokes } = await import('../src/preprocess.js');
+  const { createBuffers, preprocessStrokes } = await import('../../web/src/preprocess.js');
   const a = [[[0, 0], [10, 30], [20, 5]]];
   const b = [[[5, 5], [5, 40]], [[0, 20], [12, 20]]];
   const buffers = createBuffers();

@@ -1,0 +1,84 @@
+"""The site: exactly the files GitHub Pages and `digitpad serve` publish.
+
+web/ holds the page's sources; `make bundle` adds web/dist and `make export`
+web/model. build_site copies the served ones, named below, into one folder.
+"""
+
+import ctypes
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import UserError
+
+# The page and its bundle; the sourcemap stays out (its sources are in the repo).
+PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
+              "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt"]
+
+
+def build_site(out="site", web="web", with_model=True):
+    """(Re)create `out` with the page from `web`, and its model unless with_model is
+    False (tests export their own into it); swapped in whole, like the model."""
+    web, out = Path(web), Path(out)
+    missing = [name for name in PAGE_FILES if not (web / name).is_file()]
+    if missing:
+        hint = "run `make bundle` first" if any(m.startswith("dist/") for m in missing) else "is this a checkout?"
+        raise UserError(f"{web}/{missing[0]} is missing: {hint}")
+    if with_model and not (web / "model" / "model.json").is_file():
+        raise UserError(f"{web}/model/model.json is missing: run `make train export` first")
+
+    def fill(tmp):
+        for name in PAGE_FILES:
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(web / name, tmp / name)
+        if with_model:
+            shutil.copytree(web / "model", tmp / "model")
+
+    try:
+        replace_folder(out, fill)
+    except OSError as exc:
+        raise UserError(f"could not write {out}/: {exc}") from None
+    return out
+
+
+def replace_folder(target, fill):
+    """Fill a new folder beside `target`, flush it, then swap it in with one rename:
+    a failed or killed build leaves the previous `target` as it was."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-tmp-", dir=target.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a site must be readable
+        fill(tmp)
+        for path in tmp.rglob("*"):
+            if path.is_file():
+                with open(path, "rb") as f:
+                    os.fsync(f.fileno())
+        _swap_in(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # after a swap: the previous content
+
+
+def _swap_in(new, target):
+    """Make `new` the content of `target`; the old content ends up in `new`."""
+    if target.exists() and _rename_exchange(new, target):
+        return
+    # No atomic exchange here (non-Linux, or an old kernel): two renames. A kill
+    # in the microseconds between them leaves the old folder in .NAME-old-*.
+    if target.exists():
+        old = new.with_name(new.name.replace("-tmp-", "-old-"))
+        os.rename(target, old)
+        os.rename(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, target)
+
+
+def _rename_exchange(a, b):
+    """Linux renameat2(RENAME_EXCHANGE): swap two paths in one atomic step."""
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0

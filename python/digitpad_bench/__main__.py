@@ -1,0 +1,58 @@
+"""`python -m digitpad_bench bench|eval-drawn`: digitpad measured against its peers."""
+
+import argparse
+import os
+import sys
+
+from digitpad.errors import UserError
+
+
+def cmd_eval_drawn(args):
+    from digitpad.recipe import HOLDOUT_WRITERS
+
+    from .eval_drawn import eval_drawn
+    holdout = args.holdout.split(",") if args.holdout else HOLDOUT_WRITERS
+    eval_drawn(args.data, args.pen_digits, holdout, limit=args.limit, ablation=args.ablation, out=args.out)
+
+
+def cmd_bench(args):
+    from .bench import run
+    run(args.data, args.pen_digits, args.out, skip_page=args.skip_page)
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="digitpad_bench", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    pen = os.environ.get("DIGITPAD_PEN_DIGITS") or "uci"
+
+    d = sub.add_parser("eval-drawn", help="leave-writers-out accuracy on real drawings, in Chromium")
+    d.add_argument("--data", help="MNIST folder (as for `digitpad train`)")
+    d.add_argument("--pen-digits", default=pen, help="pen digits, as for train (default: $DIGITPAD_PEN_DIGITS, else uci)")
+    d.add_argument("--holdout", help="comma-separated writers to hold out (default: every fifth)")
+    d.add_argument("--limit", type=int, help="replay only N held-out digits")
+    d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")
+    d.add_argument("--out", default="build", help="where eval-drawn.json goes")
+    d.set_defaults(run=cmd_eval_drawn)
+
+    b = sub.add_parser("bench", help="trainer and page against their peers, one run (bench/results.json)")
+    b.add_argument("--data", help="MNIST folder (as for `digitpad train`)")
+    b.add_argument("--pen-digits", default=pen, help="pen digits, as for train: replayed on the page, and `train` timed with them")
+    b.add_argument("--out", default="bench", help="where results.json and results.md go")
+    b.add_argument("--skip-page", action="store_true", help="trainer only, no browser")
+    b.set_defaults(run=cmd_bench)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        args.run(args)
+    except UserError as exc:
+        print(f"digitpad_bench: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
