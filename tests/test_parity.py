@@ -1,6 +1,6 @@
 """Parity: python/digitpad/preprocess.py and web/src/preprocess.js give the same 28x28.
 
-The same drawings go through both (the JS via web/tools/preprocess-cli.mjs under
+The same drawings go through both (the JS via tests/js/preprocess-cli.mjs under
 node). The spec promises agreement to ~1e-7 (same float64 operations in the same
 order); the contract the model needs is max abs diff <= 1/255.
 """
@@ -24,7 +24,7 @@ except ImportError:  # not installed: use the source tree
     sys.path.insert(0, str(REPO / "python"))
     from digitpad import preprocess as pp
 
-CLI = REPO / "web" / "tools" / "preprocess-cli.mjs"
+CLI = REPO / "tests" / "js" / "preprocess-cli.mjs"
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: cannot run web/src/preprocess.js")
 

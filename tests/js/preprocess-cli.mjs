@@ -8,7 +8,7 @@
 // of size * size numbers, row-major), each read into a Float32Array and
 // deskewed (spec step 6) on its own. Further arguments: a number = size
 // (default 28); '--normalize-size' = with size normalisation (version 3).
-import { deskew, preprocessStrokes, SIZE } from '../src/preprocess.js';
+import { deskew, preprocessStrokes, SIZE } from '../../web/src/preprocess.js';
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
