@@ -33,10 +33,10 @@ def test_trainers_take_turns_and_keep_the_median(monkeypatch):
             return {"name": name, "accuracy": 0.9, "fit_seconds": seconds.pop(0)}
         return run
     monkeypatch.setattr(bench, "bench_ours", lambda mnist, name, recipe: fake("ours", ours)())
-    monkeypatch.setattr(bench, "bench_seeds", fake("seeds", [5.0, 9.0, 4.0]))
+    monkeypatch.setattr(bench, "bench_tutorial", fake("tutorial", [5.0, 9.0, 4.0]))
     monkeypatch.setattr(bench, "bench_sklearn", fake("sklearn", [16.0, 17.0, 30.0]))
     ours = [3.0, 2.0, 9.0, 2.5, 2.2, 2.4]  # the two recipes of ours, round by round
     rows = bench.bench_trainers(mnist=None, rounds=3)
-    assert calls == ["ours", "ours", "seeds", "sklearn"] * 3  # in turn, not one trainer's rounds back to back
+    assert calls == ["ours", "ours", "tutorial", "sklearn"] * 3  # in turn, not one trainer's rounds back to back
     assert [r["fit_seconds"] for r in rows] == [3.0, 2.4, 5.0, 17.0]
     assert rows[2]["fit_seconds_all"] == [5.0, 9.0, 4.0]

@@ -1,18 +1,15 @@
 """Train the softmax model and write build/model.keras + build/metrics.json.
 
-What makes a linear model read real scribbles (each step measured in the README):
-- the optimiser: the seeds' plain SGD (lr 0.01, batch 100, 10 epochs) stops at
-  90.4% on MNIST, far from the optimum of this convex problem; Adam with a
-  cosine-decaying rate and a little L2 reaches it (92.7%) in the same 10 epochs;
-- deskewing (preprocess.deskew): every digit sheared upright, MNIST and
-  drawings alike, so the ten templates need not cover every slant (95.7%);
-- size normalisation by moments (same step): each digit also stretched per
-  axis so its ink has the same spread, so a narrow 4 or a wide 0 lines up with
-  the template (97.5% on MNIST, and drawings by unseen writers 84% -> 88%);
-- drawn digits: real pen strokes rendered exactly as the page renders a
-  drawing (preprocess_strokes), so the model has seen what people draw;
-- augmentation: each pen digit again with a small random rotation, stretch,
-  shear and pen width, so it generalises to writers it has not seen.
+What makes a linear model read real scribbles (each step measured in docs/measurements.md):
+- the optimiser: Adam with a cosine-decaying rate and a little L2 reaches the optimum
+  of this convex problem, which the original TF1 MNIST tutorial's plain SGD does not;
+- deskewing and size normalisation (preprocess.deskew): every digit sheared upright
+  and stretched to a standard spread, MNIST and drawings alike, so the ten templates
+  need not cover every slant and size;
+- drawn digits: real pen strokes rendered exactly as the page renders a drawing
+  (preprocess_strokes), so the model has seen what people draw;
+- augmentation: each pen digit again with a small random rotation, stretch, shear
+  and pen width, so it generalises to writers it has not seen.
 """
 
 import json
