@@ -39,3 +39,15 @@ def test_command_line_starts_without_numpy_or_tensorflow():
     code = "import sys, digitpad.cli as c; c.parser(); print(sorted({'numpy', 'tensorflow'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_train_and_export_print_only_their_own_lines(tmp_path, mnist_dir):
+    """No TensorFlow start-up lines (CUDA factories, absl) nor converter notices."""
+    train = run("train", "--data", str(mnist_dir), "--no-pen-digits", "--limit", "600", "--epochs", "1",
+                "--verbose", "0", "--out", str(tmp_path / "build"))
+    export = run("export", "--model", str(tmp_path / "build"), "--web", str(tmp_path / "web"))
+    for result in (train, export):
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+    assert train.stdout.splitlines()[-1].startswith("test accuracy: ")
+    assert export.stdout.startswith("exported ") and export.stdout.count("\n") == 1

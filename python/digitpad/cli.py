@@ -12,7 +12,25 @@ import sys
 from .errors import UserError
 
 
+def quiet_tensorflow():
+    """Import TensorFlow with stderr closed: its C++ start-up lines (CUDA plugin
+    factories, absl) bypass every Python and environment setting. An import error
+    still surfaces, as the Python exception."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow
+            import tf_keras  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    tensorflow.get_logger().setLevel("ERROR")  # e.g. the converter's "compiled metrics" notice
+
+
 def cmd_train(args):
+    quiet_tensorflow()
     from .train import HOLDOUT_WRITERS, Recipe, train
     recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     l2=args.l2, seed=args.seed, deskew=not args.no_deskew,
@@ -38,6 +56,7 @@ def cmd_site(args):
 
 
 def cmd_export(args):
+    quiet_tensorflow()
     from .export import export
     from .export import DEFAULT_QUANTIZATION
     target = export(args.model, args.web, args.quantization or DEFAULT_QUANTIZATION)
@@ -118,7 +137,6 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up chatter out
     try:
         args.run(args)
     except UserError as exc:

@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 
+from digitpad.cli import quiet_tensorflow
 from digitpad.errors import UserError
 
 
@@ -45,7 +46,7 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow()
     try:
         args.run(args)
     except UserError as exc:
