@@ -2,6 +2,8 @@
 
 import functools
 import http.server
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,24 @@ def test_workflows_are_valid():
     assert result.returncode == 0, result.stdout + result.stderr
     pages = (REPO / ".github" / "workflows" / "pages.yml").read_text()
     assert "make site" in pages and "actions/deploy-pages" in pages and "path: site" in pages
+
+
+# The first majors of GitHub's own actions that run on Node 24 (Node 20's runtime is retired).
+NODE24_MAJORS = {"checkout": 6, "setup-python": 6, "setup-node": 6, "cache": 5,
+                 "configure-pages": 6, "upload-pages-artifact": 5, "deploy-pages": 5}
+
+
+def test_workflows_use_current_actions_and_node():
+    engines = json.loads((REPO / "package.json").read_text())["engines"]["node"]
+    oldest = int(re.fullmatch(r">=(\d+)", engines).group(1))
+    for workflow in (REPO / ".github" / "workflows").glob("*.yml"):
+        text = workflow.read_text()
+        for action, major in re.findall(r"uses: actions/([\w-]+)@v(\d+)", text):
+            assert int(major) >= NODE24_MAJORS[action], f"{workflow.name}: actions/{action}@v{major}"
+        for version in re.findall(r'node-version: "(\d+)"', text):
+            assert int(version) >= oldest, f"{workflow.name}: node {version}, package.json wants {engines}"
+        if "make site" in text or "make test" in text:
+            assert "actions/cache@" in text and "~/.cache/digitpad" in text, f"{workflow.name} downloads every run"
 
 
 def test_site_holds_exactly_the_served_files(tmp_path, site):
