@@ -229,6 +229,9 @@ def load_pen_digits(path=None):
                         f"(pendigits-train-writers.json or pendigits-orig.tra) or set ${PEN_DIGITS_ENV}")
     try:
         text = path.read_text()
+    except OSError as exc:
+        raise DataError(f"{path} could not be read: {exc.strerror or exc}") from None
+    try:
         samples = parse_unipen(text) if text.lstrip().startswith(".") else json.loads(text)
         for s in samples:
             if not (0 <= s["label"] <= 9 and s["strokes"] and all(s["strokes"])):

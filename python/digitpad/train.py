@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_mnist, load_pen_digits, save_atomically
+from .errors import UserError
 from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes
 from .recipe import HOLDOUT_WRITERS, Recipe  # noqa: F401 (HOLDOUT_WRITERS: re-exported)
 
@@ -156,11 +157,14 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
                    wall_seconds=round(time.perf_counter() - started, 2))
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    save_atomically(lambda path: model.save(path), out / "model.keras")
-    write_replay_set(out / "replay.bin", data["x"], data["y"])
-    save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
-                     out / "metrics.json")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        save_atomically(lambda path: model.save(path), out / "model.keras")
+        write_replay_set(out / "replay.bin", data["x"], data["y"])
+        save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
+                        out / "metrics.json")
+    except OSError as exc:
+        raise UserError(f"could not write the trained model to {out}/: {exc.strerror or exc}") from None
     return metrics
 
 
