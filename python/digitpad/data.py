@@ -226,7 +226,7 @@ def load_pen_digits(path=None):
     path = uci_pen_digits() if str(path) == UCI else Path(path)
     if not path.is_file():
         raise DataError(f"pen digits file {path} not found; pass its path "
-                        f"(pendigits-train-writers.json or pendigits-orig.tra) or set ${PEN_DIGITS_ENV}")
+                        f"(UCI's pendigits-orig.tra, or the same digits as JSON) or set ${PEN_DIGITS_ENV}")
     try:
         text = path.read_text()
     except OSError as exc:
