@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from .conftest import REPO
+
 
 def run(*args):
     return subprocess.run([sys.executable, "-m", "digitpad", *args],
@@ -51,3 +53,11 @@ def test_train_and_export_print_only_their_own_lines(tmp_path, mnist_dir):
         assert result.stderr == ""
     assert train.stdout.splitlines()[-1].startswith("test accuracy: ")
     assert export.stdout.startswith("exported ") and export.stdout.count("\n") == 1
+
+
+def test_make_serve_takes_port_and_host():
+    """`make serve PORT=8123` must reach the server, not only the Makefile."""
+    result = subprocess.run(["make", "-n", "serve", "PORT=8123", "HOST=127.0.0.2"], cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    serve_lines = [line for line in result.stdout.splitlines() if "-m digitpad serve" in line]
+    assert serve_lines and serve_lines[-1].endswith("--host 127.0.0.2 --port 8123"), result.stdout
