@@ -45,33 +45,30 @@ async function fetchJson(url) {
 const shapeText = (shape) => `[${shape.map((d) => (d === null ? 'null' : d)).join(', ')}]`;
 const sameShape = (a, b) => Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i]);
 
-// Check that model.json describes exactly our model: an input of 784 pixels
-// into one Dense(10, softmax) layer. Anything else would be computed wrongly
-// by predictBatch, so say what differs instead. Returns the two weight specs.
+// Check that model.json is what `python -m digitpad export` writes (the
+// tensorflowjs converter on our tf_keras model): a Sequential of an InputLayer
+// of 784 pixels and one Dense(10, softmax) layer. Anything else would be
+// computed wrongly by predictBatch, so say what differs instead. Returns the
+// two weight specs.
 function checkModelJson(json) {
   if (json?.format !== 'layers-model') throw new Error(`model.json has format ${json?.format}, expected layers-model`);
-  // Converters write {model_config: {class_name, config}}, older ones {class_name, config}.
-  const topology = json.modelTopology?.model_config ?? json.modelTopology;
-  const layers = topology?.config?.layers ?? topology?.config; // older Sequentials: a plain list
-  if (!['Sequential', 'Functional', 'Model'].includes(topology?.class_name) || !Array.isArray(layers)) {
-    throw new Error('model.json has no Sequential or Functional model topology');
+  const topology = json.modelTopology?.model_config;
+  const layers = topology?.config?.layers;
+  if (topology?.class_name !== 'Sequential' || !Array.isArray(layers)) {
+    throw new Error('model.json has no Sequential model (modelTopology.model_config), as `python -m digitpad export` writes');
   }
-  const other = layers.find((l) => !['InputLayer', 'Dense'].includes(l.class_name));
-  const dense = layers.filter((l) => l.class_name === 'Dense');
-  if (other || dense.length !== 1) {
-    throw new Error(`the model has layers ${layers.map((l) => l.class_name).join(', ')}, expected one Dense layer`);
+  const [input, dense] = layers;
+  if (layers.length !== 2 || input.class_name !== 'InputLayer' || dense.class_name !== 'Dense') {
+    throw new Error(`the model has layers ${layers.map((l) => l.class_name).join(', ')}, expected InputLayer, Dense`);
   }
-  const { units, activation, use_bias: useBias } = dense[0].config;
+  const { units, activation, use_bias: useBias } = dense.config;
   if (units !== CLASSES || activation !== 'softmax' || useBias === false) {
     throw new Error(`the Dense layer has ${units} units, ${activation} activation, ${useBias === false ? 'no ' : ''}bias; `
       + `expected ${CLASSES} units, softmax, bias`);
   }
-  // Keras 2 calls it batch_input_shape, Keras 3 batch_shape; on the InputLayer
-  // or, in a Sequential without one, on the Dense layer.
-  const declared = layers.find((l) => l.class_name === 'InputLayer') ?? dense[0];
-  const inputShape = declared.config.batch_input_shape ?? declared.config.batch_shape;
+  const inputShape = input.config.batch_input_shape;
   if (!sameShape(inputShape, [null, INPUT_SIZE])) {
-    throw new Error(`the model has input shape ${inputShape ? shapeText(inputShape) : 'unknown'}, `
+    throw new Error(`the model has input shape ${inputShape ? shapeText(inputShape) : 'unknown (no batch_input_shape)'}, `
       + `expected ${shapeText([null, INPUT_SIZE])}`);
   }
 
@@ -81,8 +78,9 @@ function checkModelJson(json) {
   for (const [role, shape] of Object.entries(expected)) {
     const spec = specs.find((w) => w.name.split('/').pop() === role);
     if (!spec) throw new Error(`model.json lists no ${role} weights`);
-    if (spec.quantization && !(spec.quantization.dtype in QUANTIZED_BYTES)) {
-      throw new Error(`the ${role} weights are quantized as ${spec.quantization.dtype}, expected one of ${Object.keys(QUANTIZED_BYTES)}`);
+    if (spec.quantization && !Object.keys(QUANTIZED_BYTES).includes(spec.quantization.dtype)) {
+      throw new Error(`the ${role} weights are quantized as ${spec.quantization.dtype}, `
+        + `expected ${Object.keys(QUANTIZED_BYTES).join(' or ')} (or none)`);
     }
     if (spec.dtype !== 'float32' || !sameShape(spec.shape, shape)) {
       throw new Error(`the ${role} weights are ${spec.dtype} ${shapeText(spec.shape)}, expected float32 ${shapeText(shape)}`);
@@ -108,9 +106,10 @@ function shardFetcher(expectedBytes) {
   };
 }
 
-// The converter can store weights quantized (`make export --quantize`): each
-// value in 1 or 2 bytes instead of 4, turned back into float32 when loaded.
-const QUANTIZED_BYTES = { uint8: 1, uint16: 2, float16: 2 };
+// Export can store the weights quantized (`python -m digitpad export
+// --quantization uint8|float16`): each value in 1 or 2 bytes instead of 4,
+// turned back into float32 when loaded.
+const QUANTIZED_BYTES = { uint8: 1, float16: 2 };
 
 function storedBytes(spec) {
   const values = spec.shape.reduce((a, b) => a * b, 1);
