@@ -1,7 +1,8 @@
 // Tests for web/src/explain.js (run: npm test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLASSES, PIXELS, contributions, logits, maxAbs, template, topTwo } from '../../web/src/explain.js';
+import { contributions, logits, maxAbs, template, topTwo } from '../../web/src/explain.js';
+import { CLASSES, INPUT_SIZE } from '../../web/src/shape.js';
 
 // A deterministic pseudo-random generator (mulberry32), so failures repeat.
 function random(seed) {
@@ -18,7 +19,7 @@ function random(seed) {
 function fakeWeights(seed) {
   const next = random(seed);
   return {
-    kernel: Float32Array.from({ length: PIXELS * CLASSES }, () => next() * 2 - 1),
+    kernel: Float32Array.from({ length: INPUT_SIZE * CLASSES }, () => next() * 2 - 1),
     bias: Float32Array.from({ length: CLASSES }, () => next() - 0.5),
   };
 }
@@ -26,7 +27,7 @@ function fakeWeights(seed) {
 // A drawing: mostly blank, some ink, a few partly inked pixels.
 function fakePixels(seed) {
   const next = random(seed);
-  return Float32Array.from({ length: PIXELS }, () => {
+  return Float32Array.from({ length: INPUT_SIZE }, () => {
     const r = next();
     return r < 0.8 ? 0 : r < 0.9 ? 1 : next();
   });
@@ -35,7 +36,7 @@ function fakePixels(seed) {
 // The logit computed directly from its definition: sum_i x_i * w_ij + b_j.
 function logit(weights, pixels, digit) {
   let sum = weights.bias[digit];
-  for (let i = 0; i < PIXELS; i++) sum += pixels[i] * weights.kernel[i * CLASSES + digit];
+  for (let i = 0; i < INPUT_SIZE; i++) sum += pixels[i] * weights.kernel[i * CLASSES + digit];
   return sum;
 }
 
@@ -49,7 +50,7 @@ test('contributions plus the bias add up to the logit', () => {
     for (let digit = 0; digit < CLASSES; digit++) {
       const votes = contributions(weights, pixels, digit);
       assert.ok(votes instanceof Float32Array);
-      assert.equal(votes.length, PIXELS);
+      assert.equal(votes.length, INPUT_SIZE);
       const expected = logit(weights, pixels, digit);
       assert.ok(Math.abs(sum(votes) + weights.bias[digit] - expected) < 1e-4, `digit ${digit}`);
       assert.ok(Math.abs(scores[digit] - expected) < 1e-4, `logits ${digit}`);
@@ -59,29 +60,29 @@ test('contributions plus the bias add up to the logit', () => {
 
 test('a blank pixel does not vote; an inked one votes its weight', () => {
   const weights = fakeWeights(7);
-  const pixels = new Float32Array(PIXELS);
+  const pixels = new Float32Array(INPUT_SIZE);
   pixels[300] = 1;
   pixels[301] = 0.5;
   const votes = contributions(weights, pixels, 4);
   assert.equal(votes[300], weights.kernel[300 * CLASSES + 4]);
   assert.equal(votes[301], Math.fround(0.5 * weights.kernel[301 * CLASSES + 4]));
   assert.equal(votes.filter((v) => v !== 0).length, 2);
-  assert.deepEqual(Array.from(logits(weights, new Float32Array(PIXELS))), Array.from(weights.bias));
+  assert.deepEqual(Array.from(logits(weights, new Float32Array(INPUT_SIZE))), Array.from(weights.bias));
 });
 
 test('contributions reuse the output array it is given', () => {
   const weights = fakeWeights(8);
-  const out = new Float32Array(PIXELS);
+  const out = new Float32Array(INPUT_SIZE);
   assert.equal(contributions(weights, fakePixels(9), 2, out), out);
 });
 
 test('template: one digit\'s column of the row-major kernel', () => {
   const weights = fakeWeights(5);
   const column = template(weights, 3);
-  assert.equal(column.length, PIXELS);
+  assert.equal(column.length, INPUT_SIZE);
   for (const i of [0, 1, 27, 28, 400, 783]) assert.equal(column[i], weights.kernel[i * CLASSES + 3]);
   // All ink: the votes are the template itself.
-  assert.deepEqual(contributions(weights, new Float32Array(PIXELS).fill(1), 3), column);
+  assert.deepEqual(contributions(weights, new Float32Array(INPUT_SIZE).fill(1), 3), column);
 });
 
 test('topTwo: the best and the runner-up, lower digit first on a tie', () => {

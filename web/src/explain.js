@@ -20,21 +20,20 @@
 // a Float32Array(7840), row-major [784][10] (w_ij at kernel[i * 10 + j]), bias
 // a Float32Array(10).
 
-export const PIXELS = 784;
-export const CLASSES = 10;
+import { CLASSES, INPUT_SIZE } from './shape.js';
 
 // Digit j's template: its 784 weights, one per pixel, in image order.
-export function template(weights, digit, out = new Float32Array(PIXELS)) {
+export function template(weights, digit, out = new Float32Array(INPUT_SIZE)) {
   const { kernel } = weights;
-  for (let i = 0; i < PIXELS; i++) out[i] = kernel[i * CLASSES + digit];
+  for (let i = 0; i < INPUT_SIZE; i++) out[i] = kernel[i * CLASSES + digit];
   return out;
 }
 
 // Each pixel's vote for `digit`: x_i * w_ij (Float32Array(784)). They add up,
 // with the bias, to the digit's logit. 784 multiplies; pass `out` to reuse it.
-export function contributions(weights, pixels, digit, out = new Float32Array(PIXELS)) {
+export function contributions(weights, pixels, digit, out = new Float32Array(INPUT_SIZE)) {
   const { kernel } = weights;
-  for (let i = 0; i < PIXELS; i++) out[i] = pixels[i] * kernel[i * CLASSES + digit];
+  for (let i = 0; i < INPUT_SIZE; i++) out[i] = pixels[i] * kernel[i * CLASSES + digit];
   return out;
 }
 
@@ -42,7 +41,7 @@ export function contributions(weights, pixels, digit, out = new Float32Array(PIX
 export function logits(weights, pixels) {
   const { kernel, bias } = weights;
   const out = Float64Array.from(bias);
-  for (let i = 0; i < PIXELS; i++) {
+  for (let i = 0; i < INPUT_SIZE; i++) {
     const x = pixels[i];
     if (x === 0) continue; // blank pixels do not vote
     for (let j = 0; j < CLASSES; j++) out[j] += x * kernel[i * CLASSES + j];

@@ -19,9 +19,7 @@ import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels 
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul';
 import { softmaxConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Softmax';
-
-export const INPUT_SIZE = 784;
-export const CLASSES = 10;
+import { CLASSES, INPUT_SIZE } from './shape.js';
 
 // One kernel per op in predictBatch. An op without its kernel fails with
 // "Kernel '…' not registered for backend 'cpu'": add the kernel here then.
@@ -142,11 +140,6 @@ export async function loadModel(baseUrl = 'model/') {
     throw new Error(`the model in ${baseUrl} could not be loaded: ${failure.reason.message}`);
   }
   return { model: model.value, metadata: metadata.value };
-}
-
-// Probabilities (Float32Array of 10) for one 28x28 input (784 floats in [0, 1]).
-export function predict(model, pixels) {
-  return predictBatch(model, pixels, 1);
 }
 
 // Probabilities for n inputs at once (n x 784, row-major) -> n x 10, row-major.

@@ -1,75 +1,81 @@
-// Teach it: the digits the user corrected, kept on this device (IndexedDB),
-// and a model fine-tuned on them. Nothing leaves the browser; the samples can
-// be downloaded as a file that `make train EXTRA=file` adds to training.
-import { fineTune } from './finetune.js';
+// Teach it: tap the right digit for the drawing on the pad. The correction is
+// kept on this device (samples.js), the shipped model is fine-tuned on all of
+// them (finetune.js) and answers from then on; the status line says how many
+// of the user's digits it now reads right. Also: forget them, download them.
+import { teach } from './finetune.js';
+import { samples, samplesFile } from './samples.js';
 
-const DB = 'digitpad';
-const STORE = 'samples';
-// A taught digit counts as much as this many replayed MNIST ones: the user's
-// handwriting should win on their digits, the replay set keeps the rest.
-const TAUGHT_WEIGHT = 8;
+const $ = (selector) => document.querySelector(selector);
 
-function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function withStore(mode, work) {
-  const db = await openDb();
-  try {
-    return await new Promise((resolve, reject) => {
-      const transaction = db.transaction(STORE, mode);
-      const request = work(transaction.objectStore(STORE));
-      transaction.oncomplete = () => resolve(request?.result);
-      transaction.onerror = () => reject(transaction.error);
-    });
-  } finally {
-    db.close();
-  }
-}
-
-export const samples = {
-  add: (label, strokes) => withStore('readwrite', (s) => s.add({ label, strokes, created: Date.now() })),
-  all: () => withStore('readonly', (s) => s.getAll()),
-  clear: () => withStore('readwrite', (s) => s.clear()),
-};
-
-// The MNIST digits shipped beside the model (784 uint8 pixels + label each).
-let replay = null;
-async function replaySet(baseUrl) {
-  if (!replay) {
-    const response = await fetch(`${baseUrl}replay.bin`);
-    if (!response.ok) throw new Error(`${baseUrl}replay.bin could not be loaded (HTTP ${response.status})`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    const n = bytes.length / 785;
-    const pixels = new Float32Array(n * 784);
-    const labels = [];
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < 784; j++) pixels[i * 784 + j] = bytes[i * 785 + j] / 255;
-      labels.push(bytes[i * 785 + 784]);
+export class TeachPanel {
+  // pad: where the digit to teach is drawn; recognizer: whose model is taught.
+  constructor(pad, recognizer) {
+    this.pad = pad;
+    this.recognizer = recognizer;
+    this.status = $('[data-testid=teach-status]');
+    this.queue = Promise.resolve(); // one retraining at a time, in the order asked
+    for (let digit = 0; digit < 10; digit++) {
+      $(`[data-testid=teach-${digit}]`).addEventListener('click', () => this.add(digit));
     }
-    replay = { pixels, labels };
+    $('[data-testid=teach-reset]').addEventListener('click', () => this.forget());
+    $('[data-testid=teach-download]').addEventListener('click', () => this.download());
   }
-  return replay;
-}
 
-// A model fine-tuned from `base` on the taught samples (already preprocessed:
-// `inputs` n×784) mixed with the replay set.
-export async function teach(base, inputs, labels, baseUrl = 'model/') {
-  const mnist = await replaySet(baseUrl);
-  const pixels = new Float32Array(inputs.length + mnist.pixels.length);
-  pixels.set(inputs);
-  pixels.set(mnist.pixels, inputs.length);
-  const weights = [...labels.map(() => TAUGHT_WEIGHT), ...mnist.labels.map(() => 1)];
-  return fineTune(base, pixels, [...labels, ...mnist.labels], weights);
-}
+  async add(digit) {
+    if (!this.recognizer.shipped || this.pad.isEmpty) {
+      this.status.textContent = 'Draw a digit first, then tap what it should be.';
+      return;
+    }
+    await samples.add(digit, this.pad.strokes.map((stroke) => stroke.map(([x, y]) => [x, y])));
+    await this.retrain();
+  }
 
-// The samples as the file `make train EXTRA=...` reads (the pen digits' form).
-export function samplesFile(list) {
-  const rows = list.map(({ label, strokes }) => ({ label, writer: 'you', strokes }));
-  return new Blob([JSON.stringify(rows)], { type: 'application/json' });
+  async forget() {
+    await samples.clear();
+    if (this.recognizer.shipped) await this.retrain();
+  }
+
+  // Taught on an earlier visit? (No IndexedDB, e.g. some private modes: nothing to restore.)
+  async restore() {
+    if ((await samples.all().catch(() => [])).length > 0) await this.retrain();
+  }
+
+  async download() {
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(samplesFile(await samples.all()));
+    link.download = 'digitpad-samples.json'; // for `make train EXTRA=digitpad-samples.json`
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }
+
+  retrain() {
+    this.queue = this.queue.then(() => this.fit(), () => this.fit());
+    return this.queue;
+  }
+
+  // Fine-tune the shipped model on every sample kept so far (none: back to
+  // the shipped model), then let the recogniser answer with it.
+  async fit() {
+    const { recognizer } = this;
+    const list = await samples.all();
+    let model = recognizer.shipped;
+    if (list.length > 0) {
+      const pixels = recognizer.inputs(list.map((sample) => sample.strokes));
+      const labels = list.map((sample) => sample.label);
+      const right = async (someModel) => (await recognizer.classify(pixels, someModel))
+        .filter((digit, i) => digit === labels[i]).length;
+      const before = await right(model);
+      try {
+        model = await teach(recognizer.shipped, pixels, labels);
+        this.status.textContent = `Learned from ${list.length} of your digits: it now reads ${await right(model)} of them right `
+          + `(the shipped model: ${before}). They stay on this device.`;
+      } catch (error) { // e.g. a model exported without its replay set
+        this.status.textContent = `Your digits are kept, but the model could not learn from them: ${error.message}`;
+      }
+    } else {
+      this.status.textContent = 'Your corrections stay on this device.';
+    }
+    await recognizer.use(model);
+    this.status.dataset.samples = String(list.length);
+  }
 }

@@ -1,5 +1,6 @@
 // The view: shows what the model thinks. It only writes to the DOM; it never
 // touches the pad or the model.
+import { CLASSES, INPUT_SIZE, SIDE, argmax } from './shape.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -8,13 +9,13 @@ export class View {
     this.prediction = $('[data-testid=prediction]');
     this.status = $('[data-testid=status]');
     this.preview = $('[data-testid=preview]');
-    this.previewPixels = this.preview.getContext('2d').createImageData(28, 28);
+    this.previewPixels = this.preview.getContext('2d').createImageData(SIDE, SIDE);
     this.bars = this.createBars($('[data-testid=probs]'));
   }
 
   // One row per digit: label, bar, percentage. data-p holds the exact value.
   createBars(list) {
-    return Array.from({ length: 10 }, (_, digit) => {
+    return Array.from({ length: CLASSES }, (_, digit) => {
       const row = document.createElement('li');
       row.dataset.testid = `prob-${digit}`;
       row.dataset.p = '0';
@@ -33,8 +34,7 @@ export class View {
   // probs: 10 probabilities, or null for an empty pad. strokes: how many strokes
   // the shown prediction accounts for.
   showPrediction(probs, strokes) {
-    let best = -1;
-    if (probs) best = probs.indexOf(Math.max(...probs));
+    const best = probs ? argmax(probs) : -1;
     this.prediction.textContent = best < 0 ? '' : String(best);
     this.prediction.dataset.strokes = String(strokes);
     this.bars.forEach(({ row, fill, value }, digit) => {
@@ -46,10 +46,12 @@ export class View {
     });
   }
 
-  // The 28x28 input as a picture, white ink on black like MNIST.
+  // The 28x28 input as a picture, white ink on black like MNIST; null for an
+  // empty pad (which also brings back the invitation to draw).
   showInput(pixels) {
+    document.body.classList.toggle('drawn', pixels !== null);
     const data = this.previewPixels.data;
-    for (let i = 0; i < 784; i++) {
+    for (let i = 0; i < INPUT_SIZE; i++) {
       const v = pixels ? Math.round(pixels[i] * 255) : 0;
       data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = v;
       data[4 * i + 3] = 255;
@@ -79,10 +81,6 @@ export class View {
     drawnCanvas.closest('figure').hidden = !drawn;
     if (drawn) drawConfusion(drawnCanvas, drawn.confusion_matrix);
   }
-
-  setDrawn(drawn) {
-    document.body.classList.toggle('drawn', drawn);
-  }
 }
 
 // A confusion matrix as a picture: row = true digit, column = predicted, each
@@ -95,14 +93,14 @@ function drawConfusion(canvas, matrix) {
   const g = canvas.getContext('2d');
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   const margin = 16;
-  const cell = (size - margin) / 10;
+  const cell = (size - margin) / CLASSES;
   const style = getComputedStyle(canvas);
   g.clearRect(0, 0, size, size);
   g.font = `${Math.round(cell * 0.6)}px system-ui, sans-serif`;
   g.textAlign = 'center';
   g.textBaseline = 'middle';
   g.fillStyle = style.color;
-  for (let d = 0; d < 10; d++) {
+  for (let d = 0; d < CLASSES; d++) {
     g.fillText(String(d), margin + cell * (d + 0.5), margin / 2); // predicted
     g.fillText(String(d), margin / 2, margin + cell * (d + 0.5)); // true
   }

@@ -2,9 +2,8 @@
 // templates) and of why it reads the current drawing as it does (each inked
 // pixel's vote for the reading and for the runner-up). The numbers come from
 // explain.js; this module only writes to the elements of the why panel.
-import { CLASSES, PIXELS, contributions, maxAbs, template, topTwo } from './explain.js';
-
-const SIDE = 28;
+import { contributions, maxAbs, template, topTwo } from './explain.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
 
 // "#1d4ed8" or "#15d" -> [r, g, b]; the fallback for anything else.
 function parseHex(text, fallback) {
@@ -19,7 +18,7 @@ function parseHex(text, fallback) {
 // strongest value is solid and zero is transparent).
 export function paintSigned(values, scale, colors, rgba) {
   const inverse = scale > 0 ? 255 / scale : 0;
-  for (let i = 0; i < PIXELS; i++) {
+  for (let i = 0; i < INPUT_SIZE; i++) {
     const v = values[i];
     const [r, g, b] = v >= 0 ? colors.for : colors.against;
     rgba[4 * i] = r;
@@ -40,7 +39,7 @@ export class Why {
       const caption = root.querySelector(`[data-testid=evidence-${name}-caption]`);
       return {
         canvas, context, caption, empty: caption.textContent,
-        image: context.createImageData(SIDE, SIDE), values: new Float32Array(PIXELS), scale: 0,
+        image: context.createImageData(SIDE, SIDE), values: new Float32Array(INPUT_SIZE), scale: 0,
       };
     });
     this.colors = this.readColors();
@@ -82,7 +81,7 @@ export class Why {
   // each scaled by its own largest |weight|.
   showTemplates(weights) {
     this.weights = weights;
-    const values = new Float32Array(PIXELS);
+    const values = new Float32Array(INPUT_SIZE);
     this.templates.forEach((canvas, digit) => {
       template(weights, digit, values);
       const context = canvas.getContext('2d');
@@ -93,8 +92,10 @@ export class Why {
   }
 
   // For each recognition: every pixel's vote x_i * w_ij for the reading and
-  // for the runner-up, on one scale so the two pictures compare.
+  // for the runner-up, on one scale so the two pictures compare. No
+  // probabilities (an empty pad): blank maps.
   showEvidence(pixels, probs) {
+    if (!probs) return this.clearEvidence();
     if (!this.weights) return;
     const digits = topTwo(probs);
     this.maps.forEach((map, k) => contributions(this.weights, pixels, digits[k], map.values));
