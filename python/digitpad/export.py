@@ -48,6 +48,10 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
     if not model_path.is_file() or not metrics_path.is_file():
         raise ExportError(f"no trained model in {model_dir}/ (model.keras, metrics.json); run `make train` first")
     target = Path(web_dir) / "model"
+    try:  # before the slow conversion: a folder we cannot write to fails at once
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot write to {target.parent}/: {exc.strerror or exc}") from None
 
     def fill(tmp):
         _convert(model_path, tmp, quantization)
