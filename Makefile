@@ -22,7 +22,7 @@ ifneq ($(filter-out none,$(PEN)),)
 export DIGITPAD_PEN_DIGITS := $(abspath $(PEN))
 endif
 
-.PHONY: install train export serve bundle site test eval-drawn bench clean
+.PHONY: install train export serve bundle site test screenshots eval-drawn bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -73,6 +73,11 @@ bench: install bundle web/model/model.json
 test: install bundle
 	npm test --silent
 	$(PY) -m pytest
+
+# Rewrite the README's screenshots (.github/screenshots) from the browser tests.
+screenshots: install bundle
+	DIGITPAD_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_page.py tests/test_reading.py tests/test_why.py \
+		tests/test_ship.py tests/test_teach.py
 
 clean:
 	rm -rf build web/dist web/model site

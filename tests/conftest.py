@@ -59,6 +59,16 @@ os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
+# The README's screenshots are rewritten only on request (`make screenshots`), so
+# a test run leaves the work tree as it found it.
+SHOTS = REPO / ".github" / "screenshots" if os.environ.get("DIGITPAD_SCREENSHOTS") else None
+
+
+def screenshot_path(name, tmp_path):
+    """Where a test's screenshot goes: the README's folder on request, else tmp_path."""
+    folder = SHOTS or tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / name)
 
 
 # Local copies when `make test DATA=... PEN=...` names them; else the product's own

@@ -10,9 +10,8 @@ import pytest
 
 from digitpad_bench import browser as chromium
 
-from .conftest import REPO
+from .conftest import screenshot_path
 
-SCREENSHOT = REPO / ".github" / "screenshots" / "page.png"
 STROKE_A = [(0.3, 0.2), (0.6, 0.2), (0.5, 0.5), (0.45, 0.8)]  # a 7, in pad fractions
 STROKE_B = [(0.35, 0.5), (0.6, 0.5)]  # its cross bar
 
@@ -131,7 +130,7 @@ def test_model_failure_is_shown_and_pad_stays_usable(page, site, tmp_path, break
 REPLAY_FLOOR = 0.85
 
 
-def test_replay_real_pen_digits(page, live_url, pen_digits):
+def test_replay_real_pen_digits(page, live_url, pen_digits, tmp_path):
     rng = random.Random(0)
     samples = rng.sample(pen_digits, 300)
     open_ready(page, live_url)
@@ -139,11 +138,10 @@ def test_replay_real_pen_digits(page, live_url, pen_digits):
     accuracy = sum(label == shown for label, shown, _ in results) / len(results)
     naive = sum(label == shown for label, _, shown in results) / len(results)
     print(f"\nreplayed {len(results)} pen digits: accuracy {accuracy:.3f} (naive whole-canvas downscale {naive:.3f})")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     chromium.draw(page, chromium.place(samples[0]["strokes"], page.locator("[data-testid=pad]").bounding_box(),
                                        random.Random(1), size=(0.6, 0.6)))
     chromium.read_prediction(page, len(samples[0]["strokes"]))
-    page.screenshot(path=str(SCREENSHOT))
+    page.screenshot(path=screenshot_path("page.png", tmp_path))
     assert page.errors == []
     assert accuracy >= REPLAY_FLOOR
 

@@ -7,9 +7,8 @@ from collections import Counter
 
 from digitpad_bench import browser as chromium
 
-from .conftest import REPO
+from .conftest import screenshot_path
 
-SCREENSHOT = REPO / ".github" / "screenshots" / "reading.png"
 
 
 def open_ready(page, url):
@@ -182,7 +181,7 @@ def test_prediction_and_reading_side_by_side_undo_clear(page, live_url, pen_digi
     assert page.errors == []
 
 
-def test_screenshot_of_a_number(page, live_url, pen_digits):
+def test_screenshot_of_a_number(page, live_url, pen_digits, tmp_path):
     """A picture for the README: 50419 written in real pen digits, read."""
     open_ready(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
@@ -196,6 +195,5 @@ def test_screenshot_of_a_number(page, live_url, pen_digits):
             break
         chromium.clear(page)
     assert shown["text"] == "50419"
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    page.screenshot(path=screenshot_path("reading.png", tmp_path))
     assert page.errors == []

@@ -8,10 +8,9 @@ import pytest
 
 from digitpad_bench import browser as chromium
 
-from .conftest import REPO
+from .conftest import REPO, screenshot_path
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = REPO / ".github" / "screenshots"
 STROKE = [(0.3, 0.2), (0.6, 0.2), (0.5, 0.5), (0.45, 0.8)]
 
 
@@ -127,7 +126,7 @@ def test_keyboard_only(page, live_url):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name, width, height", [("phone", 375, 667), ("tablet", 768, 1024),
                                                  ("desktop", 1440, 900)])
-def test_layout(browser, live_url, name, width, height, scheme):
+def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
     context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
                                   has_touch=name != "desktop", is_mobile=name == "phone")
     page = context.new_page()
@@ -151,8 +150,7 @@ def test_layout(browser, live_url, name, width, height, scheme):
             return out;
         }""", [box["x"], box["y"], box["width"], box["height"]])
         assert all(hits)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}-{scheme}.png"))
+        page.screenshot(path=screenshot_path(f"{name}-{scheme}.png", tmp_path))
     finally:
         context.close()
 

@@ -7,7 +7,7 @@ import random
 
 from digitpad_bench import browser as chromium
 
-from .conftest import REPO
+from .conftest import screenshot_path
 
 # The writer whose digits the (MNIST-only) test model reads worst of those tried;
 # any writer can be tried with DIGITPAD_TEACH_WRITER.
@@ -57,7 +57,7 @@ def test_teaching_a_writers_digits(page, live_url, pen_digits, tmp_path):
     chromium.draw(page, chromium.place(held_out[0]["strokes"], pad, rng), real_input=False)
     chromium.read_prediction(page, len(held_out[0]["strokes"]))
     page.wait_for_timeout(200)  # let the bars finish their short transition
-    page.screenshot(path=str(REPO / ".github" / "screenshots" / "teach.png"))
+    page.screenshot(path=screenshot_path("teach.png", tmp_path))
     chromium.clear(page)
 
     # Kept on the device: still taught after a reload.

@@ -9,9 +9,8 @@ import pytest
 
 from digitpad_bench import browser as chromium
 
-from .conftest import REPO
+from .conftest import screenshot_path
 
-SCREENSHOT = REPO / ".github" / "screenshots" / "why.png"
 # The panel's colours (web/style.css: --why-for / --why-against).
 COLOURS = {"light": {1: (0x1D, 0x4E, 0xD8), -1: (0xDC, 0x26, 0x26)},
            "dark": {1: (0x7A, 0xA7, 0xFF), -1: (0xFF, 0x6B, 0x6B)}}
@@ -140,7 +139,7 @@ def test_light_and_dark_colours(page, live_url, weights):
     assert page.errors == []
 
 
-def test_screenshot(page, live_url, pen_digits):
+def test_screenshot(page, live_url, pen_digits, tmp_path):
     open_ready(page, live_url)
     page.set_viewport_size({"width": 1024, "height": 1200})
     page.click("[data-testid=why] summary")
@@ -151,6 +150,5 @@ def test_screenshot(page, live_url, pen_digits):
         if chromium.read_prediction(page, len(strokes))["digit"] == "7":
             break
         chromium.clear(page)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=screenshot_path("why.png", tmp_path), full_page=True)
     assert page.errors == []
