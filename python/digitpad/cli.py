@@ -135,14 +135,16 @@ def parser():
     return p
 
 
-def main(argv=None):
-    args = parser().parse_args(argv)
+def main(argv=None, build=parser):
+    """Run the command argv names; the exit code. build: the parser (the bench has its own)."""
+    p = build()
+    args = p.parse_args(argv)
     try:
         args.run(args)
     except UserError as exc:
-        print(f"digitpad: error: {exc}", file=sys.stderr)
+        print(f"{p.prog}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("digitpad: interrupted", file=sys.stderr)
+        print(f"{p.prog}: interrupted", file=sys.stderr)
         return 130
     return 0

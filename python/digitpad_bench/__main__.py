@@ -4,8 +4,7 @@ import argparse
 import os
 import sys
 
-from digitpad.cli import quiet_tensorflow
-from digitpad.errors import UserError
+from digitpad.cli import main, quiet_tensorflow
 
 
 def cmd_eval_drawn(args):
@@ -44,16 +43,6 @@ def parser():
     return p
 
 
-def main(argv=None):
-    args = parser().parse_args(argv)
-    quiet_tensorflow()
-    try:
-        args.run(args)
-    except UserError as exc:
-        print(f"digitpad_bench: error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    quiet_tensorflow()
+    sys.exit(main(build=parser))
