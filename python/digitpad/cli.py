@@ -16,7 +16,8 @@ def quiet_tensorflow():
     """Import TensorFlow with stderr closed: its C++ start-up lines (CUDA plugin
     factories, absl) bypass every Python and environment setting. An import error
     still surfaces, as the Python exception."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # Forced, not defaulted: importing TensorFlow sets it to 1 for child processes.
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     saved = os.dup(2)
     try:
         with open(os.devnull, "w") as null:
