@@ -1,5 +1,6 @@
 """The command line as users meet it: clear one-line errors, non-zero exits."""
 
+import os
 import subprocess
 import sys
 
@@ -61,3 +62,15 @@ def test_make_serve_takes_port_and_host():
                             capture_output=True, text=True, timeout=60)
     serve_lines = [line for line in result.stdout.splitlines() if "-m digitpad serve" in line]
     assert serve_lines and serve_lines[-1].endswith("--host 127.0.0.2 --port 8123"), result.stdout
+
+
+def test_product_imports_no_measurement_code():
+    """python/digitpad is the product: the browser harness and benchmarks live in digitpad_bench."""
+    code = ("import importlib, pkgutil, sys, digitpad\n"
+            "for m in pkgutil.iter_modules(digitpad.__path__):\n"
+            "    m.name != '__main__' and importlib.import_module('digitpad.' + m.name)\n"
+            "print(sorted({n.split('.')[0] for n in sys.modules} & {'playwright', 'digitpad_bench'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
