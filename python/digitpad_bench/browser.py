@@ -101,10 +101,12 @@ def draw(page, strokes, real_input=True):
 
 
 def read_prediction(page, strokes, timeout=10_000):
-    """Wait until the shown prediction accounts for `strokes` strokes; its digit and probabilities."""
+    """Wait until the shown prediction accounts for `strokes` strokes; its text (`digit`),
+    verdict and probabilities."""
     page.wait_for_selector(f"[data-testid=prediction][data-strokes='{strokes}']", timeout=timeout)
     return page.evaluate("""() => ({
         digit: document.querySelector('[data-testid=prediction]').textContent,
+        verdict: document.querySelector('[data-testid=prediction]').dataset.verdict ?? null,
         probs: [...Array(10).keys()].map(d =>
             Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p)),
     })""")
@@ -150,6 +152,7 @@ REPLAY_JS = """async ([strokes, naive]) => {
     await settled(strokes.length);
     const shown = {
         digit: prediction.textContent,
+        verdict: prediction.dataset.verdict ?? null,
         probs: [...Array(10).keys()].map(d =>
             Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p)),
         naive: naive ? await (""" + NAIVE_JS + """)() : null,
@@ -160,9 +163,10 @@ REPLAY_JS = """async ([strokes, naive]) => {
 }"""
 
 
-def replay(page, samples, rng, naive=False, real_input=False):
+def replay(page, samples, rng, naive=False, real_input=False, verdicts=False):
     """Draw each sample on the pad at a random size and place; list of
-    (label, predicted digit[, naive prediction]) per sample."""
+    (label, digit read or None[, naive prediction][, verdict]) per sample. None: the
+    answer was not one digit (not a digit, or read as several parts)."""
     pad = page.locator("[data-testid=pad]").bounding_box()
     results = []
     for sample in samples:
@@ -174,8 +178,11 @@ def replay(page, samples, rng, naive=False, real_input=False):
             clear(page)
         else:
             shown = page.evaluate(REPLAY_JS, [[[list(p) for p in s] for s in strokes], naive])
-        row = [sample["label"], int(shown["digit"])]
+        text = shown["digit"]
+        row = [sample.get("label"), int(text) if len(text) == 1 and text.isdigit() else None]
         if naive:
             row.append(shown["naive"])
+        if verdicts:
+            row.append(shown["verdict"])
         results.append(tuple(row))
     return results
