@@ -1,0 +1,29 @@
+"""The doodle generator: the same doodles every time, well-formed strokes, every kind."""
+
+import numpy as np
+
+from digitpad import doodles
+from digitpad.preprocess import preprocess_strokes
+
+
+def test_same_seed_and_index_same_doodle():
+    assert doodles.doodle(7, 3) == doodles.doodle(7, 3)
+    assert doodles.doodles(7, 20) == [doodles.doodle(7, i) for i in range(20)]
+    assert doodles.doodle(7, 3) != doodles.doodle(8, 3)  # another set, another doodle
+
+
+def test_strokes_are_pen_strokes():
+    for strokes, kind in doodles.doodles(1, 130):
+        assert strokes and all(len(stroke) >= 1 for stroke in strokes), kind
+        points = np.array([p for stroke in strokes for p in stroke])
+        assert points.shape[1] == 2 and np.isfinite(points).all(), kind
+        # A size a person draws at, in pad units (the renderer ignores where).
+        assert 20 < np.ptp(points, axis=0).max() < 2000, kind
+        image = preprocess_strokes(strokes, deskew=True, normalize_size=True)
+        assert image.shape == (28, 28) and image.sum() > 10, kind
+
+
+def test_kinds_take_turns():
+    kinds = [kind for _, kind in doodles.doodles(1, 2 * len(doodles.KINDS))]
+    names = [k.__name__ for k in doodles.KINDS]
+    assert kinds == names * 2 and len(set(names)) == 13
