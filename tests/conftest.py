@@ -155,3 +155,17 @@ def page(browser):
     page.on("request", lambda request: page.requests.append(request.url))
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def non_digits_path():
+    """Handwritten letters by 6 writers (`make test NONDIGITS=...`); not downloadable, so skip without."""
+    if not os.environ.get("DIGITPAD_NON_DIGITS"):
+        pytest.skip("no $DIGITPAD_NON_DIGITS (make test NONDIGITS=path/to/uji-letters-dev.json)")
+    return Path(os.environ["DIGITPAD_NON_DIGITS"])
+
+
+@pytest.fixture(scope="session")
+def letters_sample_path():
+    """52 letters by one writer shipped with the tests (a-z, A-Z)."""
+    return FIXTURES / "uji-letters-sample.json"

@@ -198,3 +198,43 @@ def test_bad_unipen_file(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(DataError, match=f"is not a pen digits file.*{message}"):
         data.load_pen_digits(path)
+
+
+# --- Handwritten letters: "not a digit" -------------------------------------------
+
+
+def test_letters_sample_loads(letters_sample_path):
+    letters = data.load_non_digits(letters_sample_path)
+    assert len(letters) == 52 and {s["writer"] for s in letters} == {"uji-w01"}
+    assert sorted(s["char"] for s in letters) == sorted("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert sum(s["char"] in data.LOOKALIKES for s in letters) == 14
+
+
+def test_letters_file_loads(non_digits_path):
+    letters = data.load_non_digits(non_digits_path)
+    assert len(letters) == 624 and len({s["writer"] for s in letters}) == 6
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "not found"),
+    ("[{", "not a non-digits file"),
+    ('{"char": "a"}', "not a non-digits file"),
+    ('[{"char": "a", "strokes": [[[1, 2]]]}]', "not a non-digits file"),  # no writer
+    ('[{"char": "ab", "writer": "w", "strokes": [[[1, 2]]]}]', "not a non-digits file"),
+    ('[{"char": "a", "writer": "w", "strokes": [[]]}]', "not a non-digits file"),
+    ('[{"char": "a", "writer": "w", "strokes": [[[1, 2, 3]]]}]', "not a non-digits file"),
+])
+def test_bad_letters_file(tmp_path, content, message):
+    path = tmp_path / "letters.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(DataError, match=message) as error:
+        data.load_non_digits(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_bad_letters_file_is_one_line_error_before_training(tmp_path, mnist_dir):
+    path = tmp_path / "letters.json"
+    path.write_text('[{"char": "a", "writer": "w", "strokes": []}]')
+    result = run_train("--data", str(mnist_dir), "--non-digits", str(path))
+    assert_one_line_error(result, str(path), "not a non-digits file")

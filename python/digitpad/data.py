@@ -239,3 +239,37 @@ def load_pen_digits(path=None):
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise DataError(f"{path} is not a pen digits file, JSON or UNIPEN ({exc})") from None
     return samples
+
+
+# --- Handwritten letters: examples of "not a digit" ------------------------------
+#
+# UJI Pen Characters (D. Llorens et al., Universitat Jaume I, UCI, CC BY 4.0): letters
+# written on a tablet, in the pen digits' stroke form. Not downloadable here, so only a
+# file the user names (--non-digits, NONDIGITS=, $DIGITPAD_NON_DIGITS) adds them.
+
+NON_DIGITS_ENV = "DIGITPAD_NON_DIGITS"
+
+# Letters that many hands write as a digit (O o: 0, I l i: 1, Z z: 2, S s: 5, B: 8,
+# b G: 6, g q: 9): never taught as "not a digit", and a reading as a digit is no error.
+LOOKALIKES = frozenset("OoIliZzSsBbGgq")
+
+
+def load_non_digits(path):
+    """[{"char", "writer", "strokes": [[[x, y], ...], ...]}, ...] from a JSON file of letters."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"non-digits file {path} not found; pass the letters' JSON file "
+                        f"(uji-letters-dev.json) or set ${NON_DIGITS_ENV}")
+    try:
+        samples = json.loads(path.read_text())
+        if not isinstance(samples, list):
+            raise ValueError("not a list of samples")
+        for s in samples:
+            if not (isinstance(s["char"], str) and len(s["char"]) == 1 and isinstance(s["writer"], str)
+                    and s["strokes"] and all(s["strokes"]) and all(len(p) == 2 for st in s["strokes"] for p in st)):
+                raise ValueError("a sample has no one-character char, no writer, or an empty stroke")
+    except OSError as exc:
+        raise DataError(f"{path} could not be read: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise DataError(f"{path} is not a non-digits file of letters as JSON ({exc})") from None
+    return samples
