@@ -21,6 +21,12 @@ PEN_ARG := $(if $(filter none,$(PEN)),--no-pen-digits)
 ifneq ($(filter-out none,$(PEN)),)
 export DIGITPAD_PEN_DIGITS := $(abspath $(PEN))
 endif
+# Handwritten letters that teach "not a digit" besides the generated doodles (not
+# downloadable, so none by default): make train NONDIGITS=path/to/uji-letters-dev.json
+NONDIGITS ?=
+ifneq ($(NONDIGITS),)
+export DIGITPAD_NON_DIGITS := $(abspath $(NONDIGITS))
+endif
 
 .PHONY: install train export serve bundle site test screenshots eval-drawn bench clean
 

@@ -36,18 +36,38 @@ def cmd_train(args):
     recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     l2=args.l2, seed=args.seed, deskew=not args.no_deskew,
                     normalize_size=not args.no_normalize_size, pen_copies=args.pen_copies,
-                    pen_weight=args.pen_weight)
+                    pen_weight=args.pen_weight, letter_copies=args.letter_copies, doodles=args.doodles,
+                    non_digit_weight=args.non_digit_weight, not_a_digit_bias=args.not_a_digit_bias,
+                    unsure_margin=args.unsure_margin)
     if args.no_pen_digits:
         print("note: training on MNIST only (--no-pen-digits), so the model has never seen a drawn digit")
+    if not args.non_digits:
+        print("note: no handwritten letters (--non-digits FILE), so \"not a digit\" is learnt from doodles only")
     metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose,
                     pen_digits=None if args.no_pen_digits else args.pen_digits,
-                    estimate_writers=HOLDOUT_WRITERS, extra=args.extra)
+                    estimate_writers=HOLDOUT_WRITERS, extra=args.extra, non_digits=args.non_digits)
     if "heldout_pen" in metrics:
         held = metrics["heldout_pen"]
         print(f"drawn digits by unseen writers ({len(held['writers'])} held out, measured before "
               f"training on everyone): {held['accuracy']:.4f}")
+    print(verdict_summary(metrics["verdict"]))
     print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")
+    # MNIST's test set, read by the ten digit outputs (the most likely digit).
     print(f"test accuracy: {metrics['test_accuracy']:.4f}")
+
+
+def verdict_summary(verdict):
+    """One line: how often each answer is given on drawings the fit never saw."""
+    rates, parts = verdict["heldout"]["rates"], []
+    if "digit_accuracy" in rates:
+        parts.append(f"digits {rates['digit_accuracy']:.1%} right, {rates['digits_not_a_digit']:.1%} called "
+                     f"not a digit, {rates['digits_unsure']:.1%} not sure")
+    if "letters_rejected" in rates:
+        parts.append(f"letters {rates['letters_rejected']:.1%} called not a digit "
+                     f"(look-alikes {rates['lookalikes_rejected']:.1%})")
+    parts.append(f"doodles {rates['doodles_rejected']:.1%}")
+    return (f"held out, with not-a-digit bias {verdict['not_a_digit_bias']:+g} and not-sure margin "
+            f"{verdict['unsure_margin']:g}: " + "; ".join(parts))
 
 
 def cmd_site(args):
@@ -106,6 +126,18 @@ def parser():
     t.add_argument("--pen-copies", type=int, default=defaults.pen_copies, help="augmented renderings per pen digit")
     t.add_argument("--pen-weight", type=float, default=defaults.pen_weight,
                    help="loss weight of a pen digit vs an MNIST one")
+    t.add_argument("--non-digits", default=os.environ.get("DIGITPAD_NON_DIGITS") or None, metavar="FILE",
+                   help="handwritten letters (JSON, UJI Pen Characters' form) to teach \"not a digit\" besides "
+                        "the generated doodles (default: $DIGITPAD_NON_DIGITS, else doodles only)")
+    t.add_argument("--letter-copies", type=int, default=defaults.letter_copies,
+                   help="augmented renderings per letter")
+    t.add_argument("--doodles", type=int, default=defaults.doodles, help="generated doodles to train on")
+    t.add_argument("--non-digit-weight", type=float, default=defaults.non_digit_weight,
+                   help="loss weight of a letter or doodle vs an MNIST digit")
+    t.add_argument("--not-a-digit-bias", type=float, default=defaults.not_a_digit_bias,
+                   help="added to the \"not a digit\" output's bias after fitting")
+    t.add_argument("--unsure-margin", type=float, default=defaults.unsure_margin,
+                   help="top two probabilities closer than this: \"not sure\"")
     t.add_argument("--extra", action="append", default=[], metavar="FILE",
                    help="digits you taught the page and downloaded there (repeatable; make train EXTRA=FILE)")
     t.add_argument("--no-deskew", action="store_true", help="train on raw (not deskewed) pixels")

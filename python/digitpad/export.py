@@ -88,7 +88,7 @@ def _convert(model_path, out_dir, quantization="float32"):
 
 def _metadata(metrics):
     import tensorflowjs
-    keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "heldout_pen",
+    keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "heldout_pen", "classes", "verdict",
             "trained_on", "preprocess", "recipe", "data_sha256", "versions")
     meta = {key: metrics[key] for key in keep if key in metrics}
     meta["versions"] = {**meta.get("versions", {}), "tensorflowjs": tensorflowjs.__version__}

@@ -1,9 +1,9 @@
 """The model: softmax regression, the classic first MNIST model.
 
-One Dense(10, softmax) layer on the 784 pixels: each digit gets a 28x28 weight
-template plus a bias, the pixel-wise dot product with the input scores how much
-the drawing looks like that digit, and softmax turns the ten scores into
-probabilities. 7,850 numbers in all, small enough to show and to train in a page.
+One Dense(11, softmax) layer on the 784 pixels: each digit, and "not a digit",
+gets a 28x28 weight template plus a bias, the pixel-wise dot product with the input
+scores how much the drawing looks like it, and softmax turns the eleven scores into
+probabilities. 8,635 numbers in all, small enough to show and to train in a page.
 
 We use tf_keras (Keras 2) rather than Keras 3: the tensorflowjs converter writes
 a model.json from a Keras 2 model that TF.js 4.x's loadLayersModel reads.
@@ -11,12 +11,14 @@ a model.json from a Keras 2 model that TF.js 4.x's loadLayersModel reads.
 
 import tf_keras as keras
 
+from .recipe import CLASS_NAMES
+
 INPUTS = 28 * 28
-CLASSES = 10
+CLASSES = len(CLASS_NAMES)
 
 
 def build_model(l2=1e-5):
-    """Dense(10, softmax) on flat pixels scaled to [0, 1], L2 on the weights."""
+    """Dense(11, softmax) on flat pixels scaled to [0, 1], L2 on the weights."""
     regularizer = keras.regularizers.l2(l2) if l2 else None
     return keras.Sequential([
         keras.Input(shape=(INPUTS,), name="pixels"),

@@ -6,9 +6,18 @@ defaults without importing either, e.g. for `digitpad serve`.
 
 from dataclasses import dataclass, field
 
+# The model's outputs: the ten digits, then "not a digit" (index NOT_A_DIGIT).
+CLASS_NAMES = [str(d) for d in range(10)] + ["not a digit"]
+NOT_A_DIGIT = 10
+
 # 6 of the 30 pen writers (every fifth): never trained on when measuring how
 # the recipe does on writers it has not seen.
 HOLDOUT_WRITERS = ["w01", "w06", "w11", "w16", "w21", "w26"]
+# Likewise 2 of the 6 letter writers, when letters are given.
+HOLDOUT_LETTER_WRITERS = ["uji-w05", "uji-w06"]
+# The doodles trained on are set DOODLE_SEED of the generator; the ones measured on,
+# HELDOUT_DOODLES of set HELDOUT_DOODLE_SEED, are never trained on.
+DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES = 1, 999, 1000
 
 
 @dataclass
@@ -23,3 +32,11 @@ class Recipe:
     pen_copies: int = 4  # augmented renderings per pen digit, besides the plain one
     pen_weight: float = 1.0  # loss weight of a pen example relative to an MNIST one
     holdout_writers: list = field(default_factory=list)  # pen writers kept out of training
+    # "Not a digit", the 11th class: letters and doodles. The four below were chosen by
+    # cross-validation over the training pen writers (docs/measurements.md).
+    letter_copies: int = 9  # augmented renderings per letter, besides the plain one
+    doodles: int = 4000  # generated doodles trained on
+    non_digit_weight: float = 2.0  # loss weight of a non-digit example vs an MNIST one
+    not_a_digit_bias: float = -0.6  # added to the class's bias after fitting: fewer digits rejected
+    unsure_margin: float = 0.35  # top two probabilities closer than this: "not sure"
+    holdout_letter_writers: list = field(default_factory=list)  # letter writers kept out of training

@@ -9,9 +9,13 @@ What makes a linear model read real scribbles (each step measured in docs/measur
 - drawn digits: real pen strokes rendered exactly as the page renders a drawing
   (preprocess_strokes), so the model has seen what people draw;
 - augmentation: each pen digit again with a small random rotation, stretch, shear
-  and pen width, so it generalises to writers it has not seen.
+  and pen width, so it generalises to writers it has not seen;
+- "not a digit": an 11th class learnt from handwritten letters (not the ones that look
+  like digits) and generated doodles, its bias lowered after fitting so that few real
+  digits are rejected, and a "not sure" margin between the top two answers.
 """
 
+import functools
 import json
 import math
 import platform
@@ -21,10 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import load_mnist, load_pen_digits, save_atomically
+from . import doodles as doodle_maker
+from .data import LOOKALIKES, load_mnist, load_non_digits, load_pen_digits, save_atomically
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes
-from .recipe import HOLDOUT_WRITERS, Recipe  # noqa: F401 (HOLDOUT_WRITERS: re-exported)
+from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
+                     HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
 
 
 def to_inputs(images):
@@ -56,23 +62,48 @@ def augment(strokes, rng):
     return [(np.asarray(s, dtype=np.float64) @ matrix.T).tolist() for s in strokes], rng.uniform(2.1, 3.0)
 
 
-def render_pen_digits(samples, recipe, rng):
-    """Pen digits as model inputs, (copies, n, 784): copy 0 plain, then
-    `pen_copies` augmented ones. Rendered once, deskewed as one batch."""
+def render_pen_digits(samples, recipe, rng, copies=None):
+    """Pen drawings as model inputs, (copies + 1, n, 784): copy 0 plain, then `copies`
+    (default recipe.pen_copies) augmented ones. Rendered once, deskewed as one batch."""
+    copies = recipe.pen_copies if copies is None else copies
     images = [preprocess_strokes(s["strokes"]) for s in samples]
-    for _ in range(recipe.pen_copies):
+    for _ in range(copies):
         for s in samples:
             strokes, pen_width = augment(s["strokes"], rng)
             images.append(preprocess_strokes(strokes, pen_width=pen_width))
+    return _deskewed(images, recipe).reshape(copies + 1, len(samples), 28 * 28)
+
+
+def _deskewed(images, recipe):
+    if not images:
+        return np.zeros((0, 28 * 28), np.float32)
     images = np.stack(images)
     if recipe.deskew:  # the same step preprocess_strokes(deskew=...) would take
         images = deskew(images, normalize_size=recipe.normalize_size)
-    return images.reshape(recipe.pen_copies + 1, len(samples), -1)
+    return images.reshape(len(images), -1)
+
+
+def render_doodles(seed, n, recipe, pen_seed=None):
+    """n doodles of set `seed` as model inputs, (n, 784), and their kinds; with pen_seed,
+    each drawn with a random pen width like the augmented pen digits."""
+    return _render_doodles(seed, n, recipe.deskew, recipe.normalize_size, pen_seed)
+
+
+@functools.lru_cache(maxsize=4)  # ~3 ms a doodle: drawn once per process, not once per fit
+def _render_doodles(seed, n, deskewed, normalize_size, pen_seed):
+    rng = np.random.default_rng(pen_seed) if pen_seed is not None else None
+    drawn = doodle_maker.doodles(seed, n)
+    images = [preprocess_strokes(strokes, **({"pen_width": rng.uniform(2.1, 3.0)} if rng else {}))
+              for strokes, _ in drawn]
+    x = _deskewed(images, Recipe(deskew=deskewed, normalize_size=normalize_size))
+    x.flags.writeable = False  # shared by every caller
+    return x, tuple(kind for _, kind in drawn)
 
 
 def evaluate(probs, labels):
-    """Accuracy, per-class accuracy and confusion matrix (rows: true, cols: predicted)."""
-    predicted = probs.argmax(axis=1)
+    """Accuracy, per-class accuracy and confusion matrix (rows: true, cols: predicted)
+    of the ten digit outputs: which digit the model finds most likely."""
+    predicted = probs[:, :10].argmax(axis=1)
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
     per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
@@ -106,14 +137,62 @@ def fit(x, y, recipe, sample_weight=None, verbose=1):
     return model
 
 
-# A few MNIST digits per class ship with the model: the page mixes them into
-# in-browser fine-tuning ("teach it") so the model does not forget MNIST.
+def judge(probs, recipe):
+    """The page's verdict per row of 11 probabilities (bias already folded in):
+    (not a digit, not sure, the top-two margin). "Not a digit" when that output is
+    the largest; else "not sure" when the top two of all 11 are closer than the margin."""
+    top2 = np.sort(probs, axis=1)[:, -2:]
+    margin = top2[:, 1] - top2[:, 0]
+    not_digit = probs.argmax(axis=1) == NOT_A_DIGIT
+    return not_digit, ~not_digit & (margin < recipe.unsure_margin), margin
+
+
+def measure_verdicts(model, data, recipe, pen_held, letters_held, mnist_probs):
+    """How often each verdict is given on drawings the fit never saw: real digits of the
+    held-out pen writers, letters of the held-out letter writers, held-out doodles."""
+    predict = lambda x: model.predict(x, batch_size=4000, verbose=0)  # noqa: E731
+    rates, counts, bands = {}, {}, []
+    mnist_nd, _, _ = judge(mnist_probs, recipe)
+    rates["mnist_test_not_a_digit"] = float(mnist_nd.mean())
+    if pen_held.any():
+        probs, labels = predict(data["pen_x"][0][pen_held]), data["pen_labels"][pen_held]
+        not_digit, unsure, margin = judge(probs, recipe)
+        right = ~not_digit & (probs.argmax(axis=1) == labels)
+        rates.update(digit_accuracy=float(right.mean()), digits_not_a_digit=float(not_digit.mean()),
+                     digits_unsure=float(unsure.mean()))
+        counts["digits"] = int(pen_held.sum())
+        # How often the top answer is right per 0.1 of top-two margin: what "not sure" rests on.
+        for lo in np.round(np.arange(0, 1, 0.1), 1):
+            band = ~not_digit & (margin >= lo) & ((margin < lo + 0.1) | (lo == 0.9))
+            bands.append({"margin": [float(lo), round(float(lo) + 0.1, 1)], "samples": int(band.sum()),
+                          "top_right": round(float(right[band].mean()), 4) if band.any() else None})
+    if letters_held.any():
+        not_digit = judge(predict(data["letters_x"][letters_held]), recipe)[0]
+        lookalike = data["letter_lookalike"][letters_held]
+        rates["letters_rejected"] = float(not_digit[~lookalike].mean())
+        rates["lookalikes_rejected"] = float(not_digit[lookalike].mean())
+        counts.update(letters=int((~lookalike).sum()), lookalikes=int(lookalike.sum()))
+    not_digit = judge(predict(data["doodles_heldout_x"]), recipe)[0]
+    rates["doodles_rejected"] = float(not_digit.mean())
+    counts["doodles"] = len(not_digit)
+    kinds = np.array(data["doodles_heldout_kinds"])
+    by_kind = {k: round(float(not_digit[kinds == k].mean()), 3) for k in dict.fromkeys(kinds)}
+    return {"rates": {k: round(v, 4) for k, v in rates.items()}, "samples": counts,
+            "doodles_rejected_by_kind": by_kind, "margin_bands": bands}
+
+
+# A few training examples per class ship with the model: the page mixes them into
+# in-browser fine-tuning ("teach it") so the model does not forget MNIST, nor what
+# is not a digit.
 REPLAY_PER_CLASS = 20
 
 
 def write_replay_set(path, x, y):
-    """REPLAY_PER_CLASS prepared training inputs per digit: 784 uint8 pixels + 1 label byte each."""
-    picks = np.concatenate([np.flatnonzero(y == d)[:REPLAY_PER_CLASS] for d in range(10)])
+    """REPLAY_PER_CLASS prepared training inputs per class: 784 uint8 pixels + 1 label byte each."""
+    def spread(rows):  # non-digits: across the letters and every kind of doodle
+        return rows[np.linspace(0, len(rows) - 1, min(REPLAY_PER_CLASS, len(rows))).round().astype(int)]
+    picks = np.concatenate([np.flatnonzero(y == d)[:REPLAY_PER_CLASS] for d in range(10)]
+                           + [spread(np.flatnonzero(y == NOT_A_DIGIT))])
     pixels = np.clip(np.floor(x[picks] * 255 + 0.5), 0, 255).astype(np.uint8)
     rows = np.concatenate([pixels, y[picks, None].astype(np.uint8)], axis=1)
     save_atomically(lambda tmp: Path(tmp).write_bytes(rows.tobytes()), Path(path))
@@ -128,16 +207,17 @@ def load_extra(paths):
 
 
 def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pen_digits=None,
-          estimate_writers=(), extra=()):
-    """Train on MNIST (plus pen digits if given), evaluate on the MNIST test set
-    (and on held-out pen writers, if the recipe holds any out), save model and
+          estimate_writers=(), extra=(), non_digits=None):
+    """Train on MNIST (plus pen digits if given) and non-digits (doodles, plus letters
+    if given), evaluate on the MNIST test set and held-out drawings, save model and
     metrics; returns metrics.
 
-    estimate_writers: first fit once more without these writers, only to
-    measure how the recipe does on writers it never saw (the shipped model
-    then trains on everyone)."""
+    estimate_writers: first fit once more without these pen writers (and without
+    HOLDOUT_LETTER_WRITERS' letters), only to measure how the recipe does on drawings
+    by people it never saw (the shipped model then trains on everyone)."""
     started = time.perf_counter()
     recipe = recipe or Recipe()
+    letters = load_non_digits(non_digits) if non_digits else []  # a bad file fails before the slow work
     (x_train, y_train, x_test, y_test), checksums = load_mnist(data_dir)
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
@@ -145,14 +225,18 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
             "x_test": prepare_mnist(x_test, recipe), "y_test": y_test}
     pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
     if pen:
-        data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)))
+        data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)),
+                    pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8))
+    data.update(_render_non_digits(letters, recipe))
     estimate = None
     if pen_digits and estimate_writers:  # (taught samples are never held out)
-        holdout = replace(recipe, holdout_writers=list(estimate_writers))
-        estimate = _fit_and_evaluate(data, holdout, verbose=0)[1]["heldout_pen"]
+        holdout = replace(recipe, holdout_writers=list(estimate_writers),
+                          holdout_letter_writers=HOLDOUT_LETTER_WRITERS if non_digits else [])
+        estimate = _fit_and_evaluate(data, holdout, verbose=0)[1]
     model, metrics = _fit_and_evaluate(data, recipe, verbose)
     if estimate:
-        metrics["heldout_pen"] = estimate
+        metrics["heldout_pen"] = estimate["heldout_pen"]
+        metrics["verdict"]["heldout"] = estimate["verdict"]["heldout"]
     metrics.update(recipe=asdict(recipe), data_sha256=checksums, versions=versions(),
                    wall_seconds=round(time.perf_counter() - started, 2))
 
@@ -160,7 +244,9 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     try:
         out.mkdir(parents=True, exist_ok=True)
         save_atomically(lambda path: model.save(path), out / "model.keras")
-        write_replay_set(out / "replay.bin", data["x"], data["y"])
+        replay_x = np.concatenate([data["x"], data["letters_x"][data["letter_trainable"]], data["doodles_x"]])
+        replay_y = np.concatenate([data["y"], np.full(len(replay_x) - len(data["x"]), NOT_A_DIGIT)])
+        write_replay_set(out / "replay.bin", replay_x, replay_y)
         save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
                         out / "metrics.json")
     except OSError as exc:
@@ -168,28 +254,75 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     return metrics
 
 
+def _render_non_digits(letters, recipe):
+    """Model inputs of the letters (the look-alikes plain only: measured, never trained
+    on), the training doodles and the held-out ones."""
+    plain = [s for s in letters if s["char"] not in LOOKALIKES]
+    ordered = plain + [s for s in letters if s["char"] in LOOKALIKES]
+    rendered = render_pen_digits(plain, recipe, np.random.default_rng([recipe.seed, 1]), recipe.letter_copies)
+    looks = _deskewed([preprocess_strokes(s["strokes"]) for s in ordered[len(plain):]], recipe)
+    doodles_x, _ = render_doodles(DOODLE_SEED, recipe.doodles, recipe, pen_seed=(recipe.seed, 2))
+    heldout_x, heldout_kinds = render_doodles(HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, recipe)
+    # Row i of letters_x is letter i of `ordered`, plain; letter_copies_x, the augmented
+    # copies of the first len(plain).
+    return {"letters": ordered, "letters_x": np.concatenate([rendered[0], looks]),
+            "letter_copies_x": rendered[1:], "letter_trainable": np.arange(len(ordered)) < len(plain),
+            "letter_lookalike": np.arange(len(ordered)) >= len(plain),
+            "doodles_x": doodles_x, "doodles_heldout_x": heldout_x, "doodles_heldout_kinds": heldout_kinds}
+
+
 def _fit_and_evaluate(data, recipe, verbose):
-    """Fit on MNIST + the pen writers not held out; score MNIST test and the held-out writers."""
+    """Fit on MNIST, the pen writers and letter writers not held out and the doodles;
+    score MNIST test and what was held out."""
     x, y = data["x"], data["y"]
     weights = np.ones(len(x), dtype=np.float32)
     trained_on = {"mnist_train": len(x)}
     pen = data.get("pen", [])
     held = np.array([s["writer"] in recipe.holdout_writers for s in pen], dtype=bool)
-    pen_labels = np.array([s["label"] for s in pen], dtype=np.uint8)
+    pen_labels = data.get("pen_labels", np.zeros(0, np.uint8))
+    parts = [(x, y, weights)]
     if pen and not held.all():
         x_pen = data["pen_x"][:, ~held].reshape(-1, x.shape[1])
-        x = np.concatenate([x, x_pen])
-        y = np.concatenate([y, np.tile(pen_labels[~held], len(data["pen_x"]))])
-        weights = np.concatenate([weights, np.full(len(x_pen), recipe.pen_weight, dtype=np.float32)])
+        parts.append((x_pen, np.tile(pen_labels[~held], len(data["pen_x"])), recipe.pen_weight))
         trained_on.update(pen_digits=int((~held).sum()), pen_renderings=len(x_pen),
                           pen_writers=sorted({s["writer"] for s, h in zip(pen, held) if not h}))
+    letters_held = np.array([s["writer"] in recipe.holdout_letter_writers for s in data["letters"]], dtype=bool)
+    letters_in = data["letter_trainable"] & ~letters_held
+    x_letters = np.concatenate([data["letters_x"][letters_in],
+                                data["letter_copies_x"][:, letters_in[:data["letter_copies_x"].shape[1]]]
+                                .reshape(-1, x.shape[1])])
+    for x_non in (x_letters, data["doodles_x"]):
+        parts.append((x_non, np.full(len(x_non), NOT_A_DIGIT), recipe.non_digit_weight))
+    trained_on.update(letters=int(letters_in.sum()), letter_renderings=len(x_letters),
+                      letter_writers=sorted({s["writer"] for s, i in zip(data["letters"], letters_in) if i}),
+                      doodles=len(data["doodles_x"]))
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts]).astype(np.uint8)
+    weights = np.concatenate([np.broadcast_to(np.float32(p[2]), len(p[0])) for p in parts])
 
     model = fit(x, y, recipe, weights, verbose)
-    scores = evaluate(model.predict(data["x_test"], batch_size=2000, verbose=0), data["y_test"])
+    # Lower "not a digit" after fitting: the page's plain argmax then applies the
+    # calibrated trade-off between rejecting non-digits and rejecting real digits.
+    layer = model.layers[-1]
+    kernel, bias = layer.get_weights()
+    bias[NOT_A_DIGIT] += recipe.not_a_digit_bias
+    layer.set_weights([kernel, bias])
+
+    mnist_probs = model.predict(data["x_test"], batch_size=2000, verbose=0)
+    scores = evaluate(mnist_probs, data["y_test"])
     metrics = {"test_accuracy": scores.pop("accuracy"), **scores, "trained_on": trained_on,
-               "preprocess": {"version": PREPROCESS_VERSION, **stroke_options(recipe)}}
+               "preprocess": {"version": PREPROCESS_VERSION, **stroke_options(recipe)}, "classes": CLASS_NAMES}
     if held.any():
         drawn = evaluate(model.predict(data["pen_x"][0][held], verbose=0), pen_labels[held])
         metrics["heldout_pen"] = {"writers": sorted(recipe.holdout_writers), "samples": int(held.sum()),
                                   "rendered_in": "python (same spec as the page)", **drawn}
+    heldout = measure_verdicts(model, data, recipe, held, letters_held, mnist_probs)
+    heldout.update(pen_writers=sorted(recipe.holdout_writers) if held.any() else [],
+                   letter_writers=sorted(recipe.holdout_letter_writers) if letters_held.any() else [],
+                   doodle_seed=HELDOUT_DOODLE_SEED)
+    metrics["verdict"] = {"not_a_digit_bias": recipe.not_a_digit_bias, "unsure_margin": recipe.unsure_margin,
+                          "rule": "not a digit: output 10 is the largest (its bias already lowered by "
+                                  "not_a_digit_bias); else not sure: the top two of all 11 outputs differ "
+                                  "by less than unsure_margin",
+                          "heldout": heldout}
     return model, metrics
