@@ -6,9 +6,10 @@ from digitpad_bench.eval_drawn import eval_drawn
 from digitpad.train import Recipe
 
 
-def test_eval_drawn_replays_unseen_writers(tmp_path, mnist_dir, pen_digits_path, browser):
+def test_eval_drawn_replays_unseen_writers(tmp_path, mnist_dir, pen_digits_path, non_digits_path, browser):
     report = eval_drawn(mnist_dir, pen_digits_path, holdout=["w06"], limit=60, out=tmp_path,
-                        recipe=Recipe(epochs=1, pen_copies=0), chromium=browser)
+                        recipe=Recipe(epochs=1, pen_copies=0, letter_copies=1, doodles=1000), chromium=browser,
+                        letters_path=non_digits_path)
     saved = json.loads((tmp_path / "eval-drawn.json").read_text())
     assert saved == json.loads(json.dumps(report))
     assert report["samples"] == 60 and report["holdout_writers"] == ["w06"]
@@ -16,3 +17,9 @@ def test_eval_drawn_replays_unseen_writers(tmp_path, mnist_dir, pen_digits_path,
     # Measured here: 0.80 (1 epoch, no augmentation, 60 digits of w06).
     assert report["drawn"]["accuracy"] >= 0.75
     assert report["mnist_test_accuracy"] >= 0.9
+    # The page's verdicts, replayed: held-out digits, letters of the held-out letter writers, doodles.
+    # Measured here (1 epoch, 1,000 doodles, letters once): digits 1.7% not a digit, 6.7% not sure;
+    # 58% of 60 doodles and 38% of 152 letters called not a digit.
+    assert set(report["rejected"]) == {"doodles", "letters", "look-alike letters"}
+    assert report["drawn"]["not_a_digit"] <= 0.1 and report["drawn"]["unsure"] <= 0.2
+    assert report["rejected"]["doodles"] >= 0.5 and report["rejected"]["letters"] >= 0.3

@@ -12,7 +12,8 @@ def cmd_eval_drawn(args):
 
     from .eval_drawn import eval_drawn
     holdout = args.holdout.split(",") if args.holdout else HOLDOUT_WRITERS
-    eval_drawn(args.data, args.pen_digits, holdout, limit=args.limit, ablation=args.ablation, out=args.out)
+    eval_drawn(args.data, args.pen_digits, holdout, limit=args.limit, ablation=args.ablation, out=args.out,
+               letters_path=args.non_digits)
 
 
 def cmd_bench(args):
@@ -28,6 +29,9 @@ def parser():
     d = sub.add_parser("eval-drawn", help="leave-writers-out accuracy on real drawings, in Chromium")
     d.add_argument("--data", help="MNIST folder (as for `digitpad train`)")
     d.add_argument("--pen-digits", default=pen, help="pen digits, as for train (default: $DIGITPAD_PEN_DIGITS, else uci)")
+    d.add_argument("--non-digits", default=os.environ.get("DIGITPAD_NON_DIGITS") or None, metavar="FILE",
+                   help="handwritten letters, as for train: two writers held out and replayed (default: "
+                        "$DIGITPAD_NON_DIGITS, else doodles only)")
     d.add_argument("--holdout", help="comma-separated writers to hold out (default: every fifth)")
     d.add_argument("--limit", type=int, help="replay only N held-out digits")
     d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")

@@ -6,6 +6,10 @@ the site, served by the Flask app, and the held-out writers' digits are drawn
 on the pad in headless Chromium, stroke by stroke, each at a random size and
 place, and read back through the page's test hooks.
 
+The page's verdicts are measured the same way: the share of held-out digits it calls
+"not a digit" or "not sure", and the share of held-out letters (look-alikes apart) and
+doodles it calls "not a digit".
+
 --ablation runs the steps one after another (each a separate model):
 raw (the whole canvas shrunk to 28x28, as tutorial pages do), +centring (our
 crop/scale/centre-of-mass pipeline), +deskew, +size normalisation (moments),
@@ -20,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.data import load_pen_digits
+from digitpad.data import LOOKALIKES, load_non_digits, load_pen_digits
+from digitpad.doodles import doodles
+from digitpad.recipe import HELDOUT_DOODLE_SEED, HOLDOUT_LETTER_WRITERS
 from digitpad.train import HOLDOUT_WRITERS, Recipe, train
 
 ABLATION = {  # the first three train on MNIST only (pen data dropped below)
@@ -32,8 +38,9 @@ ABLATION = {  # the first three train on MNIST only (pen data dropped below)
 }
 
 
-def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False):
-    """Export the model in build_dir into a copy of the site and replay samples on the pad."""
+def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_digits=None):
+    """Export the model in build_dir into a copy of the site and replay samples on the pad;
+    non_digits: {group name: samples} also replayed, for the share called "not a digit"."""
     from . import browser
     from digitpad.export import export
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,15 +52,37 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False):
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(url)
             page.wait_for_selector("body[data-model=ready]", timeout=20_000)
-            rows = browser.replay(page, samples, random.Random(seed), naive=naive)
+            rng = random.Random(seed)
+            rows = browser.replay(page, samples, rng, naive=naive, verdicts=True)
+            others = {name: browser.replay(page, group, rng, verdicts=True)
+                      for name, group in (non_digits or {}).items()}
             page.close()
     if errors:
         raise RuntimeError(f"the page threw while replaying: {errors[0]}")
     labels = np.array([r[0] for r in rows])
+    verdicts = [r[-1] for r in rows]
     result = {"page": _scores(labels, [r[1] for r in rows])}
+    result["page"].update(not_a_digit=_share(verdicts, "not-a-digit"), unsure=_share(verdicts, "unsure"))
+    result["rejected"] = {name: _share([r[-1] for r in group], "not-a-digit") for name, group in others.items()}
     if naive:
         result["naive"] = _scores(labels, [r[2] for r in rows])
     return result
+
+
+def _share(verdicts, verdict):
+    return sum(v == verdict for v in verdicts) / max(len(verdicts), 1)
+
+
+def held_out_non_digits(letters_path, limit=None):
+    """The non-digits no model here trains on: the held-out writers' letters (digit
+    look-alikes apart) and a held-out set of doodles."""
+    groups = {"doodles": [{"strokes": strokes, "kind": kind}
+                          for strokes, kind in doodles(HELDOUT_DOODLE_SEED, limit or 1000)]}
+    if letters_path:
+        letters = [s for s in load_non_digits(letters_path) if s["writer"] in HOLDOUT_LETTER_WRITERS]
+        groups["letters"] = [s for s in letters if s["char"] not in LOOKALIKES]
+        groups["look-alike letters"] = [s for s in letters if s["char"] in LOOKALIKES]
+    return groups
 
 
 def _scores(labels, predicted):
@@ -67,17 +96,20 @@ def _scores(labels, predicted):
             "per_class_accuracy": [round(float(a), 4) for a in per_class], "confusion_matrix": confusion.tolist()}
 
 
-def run(data_dir, pen_path, recipe, holdout, samples, work, chromium, naive=False, with_pen=True):
-    """Train without the held-out writers, then replay their digits in the browser."""
-    recipe = replace(recipe, holdout_writers=holdout)
-    metrics = train(data_dir, work, recipe, verbose=0, pen_digits=pen_path if with_pen else None)
-    result = evaluate_in_browser(work, samples, chromium, naive=naive)
+def run(data_dir, pen_path, recipe, holdout, samples, work, chromium, naive=False, with_pen=True,
+        letters_path=None, non_digits=None):
+    """Train without the held-out writers, then replay their digits (and non-digits) in the browser."""
+    recipe = replace(recipe, holdout_writers=holdout,
+                     holdout_letter_writers=HOLDOUT_LETTER_WRITERS if letters_path else [])
+    metrics = train(data_dir, work, recipe, verbose=0, pen_digits=pen_path if with_pen else None,
+                    non_digits=letters_path)
+    result = evaluate_in_browser(work, samples, chromium, naive=naive, non_digits=non_digits)
     result["mnist_test_accuracy"] = metrics["test_accuracy"]
     return result
 
 
 def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation=False, out="build",
-               recipe=None, chromium=None):
+               recipe=None, chromium=None, letters_path=None):
     """Print and write (out/eval-drawn.json) the leave-writers-out report. Uses
     the given Playwright browser, or launches Debian's Chromium."""
     if chromium is None:
@@ -87,7 +119,7 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
         with sync_playwright() as p:
             browser = launch(p)
             try:
-                return eval_drawn(data_dir, pen_path, holdout, limit, ablation, out, recipe, browser)
+                return eval_drawn(data_dir, pen_path, holdout, limit, ablation, out, recipe, browser, letters_path)
             finally:
                 browser.close()
     samples = [s for s in load_pen_digits(pen_path) if s["writer"] in holdout]
@@ -111,8 +143,10 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
             report["ablation"] = steps
             shipped = steps["+augmentation"]
         else:
-            shipped = run(data_dir, pen_path, recipe or Recipe(), holdout, samples, Path(tmp) / "model", chromium)
-    report.update(drawn=shipped["page"], mnist_test_accuracy=shipped["mnist_test_accuracy"])
+            shipped = run(data_dir, pen_path, recipe or Recipe(), holdout, samples, Path(tmp) / "model", chromium,
+                          letters_path=letters_path, non_digits=held_out_non_digits(letters_path, limit))
+    report.update(drawn=shipped["page"], rejected=shipped.get("rejected", {}),
+                  mnist_test_accuracy=shipped["mnist_test_accuracy"])
     print_report(report)
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / "eval-drawn.json").write_text(json.dumps(report, indent=1))
@@ -124,6 +158,10 @@ def print_report(report):
     print(f"drawn digits by unseen writers: {drawn['accuracy']:.4f} "
           f"({report['samples']} digits, writers {', '.join(report['holdout_writers'])})")
     print("  per digit: " + "  ".join(f"{d}: {a:.3f}" for d, a in enumerate(drawn["per_class_accuracy"])))
+    if "not_a_digit" in drawn:
+        print(f"  called not a digit: {drawn['not_a_digit']:.4f}   not sure: {drawn['unsure']:.4f}")
+    for name, share in report.get("rejected", {}).items():
+        print(f"held-out {name} called not a digit: {share:.4f}")
     print(f"MNIST test accuracy of the same model: {report['mnist_test_accuracy']:.4f}")
     if "ablation" in report:
         print("\n| step | drawn, unseen writers | MNIST test |\n| --- | --- | --- |")
