@@ -1,0 +1,156 @@
+// The page's one answer for what is on the pad: the strokes split into parts
+// (digits, a decimal point, a leading minus), each digit judged from the
+// model's probabilities, and the whole put together as one reading with one
+// verdict. Pure: no DOM, no model.
+import { groupBounds, segmentStrokes } from './segment.js';
+
+// A stroke whose largest side is below this share of the largest side of any
+// stroke is a dot: a tap or a tiny blob, never a digit of its own. Pen digits'
+// own strokes are rarely this small, and nearly all of those lie inside their
+// digit's extent, where a dot rejoins its digit.
+export const DOT_SIZE = 0.25;
+// A dot between two digits is a decimal point when its centre sits in the
+// lower part of their height (below this share from the top): on the baseline.
+export const POINT_LOW = 0.6;
+// A minus is flat: its height at most this share of its width.
+export const MINUS_FLAT = 0.35;
+// ...and at mid-height: its centre within this band of the first digit's height
+// (an underscore or an overline is not a minus).
+export const MINUS_BAND = [0.2, 0.8];
+// The verdict's margin when the model's metadata gives none (verdict.unsure_margin):
+// a first digit less than this far ahead of the next output is "not sure". The
+// trainer's cross-validated value; a model ships its own.
+export const UNSURE_MARGIN = 0.35;
+// Index of the "not a digit" class in a model with 11 outputs.
+export const NOT_A_DIGIT = 10;
+export const DIGITS = 10;
+
+const height = (box) => box.y1 - box.y0;
+const size = (box) => Math.max(box.x1 - box.x0, height(box));
+const centre = (box) => [(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2];
+
+function part(kind, items) {
+  const sorted = items.sort((a, b) => a.order - b.order);
+  const strokes = sorted.map((item) => item.stroke);
+  return { kind, strokes, box: groupBounds(strokes), last: sorted[sorted.length - 1].order };
+}
+
+// Is `item` (the leftmost of the strokes that are not dots) a minus before the rest?
+function isMinus(item, others) {
+  const { box } = item;
+  if (others.length === 0 || height(box) > MINUS_FLAT * (box.x1 - box.x0)) return false;
+  return others.every((other) => box.x1 < other.box.x0);
+}
+
+function inBand(box, digit, [low, high]) {
+  const y = centre(box)[1];
+  return y >= digit.y0 + low * height(digit) && y <= digit.y0 + high * height(digit);
+}
+
+// strokes: the pad's strokes (lists of [x, y], y down). Returns the parts left
+// to right, each { kind: 'digit' | 'point' | 'minus', strokes (in drawing
+// order), box, last (index of its newest stroke) }. Dots that are neither a
+// decimal point nor inside a digit are left out (a tap beside a 7 is no digit).
+export function parseDrawing(strokes) {
+  const items = strokes
+    .map((stroke, order) => ({ stroke, order, box: groupBounds([stroke]) }))
+    .filter((item) => item.stroke.length > 0);
+  if (items.length === 0) return [];
+  // The largest stroke is never a dot, so there is always a digit.
+  const largest = Math.max(...items.map((item) => size(item.box)));
+  const isDot = (item) => size(item.box) < DOT_SIZE * largest;
+  const dots = items.filter(isDot);
+  const rest = items.filter((item) => !isDot(item));
+
+  const leftmost = rest.reduce((a, b) => (b.box.x0 < a.box.x0 ? b : a));
+  const others = rest.filter((item) => item !== leftmost);
+  let minus = isMinus(leftmost, others) ? leftmost : null;
+  let groups = groupItems(minus ? others : rest);
+  if (minus && !inBand(minus.box, groups[0].box, MINUS_BAND)) {
+    minus = null;
+    groups = groupItems(rest);
+  }
+
+  // Each dot joins the digit it lies in, or is the decimal point between two digits.
+  let point = null;
+  for (const dot of dots) {
+    const [x] = centre(dot.box);
+    const home = groups.find(({ box }) => box.x0 <= x && x <= box.x1);
+    if (home) {
+      home.items.push(dot);
+      continue;
+    }
+    const after = groups.findIndex(({ box }, i) => i + 1 < groups.length && box.x1 < x && x < groups[i + 1].box.x0);
+    if (point || after < 0) continue;
+    const [left, right] = [groups[after].box, groups[after + 1].box];
+    const around = { y0: (left.y0 + right.y0) / 2, y1: (left.y1 + right.y1) / 2 };
+    if (inBand(dot.box, around, [POINT_LOW, Infinity])) point = { after, dot };
+  }
+
+  const parts = minus ? [part('minus', [minus])] : [];
+  groups.forEach((group, i) => {
+    parts.push(part('digit', group.items));
+    if (point?.after === i) parts.push(part('point', [point.dot]));
+  });
+  return parts;
+}
+
+// segment.js's digits, each as { items, box }.
+function groupItems(items) {
+  const byStroke = new Map(items.map((item) => [item.stroke, item]));
+  return segmentStrokes(items.map((item) => item.stroke)).map((strokes) => ({
+    items: strokes.map((stroke) => byStroke.get(stroke)),
+    box: groupBounds(strokes),
+  }));
+}
+
+// One digit's verdict from the model's probabilities (10 digits, or 10 + "not
+// a digit"): { verdict: 'digit' | 'unsure' | 'not-a-digit', digit, runnerUp }.
+// digit and runnerUp are the two most probable digits (ties: the lower first).
+// The rule the trainer measures (metadata verdict.rule): not a digit when that
+// output is the largest; else not sure when the top two of all outputs are
+// closer than the margin.
+export function judge(probs, margin = UNSURE_MARGIN) {
+  let digit = 0;
+  let runnerUp = 1;
+  if (probs[1] > probs[0]) [digit, runnerUp] = [1, 0];
+  for (let d = 2; d < DIGITS; d++) {
+    if (probs[d] > probs[digit]) [digit, runnerUp] = [d, digit];
+    else if (probs[d] > probs[runnerUp]) runnerUp = d;
+  }
+  const other = probs.length > NOT_A_DIGIT ? probs[NOT_A_DIGIT] : 0;
+  let verdict = 'digit';
+  if (other > probs[digit]) verdict = 'not-a-digit';
+  else if (probs[digit] - Math.max(probs[runnerUp], other) < margin) verdict = 'unsure';
+  return { verdict, digit, runnerUp };
+}
+
+// The reading of parsed parts, the digits' judged in order ({ verdict, digit,
+// runnerUp } each, from judge): { text, verdict, alternative }. text: the most
+// likely reading, "?" for a part that is not a digit ("" when none is);
+// alternative: when unsure, the reading with the least certain digit swapped
+// for its runner-up ("6" -> "0"), else "".
+export function compose(parts, judged, probs = []) {
+  if (judged.length === 0 || judged.every((j) => j.verdict === 'not-a-digit')) {
+    return { text: '', verdict: judged.length ? 'not-a-digit' : '', alternative: '' };
+  }
+  const symbols = [];
+  const digitAt = []; // index in `symbols` of each digit part
+  let k = 0;
+  for (const { kind } of parts) {
+    if (kind === 'minus') symbols.push('-');
+    else if (kind === 'point') symbols.push('.');
+    else {
+      const { verdict, digit } = judged[k++];
+      digitAt.push(symbols.length);
+      symbols.push(verdict === 'not-a-digit' ? '?' : String(digit));
+    }
+  }
+  const unsure = judged.map((j, i) => [j, i]).filter(([j]) => j.verdict === 'unsure');
+  if (unsure.length === 0) return { text: symbols.join(''), verdict: 'digit', alternative: '' };
+  const gap = ([j, i]) => (probs[i] ? probs[i][j.digit] - probs[i][j.runnerUp] : 0);
+  const [weakest, i] = unsure.reduce((a, b) => (gap(b) < gap(a) ? b : a));
+  const swapped = [...symbols];
+  swapped[digitAt[i]] = String(weakest.runnerUp);
+  return { text: symbols.join(''), verdict: 'unsure', alternative: swapped.join('') };
+}
