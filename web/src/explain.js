@@ -17,34 +17,34 @@
 // classic picture of what a softmax classifier learns on MNIST.
 //
 // `weights` is { kernel, bias } as model.js's readWeights returns it: kernel
-// a Float32Array(7840), row-major [784][10] (w_ij at kernel[i * 10 + j]), bias
-// a Float32Array(10).
+// a Float32Array(784 * k), row-major [784][k] (w_ij at kernel[i * k + j]), bias
+// a Float32Array(k), for k outputs (10 digits, or 10 and "not a digit").
 
-import { CLASSES, INPUT_SIZE } from './shape.js';
+import { INPUT_SIZE } from './shape.js';
 
 // Digit j's template: its 784 weights, one per pixel, in image order.
 export function template(weights, digit, out = new Float32Array(INPUT_SIZE)) {
-  const { kernel } = weights;
-  for (let i = 0; i < INPUT_SIZE; i++) out[i] = kernel[i * CLASSES + digit];
+  const { kernel, bias: { length: k } } = weights;
+  for (let i = 0; i < INPUT_SIZE; i++) out[i] = kernel[i * k + digit];
   return out;
 }
 
 // Each pixel's vote for `digit`: x_i * w_ij (Float32Array(784)). They add up,
 // with the bias, to the digit's logit. 784 multiplies; pass `out` to reuse it.
 export function contributions(weights, pixels, digit, out = new Float32Array(INPUT_SIZE)) {
-  const { kernel } = weights;
-  for (let i = 0; i < INPUT_SIZE; i++) out[i] = pixels[i] * kernel[i * CLASSES + digit];
+  const { kernel, bias: { length: k } } = weights;
+  for (let i = 0; i < INPUT_SIZE; i++) out[i] = pixels[i] * kernel[i * k + digit];
   return out;
 }
 
-// The ten scores, logit_j = sum_i x_i * w_ij + b_j (before softmax).
+// The scores, logit_j = sum_i x_i * w_ij + b_j (before softmax), one per output.
 export function logits(weights, pixels) {
   const { kernel, bias } = weights;
   const out = Float64Array.from(bias);
   for (let i = 0; i < INPUT_SIZE; i++) {
     const x = pixels[i];
     if (x === 0) continue; // blank pixels do not vote
-    for (let j = 0; j < CLASSES; j++) out[j] += x * kernel[i * CLASSES + j];
+    for (let j = 0; j < out.length; j++) out[j] += x * kernel[i * out.length + j];
   }
   return out;
 }

@@ -14,7 +14,7 @@ import {
 import { subConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Sub';
 import { multiplyConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Multiply';
 import { sumConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Sum';
-import { CLASSES, INPUT_SIZE } from './shape.js';
+import { INPUT_SIZE } from './shape.js';
 
 for (const config of [subConfig, multiplyConfig, sumConfig]) registerKernel(config);
 
@@ -53,9 +53,9 @@ export async function teach(base, inputs, labels, baseUrl = 'model/') {
   return fineTune(base, pixels, [...labels, ...mnist.labels], weights);
 }
 
-function oneHot(labels) {
-  const y = new Float32Array(labels.length * CLASSES);
-  labels.forEach((label, i) => { y[i * CLASSES + label] = 1; });
+function oneHot(labels, classes) {
+  const y = new Float32Array(labels.length * classes);
+  labels.forEach((label, i) => { y[i * classes + label] = 1; });
   return y;
 }
 
@@ -69,7 +69,7 @@ function fineTune(model, pixels, labels, weights, { steps = 100, learningRate = 
   const total = weights.reduce((a, b) => a + b, 0);
   const [kernel, bias] = tidy(() => {
     const x = tensor2d(pixels, [n, INPUT_SIZE]);
-    const y = tensor2d(oneHot(labels), [n, CLASSES]);
+    const y = tensor2d(oneHot(labels, model.classes), [n, model.classes]);
     const share = tensor2d(Float32Array.from(weights, (w) => w / total), [n, 1]);
     const rate = scalar(learningRate);
     let w = model.kernel;
@@ -83,5 +83,5 @@ function fineTune(model, pixels, labels, weights, { steps = 100, learningRate = 
     }
     return [w, b];
   });
-  return { kernel, bias, dispose: () => { kernel.dispose(); bias.dispose(); } };
+  return { kernel, bias, classes: model.classes, dispose: () => { kernel.dispose(); bias.dispose(); } };
 }

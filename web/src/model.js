@@ -1,8 +1,9 @@
 // The model side of the page: load the exported TF.js model and predict.
 //
 // The model is softmax regression: probabilities = softmax(pixels · W + b), with
-// W a 784x10 matrix (one 28x28 template per digit) and b ten biases. It is
-// loaded from the folder `make export` writes (model.json + weight shards +
+// W a 784x10 matrix (one 28x28 template per digit) and b ten biases; a model
+// that also tells digits from other drawings has an 11th output, "not a
+// digit" (784x11, eleven biases). It is loaded from the folder `make export` writes (model.json + weight shards +
 // metadata.json), by a URL relative to the page so the site works from any
 // sub-path (GitHub Pages) and from the Flask dev server alike.
 //
@@ -19,7 +20,7 @@ import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels 
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul';
 import { softmaxConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Softmax';
-import { CLASSES, INPUT_SIZE } from './shape.js';
+import { INPUT_SIZE, OUTPUTS } from './shape.js';
 
 // One kernel per op in predictBatch. An op without its kernel fails with
 // "Kernel '…' not registered for backend 'cpu'": add the kernel here then.
@@ -45,9 +46,9 @@ const sameShape = (a, b) => Array.isArray(a) && a.length === b.length && a.every
 
 // Check that model.json is what `python -m digitpad export` writes (the
 // tensorflowjs converter on our tf_keras model): a Sequential of an InputLayer
-// of 784 pixels and one Dense(10, softmax) layer. Anything else would be
+// of 784 pixels and one Dense(10 or 11, softmax) layer. Anything else would be
 // computed wrongly by predictBatch, so say what differs instead. Returns the
-// two weight specs.
+// two weight specs and the number of outputs.
 function checkModelJson(json) {
   if (json?.format !== 'layers-model') throw new Error(`model.json has format ${json?.format}, expected layers-model`);
   const topology = json.modelTopology?.model_config;
@@ -60,9 +61,9 @@ function checkModelJson(json) {
     throw new Error(`the model has layers ${layers.map((l) => l.class_name).join(', ')}, expected InputLayer, Dense`);
   }
   const { units, activation, use_bias: useBias } = dense.config;
-  if (units !== CLASSES || activation !== 'softmax' || useBias === false) {
+  if (!OUTPUTS.includes(units) || activation !== 'softmax' || useBias === false) {
     throw new Error(`the Dense layer has ${units} units, ${activation} activation, ${useBias === false ? 'no ' : ''}bias; `
-      + `expected ${CLASSES} units, softmax, bias`);
+      + `expected ${OUTPUTS.join(' or ')} units, softmax, bias`);
   }
   const inputShape = input.config.batch_input_shape;
   if (!sameShape(inputShape, [null, INPUT_SIZE])) {
@@ -71,7 +72,7 @@ function checkModelJson(json) {
   }
 
   const specs = (json.weightsManifest ?? []).flatMap((group) => group.weights);
-  const expected = { kernel: [INPUT_SIZE, CLASSES], bias: [CLASSES] };
+  const expected = { kernel: [INPUT_SIZE, units], bias: [units] };
   const found = {};
   for (const [role, shape] of Object.entries(expected)) {
     const spec = specs.find((w) => w.name.split('/').pop() === role);
@@ -86,7 +87,7 @@ function checkModelJson(json) {
     found[role] = spec;
   }
   if (specs.length !== 2) throw new Error(`model.json lists ${specs.length} weights, expected 2 (kernel and bias)`);
-  return found;
+  return { ...found, units };
 }
 
 // Fetch the weight shards for core's weight loader. It would fail on a short
@@ -116,17 +117,28 @@ function storedBytes(spec) {
 
 async function loadWeights(baseUrl) {
   const json = await fetchJson(`${baseUrl}model.json`);
-  const { kernel: kernelSpec, bias: biasSpec } = checkModelJson(json);
+  const { kernel: kernelSpec, bias: biasSpec, units } = checkModelJson(json);
   const bytes = storedBytes(kernelSpec) + storedBytes(biasSpec);
   // Decodes the shards by model.json's manifest into one tensor per weight.
   const named = await io.weightsLoaderFactory(shardFetcher(bytes))(json.weightsManifest, baseUrl);
   const kernel = named[kernelSpec.name];
   const bias = named[biasSpec.name];
-  return { kernel, bias, dispose: () => { kernel.dispose(); bias.dispose(); } };
+  return { kernel, bias, classes: units, dispose: () => { kernel.dispose(); bias.dispose(); } };
+}
+
+// metadata.classes, when present (the class names, or their count), must
+// describe the same outputs as the weights.
+function checkClasses(metadata, classes) {
+  const named = metadata.classes;
+  const count = Array.isArray(named) ? named.length : named;
+  if (named !== undefined && count !== classes) {
+    throw new Error(`metadata.json names ${count} classes, but the model has ${classes} outputs`);
+  }
 }
 
 // Load model and metadata; rejects with an Error whose message says, in words,
 // what failed (missing file, bad JSON, truncated weights, wrong shapes).
+// model.classes: 10 (the digits) or 11 (the digits, then "not a digit").
 export async function loadModel(baseUrl = 'model/') {
   // The CPU backend: for 7,850 weights it is faster to start than WebGL.
   await setBackend('cpu');
@@ -135,14 +147,17 @@ export async function loadModel(baseUrl = 'model/') {
     fetchJson(`${baseUrl}metadata.json`),
   ]);
   const failure = [model, metadata].find((result) => result.status === 'rejected');
-  if (failure) {
+  try {
+    if (failure) throw failure.reason;
+    checkClasses(metadata.value, model.value.classes);
+  } catch (error) {
     if (model.status === 'fulfilled') model.value.dispose(); // no weights left behind
-    throw new Error(`the model in ${baseUrl} could not be loaded: ${failure.reason.message}`);
+    throw new Error(`the model in ${baseUrl} could not be loaded: ${error.message}`);
   }
   return { model: model.value, metadata: metadata.value };
 }
 
-// Probabilities for n inputs at once (n x 784, row-major) -> n x 10, row-major.
+// Probabilities for n inputs at once (n x 784, row-major) -> n x classes, row-major.
 // tidy() frees the intermediate tensors; the result is freed once read.
 // Read back with the async data(): it never blocks the page while drawing.
 export async function predictBatch(model, pixels, n) {
@@ -155,9 +170,9 @@ export async function predictBatch(model, pixels, n) {
 }
 
 // The weights as plain arrays, read once after loading for the "Why this
-// digit?" pictures (explain.js): kernel a Float32Array(7840), row-major
-// [784][10] (pixel i's weight for digit j at i * 10 + j), bias a
-// Float32Array(10). Copies: the CPU backend's data() hands out its own
+// digit?" pictures (explain.js): kernel a Float32Array(784 * classes),
+// row-major [784][classes] (pixel i's weight for class j at i * classes + j),
+// bias a Float32Array(classes). Copies: the CPU backend's data() hands out its own
 // storage, which must not be written to.
 export async function readWeights(model) {
   const [kernel, bias] = await Promise.all([model.kernel.data(), model.bias.data()]);
