@@ -1,5 +1,5 @@
-"""Fuzzing the pad in real Chromium: every kind of scribble, no error, and
-data-strokes always equal to the strokes drawn.
+"""Fuzzing the pad in real Chromium: every kind of scribble, no error,
+data-strokes always equal to the strokes drawn, and the answer a reading.
 
 Each round runs a batch of random gestures inside the page (pointer events
 dispatched on the pad, so thousands run in seconds), waiting after each for
@@ -61,8 +61,11 @@ FUZZ_JS = """async ([seed, count]) => {
         else { kind = 'stroke'; stroke(5 + Math.floor(rand() * 60), 0.9); strokes++; }
         kinds[kind] = (kinds[kind] || 0) + 1;
         await settled(strokes);
-        const text = prediction.textContent;
-        if (strokes === 0 ? text !== '' : !/^[0-9]$/.test(text)) throw new Error(`prediction "${text}" with ${strokes} strokes`);
+        // A reading ("7", "-3.5", "5?3"), or "" exactly when the pad is empty or nothing on it is a digit.
+        const { textContent: text, dataset: { verdict } } = prediction;
+        const ok = strokes === 0 ? text === '' && verdict === ''
+            : verdict === 'not-a-digit' ? text === '' : ['digit', 'unsure'].includes(verdict) && /^-?[0-9?]+(\.[0-9?]+)?$/.test(text);
+        if (!ok) throw new Error(`prediction "${text}" (${verdict}) with ${strokes} strokes`);
     }
     return kinds;
 }"""

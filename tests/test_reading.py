@@ -1,6 +1,7 @@
 """Reading a whole number in real Chromium: several real pen-drawn digits side
-by side are split into digits (web/src/segment.js), each recognised, and read
-left to right in `[data-testid=reading]`, with a box around each digit."""
+by side are split into digits (web/src/segment.js, web/src/answer.js), each
+recognised, and read left to right as the page's one answer,
+`[data-testid=prediction]`, with a box around each digit."""
 
 import random
 from collections import Counter
@@ -50,16 +51,17 @@ def lay_out(samples, pad, rng, height=(0.4, 0.6), gap=(0.25, 0.45), margin=0.03,
 # polling) until the reading accounts for all of them, read it and its boxes,
 # then press Clear and wait for the empty reading.
 READ_JS = """async ([strokes, keep]) => {
-    const reading = document.querySelector('[data-testid=reading]');
+    const reading = document.querySelector('[data-testid=prediction]');
     const settled = (n) => (""" + chromium.SETTLED_JS + """)(reading, n);
     (""" + chromium.DISPATCH_JS + """)(strokes);
     await settled(strokes.length);
     const boxes = [...document.querySelectorAll('[data-testid=digit-box]')].map((b) => b.dataset.digit).join('');
-    const shown = { text: reading.textContent, boxes };
+    const shown = { text: reading.textContent, verdict: reading.dataset.verdict, boxes };
     if (!keep) {
         document.querySelector('[data-testid=clear]').click();
         await settled(0);
-        shown.cleared = { text: reading.textContent, boxes: document.querySelectorAll('[data-testid=digit-box]').length };
+        shown.cleared = { text: reading.textContent, verdict: reading.dataset.verdict,
+                          boxes: document.querySelectorAll('[data-testid=digit-box]').length };
     }
     return shown;
 }"""
@@ -83,12 +85,14 @@ def measure(page, url, pen_digits, count=250, seed=0):
     open_ready(page, url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     exact = segmented = 0
-    right, total = Counter(), Counter()
+    right, total, verdicts = Counter(), Counter(), Counter()
     for samples in numbers(pen_digits, rng, count):
         labels = "".join(str(s["label"]) for s in samples)
         shown = read_number(page, lay_out(samples, pad, rng))
-        assert shown["boxes"] == shown["text"]  # one box per digit read, labelled with it
-        assert shown["cleared"] == {"text": "", "boxes": 0}
+        assert shown["boxes"] == shown["text"].replace(".", "").replace("-", "")  # one box per digit read
+        assert shown["verdict"] in ("digit", "unsure")  # a 10-class model knows no "not a digit"
+        verdicts[shown["verdict"]] += 1
+        assert shown["cleared"] == {"text": "", "verdict": "", "boxes": 0}
         exact += shown["text"] == labels
         segmented += len(shown["text"]) == len(labels)
         for i, label in enumerate(labels):
@@ -96,7 +100,8 @@ def measure(page, url, pen_digits, count=250, seed=0):
             right[label] += len(shown["text"]) == len(labels) and shown["text"][i] == label
     return {"numbers": count, "exact": exact / count, "segmented": segmented / count,
             "digits": sum(right.values()) / sum(total.values()),
-            "per_digit": {d: right[d] / total[d] for d in sorted(total)}}
+            "per_digit": {d: right[d] / total[d] for d in sorted(total)},
+            "unsure": verdicts["unsure"] / count}
 
 
 # Measured here (seed 0: 250 numbers of 2-6 digits, 1,011 digits) with the test
@@ -116,7 +121,8 @@ def test_read_numbers_of_real_pen_digits(page, live_url, pen_digits):
     result = measure(page, live_url, pen_digits)
     per_digit = "  ".join(f"{d}: {p:.2f}" for d, p in result["per_digit"].items())
     print(f"\nread {result['numbers']} numbers of 2-6 pen digits: exact {result['exact']:.3f}, "
-          f"split right {result['segmented']:.3f}, digits right {result['digits']:.3f}\nper digit: {per_digit}")
+          f"split right {result['segmented']:.3f}, digits right {result['digits']:.3f}, "
+          f"verdict unsure {result['unsure']:.3f}\nper digit: {per_digit}")
     assert page.errors == []
     assert result["segmented"] >= SEGMENTED_FLOOR
     assert result["exact"] >= EXACT_FLOOR
@@ -125,8 +131,8 @@ def test_read_numbers_of_real_pen_digits(page, live_url, pen_digits):
 
 def reading(page):
     return page.evaluate("""() => {
-        const r = document.querySelector('[data-testid=reading]');
-        return { text: r.textContent, strokes: Number(r.dataset.strokes),
+        const r = document.querySelector('[data-testid=prediction]');
+        return { text: r.textContent, verdict: r.dataset.verdict, strokes: Number(r.dataset.strokes),
                  boxes: [...document.querySelectorAll('[data-testid=digit-box]')].map((b) => {
                      const { x, y, width, height } = b.getBoundingClientRect();
                      return { digit: b.dataset.digit, x, y, width, height };
@@ -135,34 +141,47 @@ def reading(page):
 
 
 def wait_reading(page, strokes):
-    page.wait_for_selector(f"[data-testid=reading][data-strokes='{strokes}']", timeout=10_000)
+    page.wait_for_selector(f"[data-testid=prediction][data-strokes='{strokes}']", timeout=10_000)
     return reading(page)
 
 
-def test_prediction_and_reading_side_by_side_undo_clear(page, live_url, pen_digits):
-    """The single-digit hooks still describe the whole drawing; the reading
-    follows the same stroke counting, its boxes sit on the digits' ink, and
-    undo and clear update it. Drawn with the real mouse."""
+EMPTY = {"text": "", "verdict": "", "strokes": 0, "boxes": []}
+
+# The model's probabilities for one digit's strokes, preprocessed as the page does.
+DIGIT_PROBS_JS = """async (strokes) => {
+    const { preprocess: p } = await (await fetch('model/metadata.json')).json();
+    const pixels = window.digitpad.preprocessStrokes(strokes, { deskew: p.deskew, normalizeSize: p.normalize_size });
+    return Array.from(await window.digitpad.predictBatch(pixels, 1)).slice(0, 10);
+}"""
+
+
+def test_number_is_the_answer_undo_clear(page, live_url, pen_digits):
+    """The prediction is the whole reading, with the same stroke counting as
+    before; the bars show the last digit drawn; the boxes sit on the digits'
+    ink, and undo and clear update it all. Drawn with the real mouse."""
     open_ready(page, live_url)
-    assert wait_reading(page, 0) == {"text": "", "strokes": 0, "boxes": []}
+    assert wait_reading(page, 0) == EMPTY
     rng = random.Random(3)
-    # One digit: the reading is the prediction (the same strokes, the same model).
     four = next(s for s in pen_digits if s["label"] == 4 and len(s["strokes"]) == 2)
     pad = page.locator("[data-testid=pad]").bounding_box()
     chromium.draw(page, lay_out([four], pad, rng)[0])
     single = chromium.read_prediction(page, 2)
     shown = wait_reading(page, 2)
-    assert shown["text"] == single["digit"] and len(shown["boxes"]) == 1  # a two-stroke 4 is one digit
+    assert single["digit"] in "0123456789" and len(shown["boxes"]) == 1  # a two-stroke 4 is one digit
+    assert shown["verdict"] in ("digit", "unsure")
     chromium.clear(page)
-    assert wait_reading(page, 0) == {"text": "", "strokes": 0, "boxes": []}
+    assert wait_reading(page, 0) == EMPTY
 
     samples = [four, *rng.sample([s for s in pen_digits if len(s["strokes"]) == 1], 2)]
     digits = lay_out(samples, pad, rng)
     chromium.draw(page, [stroke for digit in digits for stroke in digit])
-    whole = chromium.read_prediction(page, 4)  # the whole drawing, as one digit
-    assert whole["digit"] in "0123456789" and abs(sum(whole["probs"]) - 1) < 1e-4
+    whole = chromium.read_prediction(page, 4)
     shown = wait_reading(page, 4)
-    assert len(shown["text"]) == 3 and [b["digit"] for b in shown["boxes"]] == list(shown["text"])
+    assert len(whole["digit"]) == 3 and [b["digit"] for b in shown["boxes"]] == list(whole["digit"])
+    # The bars: the last digit drawn (the rightmost here), not the whole pad squeezed into one image.
+    last = page.evaluate(DIGIT_PROBS_JS, [[list(p) for p in stroke] for stroke in digits[2]])
+    assert max(abs(a - b) for a, b in zip(whole["probs"], last)) < 1e-3
+    assert 0 < sum(whole["probs"]) < 1 + 1e-4  # less "not a digit"'s share, with 11 outputs
     for digit, box in zip(digits, shown["boxes"]):  # each box around its digit's points, snugly
         xs = [x for stroke in digit for x, _ in stroke]
         ys = [y for stroke in digit for _, y in stroke]
@@ -171,13 +190,10 @@ def test_prediction_and_reading_side_by_side_undo_clear(page, live_url, pen_digi
         assert box["width"] - (max(xs) - min(xs)) < 40 and box["height"] - (max(ys) - min(ys)) < 40
 
     page.click("[data-testid=undo]")  # the last digit's only stroke
-    chromium.read_prediction(page, 3)
     shown = wait_reading(page, 3)
     assert len(shown["text"]) == 2 and len(shown["boxes"]) == 2
     page.keyboard.press("Escape")
-    chromium.read_prediction(page, 0)
-    assert wait_reading(page, 0) == {"text": "", "strokes": 0, "boxes": []}
-    assert page.text_content("[data-testid=prediction]") == ""
+    assert wait_reading(page, 0) == EMPTY
     assert page.errors == []
 
 

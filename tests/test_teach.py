@@ -38,7 +38,7 @@ def test_teaching_a_writers_digits(page, live_url, pen_digits, tmp_path):
     for sample in teach_set:  # as a user would: correct it only when it is wrong
         chromium.draw(page, chromium.place(sample["strokes"], pad, rng), real_input=False)
         shown = chromium.read_prediction(page, len(sample["strokes"]))
-        if int(shown["digit"]) != sample["label"]:
+        if shown["digit"] != str(sample["label"]):  # misread, or not read as one digit
             taught += 1
             page.click(f"[data-testid=teach-{sample['label']}]")
             page.wait_for_selector(f"[data-testid=teach-status][data-samples='{taught}']")

@@ -1,10 +1,10 @@
 // Entry point: creates the page's pieces and connects them, one way:
-// pad -> recognizer (preprocess, model) -> view, why panel, reading.
+// pad -> recognizer (parts, preprocess, model, verdicts) -> view, boxes, why panel.
 import { bindControls } from './controls.js';
 import { exposeHandle } from './handle.js';
 import { loadModel } from './model.js';
 import { Pad } from './pad.js';
-import { Reading } from './reading.js';
+import { Boxes } from './reading.js';
 import { Recognizer } from './recognizer.js';
 import { TeachPanel } from './teach.js';
 import { View } from './view.js';
@@ -17,17 +17,27 @@ const loading = loadModel('model/');
 const $ = (selector) => document.querySelector(selector);
 const view = new View();
 const why = new Why();
+// The selected digit's details: bars, boxes, why panel.
+function showSelected(answer) {
+  view.showSelected(answer);
+  boxes.showSelected(answer);
+  const digit = answer.digits[answer.selected];
+  if (digit) why.showEvidence(digit.pixels, digit.probs);
+  else why.clearEvidence();
+}
 const recognizer = new Recognizer({
-  input: (pixels) => view.showInput(pixels),
-  digit: ({ probs, pixels, strokes }) => {
-    view.showPrediction(probs, strokes);
-    why.showEvidence(pixels, probs);
+  inputs: (digits) => view.showInputs(digits),
+  answer: (answer) => {
+    view.showAnswer(answer);
+    boxes.show(answer);
+    showSelected(answer);
+    if (answer.finished) view.announce(answer);
   },
-  number: ({ groups, digits, strokes }) => reading.show(groups, digits, strokes),
+  selected: showSelected,
   weights: (weights) => why.showTemplates(weights),
 });
 const pad = new Pad($('[data-testid=pad]'), (strokes, state) => recognizer.update(strokes, state));
-const reading = new Reading(pad, $('[data-testid=reading]'), $('[data-testid=digit-boxes]'));
+const boxes = new Boxes(pad, $('[data-testid=digit-boxes]'), (index) => recognizer.select(index));
 const teaching = new TeachPanel(pad, recognizer);
 bindControls(pad);
 exposeHandle(recognizer);
@@ -39,7 +49,7 @@ async function start() {
     const answering = recognizer.start(model, metadata);
     view.setModelState('ready', `Model ready: ${(metadata.test_accuracy * 100).toFixed(1)}% on the MNIST test set.`);
     performance.mark('digitpad-ready'); // time to ready, for benchmarks
-    view.showAbout(metadata);
+    view.showAbout(metadata, { classes: model.classes, margin: recognizer.margin });
     await answering;
     await teaching.restore();
   } catch (error) {

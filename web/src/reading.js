@@ -1,37 +1,45 @@
-// The reading of a whole number: the digits read left to right, and a box
-// around each digit on the pad. Like view.js it only writes to the DOM.
-import { groupBounds } from './segment.js';
+// A box around each digit read on the pad, labelled with what was read; the
+// label is a button that selects the digit (its probabilities in the bars).
+// Like view.js it only writes to the DOM.
 
-export class Reading {
-  // pad: the Pad (its canvas and pen width place the boxes); output: the
-  // [data-testid=reading] element; layer: an element laid over the pad's canvas
-  // (same border box, pointer-events: none) that holds the boxes.
-  constructor(pad, output, layer) {
+export class Boxes {
+  // pad: the Pad (its canvas and pen width place the boxes); layer: an element
+  // laid over the pad's canvas (same border box, pointer-events: none, so
+  // drawing goes through; the labels take clicks); select(i): digit i chosen.
+  constructor(pad, layer, select) {
     this.pad = pad;
-    this.output = output;
     this.layer = layer;
+    this.select = select;
   }
 
-  // groups: the digits' strokes (segment.js), left to right; digits: what was
-  // read for each; strokes: how many strokes on the pad this reading accounts for.
-  show(groups, digits, strokes) {
-    this.output.textContent = digits.join('');
-    this.output.dataset.strokes = String(strokes);
-    this.layer.replaceChildren(...groups.map((group, i) => this.box(group, digits[i])));
+  // answer: recognizer.js's answer. One box per digit part, left to right.
+  show(answer) {
+    const { digits } = answer;
+    this.layer.replaceChildren(...digits.map((digit, i) => this.box(digit, i, digits.length)));
+    this.showSelected(answer);
   }
 
-  // A box around one digit's ink, labelled with the digit read. Boxes are in
-  // the strokes' own units (CSS px from the canvas's corner), which do not
-  // change when the pad is resized, so the boxes stay on the ink without
-  // redrawing. The canvas paints inside its border: offset by it, as the ink is.
-  box(group, digit) {
-    const { x0, x1, y0, y1 } = groupBounds(group);
+  showSelected(answer) {
+    [...this.layer.children].forEach((box, i) => {
+      const selected = i === answer.selected;
+      box.classList.toggle('selected', selected && answer.digits.length > 1);
+      box.querySelector('button').setAttribute('aria-pressed', String(selected));
+    });
+  }
+
+  // A box around one digit's ink. Boxes are in the strokes' own units (CSS px
+  // from the canvas's corner), which do not change when the pad is resized, so
+  // the boxes stay on the ink without redrawing. The canvas paints inside its
+  // border: offset by it, as the ink is.
+  box(digit, index, count) {
+    const { x0, x1, y0, y1 } = digit.box;
     const canvas = this.pad.canvas;
     const margin = this.pad.penWidth / 2 + 2; // just around the ink, so neighbours' boxes do not overlap
+    const symbol = digit.verdict === 'not-a-digit' ? '?' : String(digit.digit);
     const box = document.createElement('div');
     box.className = 'digit-box';
     box.dataset.testid = 'digit-box';
-    box.dataset.digit = String(digit);
+    box.dataset.digit = symbol;
     const top = y0 - margin + canvas.clientTop;
     Object.assign(box.style, {
       left: `${x0 - margin + canvas.clientLeft}px`,
@@ -39,8 +47,12 @@ export class Reading {
       width: `${x1 - x0 + 2 * margin}px`,
       height: `${y1 - y0 + 2 * margin}px`,
     });
-    const label = document.createElement('span');
-    label.textContent = String(digit);
+    const label = document.createElement('button');
+    label.type = 'button';
+    label.textContent = symbol;
+    const read = symbol === '?' ? 'not a digit' : `read as ${symbol}`;
+    label.setAttribute('aria-label', `Digit ${index + 1} of ${count}, ${read}: show its probabilities`);
+    label.addEventListener('click', () => this.select(index));
     box.classList.toggle('label-inside', top < 24); // no room above: label inside the box
     box.append(label);
     return box;

@@ -1,11 +1,12 @@
 // The recogniser: the one owner of the page's answers. It holds the model and
-// the preprocessing its metadata asks for, turns the pad's strokes into the
-// model's input and hands each answer to `show`; an answer that a newer
-// request has overtaken is dropped, never shown. It knows nothing of the DOM.
+// the preprocessing and verdict rule its metadata asks for, splits the pad's
+// strokes into parts (answer.js), reads every digit in one batch and hands the
+// whole answer to `show`; an answer that a newer request has overtaken is
+// dropped, never shown. It knows nothing of the DOM.
+import { UNSURE_MARGIN, compose, judge, parseDrawing } from './answer.js';
 import { predictBatch, readWeights } from './model.js';
 import { preprocessStrokes } from './preprocess.js';
-import { segmentStrokes } from './segment.js';
-import { INPUT_SIZE, argmax, row } from './shape.js';
+import { CLASSES, INPUT_SIZE, argmax, row } from './shape.js';
 
 // Requests numbered in order; an answer counts only while its request is the newest.
 class Requests {
@@ -17,23 +18,31 @@ class Requests {
   }
 }
 
+const EMPTY = { text: '', verdict: '', alternative: '', parts: [], digits: [], selected: -1 };
+
 export class Recognizer {
   // show: {
-  //   input(pixels): the model's input for the drawing (null: empty pad),
-  //   digit({ probs, pixels, strokes }): the whole drawing read as one digit,
-  //   number({ groups, digits, strokes }): the drawing read as a number, digit by digit,
+  //   inputs(digits): the drawing's digits, each { pixels } (the model's input), before they are read,
+  //   answer(answer): the reading of the whole pad (below), once the model has read it,
+  //   selected(answer): another digit of the shown answer was selected,
   //   weights(weights): the model's weights (readWeights), whenever the model changes,
-  // } where `strokes` is how many of the pad's strokes the answer accounts for.
+  // }. An answer is compose()'s { text, verdict, alternative } and
+  //   parts: parseDrawing()'s parts, left to right,
+  //   digits: the digit parts, each also with pixels, probs (its 10 digit probabilities) and judge()'s fields,
+  //   selected: the index in `digits` whose probabilities the page shows (-1: none),
+  //   strokes: how many of the pad's strokes the answer accounts for,
+  //   finished: no stroke was in progress (the answer to announce).
   constructor(show) {
     this.show = show;
     this.shipped = null; // the model as loaded
     this.model = null; // the one answering: the shipped one or one taught on this device
     this.options = {}; // preprocessing as the model was trained (from its metadata)
-    this.lastInput = null; // the newest input of the whole drawing, for tests and the curious
+    this.margin = UNSURE_MARGIN; // the verdict's "not sure" margin (from its metadata)
     this.latest = { strokes: [], drawing: false }; // the pad as last reported
-    // One count each: a prediction made mid-stroke must not drop the reading of the finished strokes.
-    this.digitRequests = new Requests();
-    this.numberRequests = new Requests();
+    this.drawing = []; // a copy of the strokes last read, for `lastInput`
+    this.input = null;
+    this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
+    this.requests = new Requests();
   }
 
   // The loaded model starts answering at once; resolves once its weights are
@@ -41,6 +50,8 @@ export class Recognizer {
   start(model, metadata) {
     const preprocess = metadata.preprocess ?? {};
     this.options = { deskew: Boolean(preprocess.deskew), normalizeSize: Boolean(preprocess.normalize_size) };
+    const margin = metadata.verdict?.unsure_margin;
+    if (typeof margin === 'number') this.margin = margin;
     this.shipped = model;
     return this.use(model);
   }
@@ -55,43 +66,60 @@ export class Recognizer {
   }
 
   // The pad changed. `strokes` is its live list: everything needed from it is
-  // read before the first await. Resolves once the digit's answer is shown or dropped.
-  update(strokes, { drawing }) {
-    this.latest = { strokes, drawing };
-    // Mid-stroke the answer also shows the partial stroke but does not count it.
-    const answer = this.readDigit(strokes, drawing ? strokes.length - 1 : strokes.length, !drawing);
-    if (!drawing) this.readNumber(strokes); // after the digit's, so its prediction runs first
-    return answer;
-  }
-
-  async readDigit(strokes, counted, finished) {
+  // read before the first await. Mid-stroke the answer also shows the partial
+  // stroke but does not count it. Resolves once the answer is shown or dropped.
+  async update(strokes, { drawing }) {
     const started = performance.now();
-    const current = this.digitRequests.start();
-    if (strokes.length === 0) {
-      this.show.input(null);
-      this.show.digit({ probs: null, pixels: null, strokes: 0 });
-      return;
+    const current = this.requests.start();
+    this.latest = { strokes, drawing };
+    this.drawing = strokes.slice();
+    this.input = null;
+    const counted = drawing ? strokes.length - 1 : strokes.length;
+    const parts = parseDrawing(strokes);
+    const digitParts = parts.filter((part) => part.kind === 'digit');
+    const pixels = this.inputs(digitParts.map((part) => part.strokes));
+    this.show.inputs(digitParts.map((_, i) => ({ pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE) })));
+    let answer = { ...EMPTY, strokes: 0, finished: !drawing };
+    if (parts.length > 0) {
+      if (!this.model) return; // answered once the model is ready
+      const probs = await predictBatch(this.model, pixels, digitParts.length);
+      if (!current()) return;
+      const outputs = probs.length / digitParts.length;
+      const rows = digitParts.map((_, i) => row(probs, i, outputs));
+      const judged = rows.map((p) => judge(p, this.margin));
+      const digits = digitParts.map((part, i) => ({
+        ...part, ...judged[i], pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE), probs: Array.from(rows[i].subarray(0, CLASSES)),
+      }));
+      // The last digit drawn is the one the bars show first.
+      const newest = argmax(digits.map((digit) => digit.last));
+      answer = { ...compose(parts, judged, rows), parts, digits, selected: newest, strokes: counted, finished: !drawing };
     }
-    const pixels = this.preprocess(strokes);
-    this.lastInput = pixels;
-    this.show.input(pixels);
-    if (!this.model) return; // answered once the model is ready
-    const probs = await predictBatch(this.model, pixels, 1);
-    if (!current()) return;
-    this.show.digit({ probs: Array.from(probs), pixels, strokes: counted });
-    // Stroke end to prediction shown, for `make bench`.
-    if (finished) performance.measure('digitpad-update', { start: started });
+    this.answer = answer;
+    this.show.answer(answer);
+    // Stroke end to answer shown, for `make bench`.
+    if (answer.finished && parts.length > 0) performance.measure('digitpad-update', { start: started });
   }
 
-  // Split the drawing into digits (segment.js) and read them in one batch.
-  async readNumber(strokes) {
-    const current = this.numberRequests.start();
-    const groups = segmentStrokes(strokes);
-    const counted = strokes.length;
-    if (groups.length === 0) return this.show.number({ groups, digits: [], strokes: 0 });
-    if (!this.model) return; // read once the model is ready
-    const digits = await this.classify(this.inputs(groups));
-    if (current()) this.show.number({ groups, digits, strokes: counted });
+  // Show digit `index` of the shown answer in detail.
+  select(index) {
+    if (index < 0 || index >= this.answer.digits.length) return;
+    this.answer.selected = index;
+    this.show.selected(this.answer);
+  }
+
+  // The strokes of the selected digit if the shown answer is for everything on
+  // the pad, else all of them: what the user is correcting.
+  selectedStrokes(strokes) {
+    const { answer } = this;
+    const digit = answer.digits[answer.selected];
+    return digit && answer.finished && answer.strokes === strokes.length ? digit.strokes : strokes;
+  }
+
+  // The model's input for the whole drawing last read (computed when asked),
+  // for tests and the curious.
+  get lastInput() {
+    if (!this.input && this.drawing.length > 0) this.input = this.preprocess(this.drawing);
+    return this.input;
   }
 
   preprocess(strokes) {
@@ -109,10 +137,10 @@ export class Recognizer {
   async classify(pixels, model = this.model) {
     const n = pixels.length / INPUT_SIZE;
     const probs = await predictBatch(model, pixels, n);
-    return Array.from({ length: n }, (_, i) => argmax(row(probs, i)));
+    return Array.from({ length: n }, (_, i) => argmax(row(probs, i, probs.length / n).subarray(0, CLASSES)));
   }
 
-  // Probabilities for n raw inputs (n x 10, row-major), by the answering model.
+  // Probabilities for n raw inputs (n x outputs, row-major), by the answering model.
   predictBatch(pixels, n) {
     return predictBatch(this.model, pixels, n);
   }

@@ -26,7 +26,9 @@ export class TeachPanel {
       this.status.textContent = 'Draw a digit first, then tap what it should be.';
       return;
     }
-    await samples.add(digit, this.pad.strokes.map((stroke) => stroke.map(([x, y]) => [x, y])));
+    // With a number on the pad, the correction is for the selected digit only.
+    const strokes = this.recognizer.selectedStrokes(this.pad.strokes);
+    await samples.add(digit, strokes.map((stroke) => stroke.map(([x, y]) => [x, y])));
     await this.retrain();
   }
 

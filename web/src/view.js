@@ -1,15 +1,29 @@
 // The view: shows what the model thinks. It only writes to the DOM; it never
 // touches the pad or the model.
-import { CLASSES, INPUT_SIZE, SIDE, argmax } from './shape.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
 
 const $ = (selector) => document.querySelector(selector);
+
+const NOT_A_DIGIT = "That doesn't look like a digit.";
+const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
+
+// The answer in words, as a screen reader should hear it once it is settled.
+export function spoken(answer) {
+  if (answer.verdict === '') return 'The pad is empty.';
+  if (answer.verdict === 'not-a-digit') return NOT_A_DIGIT;
+  const unsure = answer.verdict === 'unsure' ? `Not sure: ${answer.text} or ${answer.alternative}?` : answer.text;
+  return answer.text.includes('?') ? `${unsure} (a question mark: a part that is not a digit)` : unsure;
+}
 
 export class View {
   constructor() {
     this.prediction = $('[data-testid=prediction]');
+    this.alternative = $('[data-testid=alternative]');
+    this.message = $('[data-testid=verdict-message]');
+    this.announcer = $('[data-testid=announce]');
     this.status = $('[data-testid=status]');
-    this.preview = $('[data-testid=preview]');
-    this.previewPixels = this.preview.getContext('2d').createImageData(SIDE, SIDE);
+    this.previews = $('[data-testid=preview]');
+    this.barsCaption = $('[data-testid=probs-caption]');
     this.bars = this.createBars($('[data-testid=probs]'));
   }
 
@@ -31,40 +45,71 @@ export class View {
     this.status.textContent = message;
   }
 
-  // probs: 10 probabilities, or null for an empty pad. strokes: how many strokes
-  // the shown prediction accounts for.
-  showPrediction(probs, strokes) {
-    const best = probs ? argmax(probs) : -1;
-    this.prediction.textContent = best < 0 ? '' : String(best);
-    this.prediction.dataset.strokes = String(strokes);
-    this.bars.forEach(({ row, fill, value }, digit) => {
-      const p = probs ? probs[digit] : 0;
+  // The reading of the whole pad (recognizer.js's answer): the most likely
+  // reading in big type, "or ...?" beside it when unsure, a plain message when
+  // it is not a digit; then the selected digit's details.
+  showAnswer(answer) {
+    const { prediction } = this;
+    const unsure = answer.verdict === 'unsure';
+    prediction.textContent = answer.text;
+    prediction.dataset.strokes = String(answer.strokes);
+    prediction.dataset.verdict = answer.verdict;
+    prediction.closest('.answer').dataset.verdict = answer.verdict;
+    prediction.classList.toggle('long', answer.text.length + (unsure ? answer.alternative.length : 0) > 3);
+    this.alternative.textContent = unsure ? ` or ${answer.alternative}?` : '';
+    this.message.textContent = answer.verdict === 'not-a-digit' ? NOT_A_DIGIT
+      : answer.text.includes('?') ? '?: a part that does not look like a digit' : '';
+  }
+
+  // Said once per settled answer (stroke end, undo, clear), never mid-stroke;
+  // the same words twice in a row are not repeated.
+  announce(answer) {
+    const words = spoken(answer);
+    if (this.announcer.textContent !== words) this.announcer.textContent = words;
+  }
+
+  // The bars: the 10 digit probabilities of the selected digit (all 0 for none).
+  showSelected(answer) {
+    const digit = answer.digits[answer.selected];
+    const n = answer.digits.length;
+    this.barsCaption.textContent = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
+    this.bars.forEach(({ row, fill, value }, d) => {
+      const p = digit ? digit.probs[d] : 0;
       row.dataset.p = String(p);
-      row.classList.toggle('top', digit === best);
+      row.classList.toggle('top', digit?.digit === d);
       fill.style.width = `${(p * 100).toFixed(1)}%`;
       value.textContent = `${Math.round(p * 100)}%`;
     });
+    [...this.previews.children].forEach((canvas, i) => canvas.classList.toggle('selected', n > 1 && i === answer.selected));
   }
 
-  // The 28x28 input as a picture, white ink on black like MNIST; null for an
-  // empty pad (which also brings back the invitation to draw).
-  showInput(pixels) {
-    document.body.classList.toggle('drawn', pixels !== null);
-    const data = this.previewPixels.data;
-    for (let i = 0; i < INPUT_SIZE; i++) {
-      const v = pixels ? Math.round(pixels[i] * 255) : 0;
-      data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = v;
-      data[4 * i + 3] = 255;
+  // Each digit's 28x28 input as a picture, white ink on black like MNIST; none
+  // for an empty pad (which also brings back the invitation to draw).
+  showInputs(digits) {
+    document.body.classList.toggle('drawn', digits.length > 0);
+    const canvases = [...this.previews.children];
+    for (let i = canvases.length; i < digits.length; i++) {
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = SIDE;
+      canvas.className = 'preview';
+      canvases.push(canvas);
     }
-    this.preview.getContext('2d').putImageData(this.previewPixels, 0, 0);
+    canvases.forEach((canvas, i) => {
+      if (i >= digits.length) return canvas.remove();
+      canvas.setAttribute('aria-label', `The 28 by 28 image the model sees for ${ordinal(i, digits.length)}`);
+      this.previews.append(canvas);
+      paintInput(canvas, digits[i].pixels);
+    });
   }
 
   // "About this model": what it was trained on, how good it is, and where it
-  // errs, drawn from the metadata that `make export` wrote.
-  showAbout(meta) {
+  // errs, drawn from the metadata that `make export` wrote; and when it says
+  // "not sure" (margin) or "not a digit" (a model with 11 outputs).
+  showAbout(meta, { classes, margin }) {
     const percent = (x) => `${(x * 100).toFixed(1)}%`;
     const trained = meta.trained_on ?? {};
-    const parts = [`One Dense(10, softmax) layer: 7,850 weights, trained on ${(trained.mnist_train ?? 0).toLocaleString('en')} MNIST digits`];
+    const weights = (classes * 785).toLocaleString('en');
+    const parts = [`One Dense(${classes}, softmax) layer: ${weights} weights, trained on ${(trained.mnist_train ?? 0).toLocaleString('en')} MNIST digits`];
     if (trained.pen_digits) {
       parts.push(` and ${trained.pen_digits.toLocaleString('en')} pen-drawn digits by ${trained.pen_writers.length} writers`
         + ` (${trained.pen_renderings.toLocaleString('en')} renderings with small random rotations and stretches)`);
@@ -75,12 +120,26 @@ export class View {
     parts.push(`MNIST test accuracy: ${percent(meta.test_accuracy)}.`);
     const drawn = meta.heldout_pen;
     if (drawn) parts.push(` Drawn digits by ${drawn.writers.length} writers it never saw: ${percent(drawn.accuracy)} of ${drawn.samples.toLocaleString('en')}.`);
+    parts.push(` It says "not sure" when its first digit is less than ${Math.round(margin * 100)} points ahead of the second`);
+    parts.push(classes > CLASSES ? ', and "not a digit" when its 11th output, trained on letters and doodles, wins.' : '.');
     document.querySelector('[data-testid=about-summary]').textContent = parts.join('');
     drawConfusion(document.querySelector('[data-testid=confusion-mnist]'), meta.confusion_matrix);
     const drawnCanvas = document.querySelector('[data-testid=confusion-drawn]');
     drawnCanvas.closest('figure').hidden = !drawn;
     if (drawn) drawConfusion(drawnCanvas, drawn.confusion_matrix);
   }
+}
+
+// A model input (784 values in [0, 1]) on a 28x28 canvas, grey levels.
+function paintInput(canvas, pixels) {
+  const context = canvas.getContext('2d');
+  const image = context.createImageData(SIDE, SIDE);
+  for (let i = 0; i < INPUT_SIZE; i++) {
+    const v = Math.round(pixels[i] * 255);
+    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = v;
+    image.data[4 * i + 3] = 255;
+  }
+  context.putImageData(image, 0, 0);
 }
 
 // A confusion matrix as a picture: row = true digit, column = predicted, each
@@ -93,16 +152,18 @@ function drawConfusion(canvas, matrix) {
   const g = canvas.getContext('2d');
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   const margin = 16;
-  const cell = (size - margin) / CLASSES;
+  const n = matrix.length; // 10 digits, or 11 with "not a digit" (drawn as ?)
+  const cell = (size - margin) / n;
   const style = getComputedStyle(canvas);
   g.clearRect(0, 0, size, size);
   g.font = `${Math.round(cell * 0.6)}px system-ui, sans-serif`;
   g.textAlign = 'center';
   g.textBaseline = 'middle';
   g.fillStyle = style.color;
-  for (let d = 0; d < CLASSES; d++) {
-    g.fillText(String(d), margin + cell * (d + 0.5), margin / 2); // predicted
-    g.fillText(String(d), margin / 2, margin + cell * (d + 0.5)); // true
+  for (let d = 0; d < n; d++) {
+    const label = d < CLASSES ? String(d) : '?';
+    g.fillText(label, margin + cell * (d + 0.5), margin / 2); // predicted
+    g.fillText(label, margin / 2, margin + cell * (d + 0.5)); // true
   }
   matrix.forEach((row, truth) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
