@@ -10,8 +10,9 @@ import shutil
 import numpy as np
 
 from digitpad_bench import browser as chromium
+from digitpad_bench.browser import lay_out, read_number
 
-from .test_reading import DIGIT_PROBS_JS, lay_out, open_ready, read_number, reading, wait_reading
+from .test_reading import DIGIT_PROBS_JS, open_ready, reading, wait_reading
 
 PROBS_JS = "() => [...Array(10).keys()].map(d => Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p))"
 

@@ -64,7 +64,7 @@ FUZZ_JS = """async ([seed, count]) => {
         // A reading ("7", "-3.5", "5?3"), or "" exactly when the pad is empty or nothing on it is a digit.
         const { textContent: text, dataset: { verdict } } = prediction;
         const ok = strokes === 0 ? text === '' && verdict === ''
-            : verdict === 'not-a-digit' ? text === '' : ['digit', 'unsure'].includes(verdict) && /^-?[0-9?]+(\.[0-9?]+)?$/.test(text);
+            : verdict === 'not-a-digit' ? text === '' : ['digit', 'unsure'].includes(verdict) && /^-?[0-9?]+(\\.[0-9?]+)?$/.test(text);
         if (!ok) throw new Error(`prediction "${text}" (${verdict}) with ${strokes} strokes`);
     }
     return kinds;

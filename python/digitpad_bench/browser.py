@@ -186,3 +186,77 @@ def replay(page, samples, rng, naive=False, real_input=False, verdicts=False):
             row.append(shown["verdict"])
         results.append(tuple(row))
     return results
+
+
+# --- Numbers: several real digits written side by side -------------------------
+
+def lay_out(samples, pad, rng, height=(0.4, 0.6), gap=(0.25, 0.45), margin=0.03, centre=False):
+    """The samples' strokes as a number written left to right on the pad (page
+    coordinates): every digit scaled to the same height (a random share of the
+    pad's), a random gap between neighbours (a share of that height), each
+    digit a little up or down. Scaled down when the number would not fit the
+    pad's width (within `margin`). centre: in the middle of the pad, not
+    anywhere. One list of strokes per digit."""
+    boxes = []
+    for sample in samples:
+        xs = [x for stroke in sample["strokes"] for x, _ in stroke]
+        ys = [y for stroke in sample["strokes"] for _, y in stroke]
+        boxes.append((min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)))
+    target = rng.uniform(*height) * pad["height"]
+    gaps = [rng.uniform(*gap) for _ in samples[1:]]
+    units = sum(w / max(h, 1) for _, _, w, h in boxes) + sum(gaps)  # the width, in digit heights
+    size = min(target, (1 - 2 * margin) * pad["width"] / units)
+    left = pad["x"] + rng.uniform(margin * pad["width"], pad["width"] * (1 - margin) - units * size)
+    top = pad["y"] + rng.uniform(margin * pad["height"], pad["height"] * (1 - margin) - 1.1 * size)
+    if centre:
+        left, top = pad["x"] + (pad["width"] - units * size) / 2, pad["y"] + (pad["height"] - 1.1 * size) / 2
+    digits = []
+    for i, (sample, (x0, y0, w, h)) in enumerate(zip(samples, boxes)):
+        scale = size / max(h, 1)
+        dy = rng.uniform(0, 0.1) * size
+        digits.append([[(left + (x - x0) * scale, top + dy + (y - y0) * scale) for x, y in stroke]
+                       for stroke in sample["strokes"]])
+        left += w * scale + (gaps[i] * size if i < len(gaps) else 0)
+    return digits
+
+
+# One number in one round trip: dispatch every stroke on the pad, wait (without
+# polling) until the reading accounts for all of them, read it and its boxes,
+# then press Clear and wait for the empty reading.
+READ_JS = """async ([strokes, keep]) => {
+    const reading = document.querySelector('[data-testid=prediction]');
+    const settled = (n) => (""" + SETTLED_JS + """)(reading, n);
+    (""" + DISPATCH_JS + """)(strokes);
+    await settled(strokes.length);
+    const boxes = [...document.querySelectorAll('[data-testid=digit-box]')].map((b) => b.dataset.digit).join('');
+    const shown = { text: reading.textContent, verdict: reading.dataset.verdict, boxes };
+    if (!keep) {
+        document.querySelector('[data-testid=clear]').click();
+        await settled(0);
+        shown.cleared = { text: reading.textContent, verdict: reading.dataset.verdict,
+                          boxes: document.querySelectorAll('[data-testid=digit-box]').length };
+    }
+    return shown;
+}"""
+
+
+def read_number(page, digits, keep=False):
+    strokes = [[list(p) for p in stroke] for digit in digits for stroke in digit]
+    return page.evaluate(READ_JS, [strokes, keep])
+
+
+def numbers(pen_digits, rng, count, lengths=(2, 6)):
+    """`count` random numbers of 2-6 real pen digits each."""
+    return [rng.sample(pen_digits, rng.randint(*lengths)) for _ in range(count)]
+
+
+def read_numbers(page, samples, rng, count, lengths=(2, 6)):
+    """Write `count` random numbers of 2-6 of the samples on the pad; the share read exactly
+    (the main answer's text equal to the digits written) and the share called unsure."""
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    exact = unsure = 0
+    for digits in numbers(samples, rng, count, lengths):
+        shown = read_number(page, lay_out(digits, pad, rng))
+        exact += shown["text"] == "".join(str(s["label"]) for s in digits)
+        unsure += shown["verdict"] == "unsure"
+    return {"numbers": count, "exact": exact / count, "unsure": unsure / count}

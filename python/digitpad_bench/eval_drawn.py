@@ -29,6 +29,8 @@ from digitpad.doodles import doodles
 from digitpad.recipe import HELDOUT_DOODLE_SEED, HOLDOUT_LETTER_WRITERS
 from digitpad.train import HOLDOUT_WRITERS, Recipe, train
 
+NUMBERS = 250  # numbers of 2-6 held-out digits written side by side, read as one answer
+
 ABLATION = {  # the first three train on MNIST only (pen data dropped below)
     "+centring": Recipe(deskew=False, pen_copies=0),
     "+deskew": Recipe(deskew=True, normalize_size=False, pen_copies=0),
@@ -38,9 +40,10 @@ ABLATION = {  # the first three train on MNIST only (pen data dropped below)
 }
 
 
-def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_digits=None):
+def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_digits=None, numbers=0):
     """Export the model in build_dir into a copy of the site and replay samples on the pad;
-    non_digits: {group name: samples} also replayed, for the share called "not a digit"."""
+    non_digits: {group name: samples} also replayed, for the share called "not a digit";
+    numbers: how many numbers of 2-6 of the samples to write and read as one answer."""
     from . import browser
     from digitpad.export import export
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,6 +57,7 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
             page.wait_for_selector("body[data-model=ready]", timeout=20_000)
             rng = random.Random(seed)
             rows = browser.replay(page, samples, rng, naive=naive, verdicts=True)
+            number_reading = browser.read_numbers(page, samples, rng, numbers) if numbers else None
             others = {name: browser.replay(page, group, rng, verdicts=True)
                       for name, group in (non_digits or {}).items()}
             page.close()
@@ -64,6 +68,8 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
     result = {"page": _scores(labels, [r[1] for r in rows])}
     result["page"].update(not_a_digit=_share(verdicts, "not-a-digit"), unsure=_share(verdicts, "unsure"))
     result["rejected"] = {name: _share([r[-1] for r in group], "not-a-digit") for name, group in others.items()}
+    if number_reading:
+        result["numbers"] = number_reading
     if naive:
         result["naive"] = _scores(labels, [r[2] for r in rows])
     return result
@@ -97,13 +103,13 @@ def _scores(labels, predicted):
 
 
 def run(data_dir, pen_path, recipe, holdout, samples, work, chromium, naive=False, with_pen=True,
-        letters_path=None, non_digits=None):
+        letters_path=None, non_digits=None, numbers=0):
     """Train without the held-out writers, then replay their digits (and non-digits) in the browser."""
     recipe = replace(recipe, holdout_writers=holdout,
                      holdout_letter_writers=HOLDOUT_LETTER_WRITERS if letters_path else [])
     metrics = train(data_dir, work, recipe, verbose=0, pen_digits=pen_path if with_pen else None,
                     non_digits=letters_path)
-    result = evaluate_in_browser(work, samples, chromium, naive=naive, non_digits=non_digits)
+    result = evaluate_in_browser(work, samples, chromium, naive=naive, non_digits=non_digits, numbers=numbers)
     result["mnist_test_accuracy"] = metrics["test_accuracy"]
     return result
 
@@ -144,8 +150,9 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
             shipped = steps["+augmentation"]
         else:
             shipped = run(data_dir, pen_path, recipe or Recipe(), holdout, samples, Path(tmp) / "model", chromium,
-                          letters_path=letters_path, non_digits=held_out_non_digits(letters_path, limit))
-    report.update(drawn=shipped["page"], rejected=shipped.get("rejected", {}),
+                          letters_path=letters_path, non_digits=held_out_non_digits(letters_path, limit),
+                          numbers=min(NUMBERS, len(samples)))
+    report.update(drawn=shipped["page"], rejected=shipped.get("rejected", {}), numbers=shipped.get("numbers"),
                   mnist_test_accuracy=shipped["mnist_test_accuracy"])
     print_report(report)
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -162,6 +169,10 @@ def print_report(report):
         print(f"  called not a digit: {drawn['not_a_digit']:.4f}   not sure: {drawn['unsure']:.4f}")
     for name, share in report.get("rejected", {}).items():
         print(f"held-out {name} called not a digit: {share:.4f}")
+    if report.get("numbers"):
+        n = report["numbers"]
+        print(f"numbers of 2-6 held-out digits read exactly: {n['exact']:.4f} ({n['numbers']} numbers; "
+              f"{n['unsure']:.4f} called not sure)")
     print(f"MNIST test accuracy of the same model: {report['mnist_test_accuracy']:.4f}")
     if "ablation" in report:
         print("\n| step | drawn, unseen writers | MNIST test |\n| --- | --- | --- |")
