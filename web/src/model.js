@@ -140,7 +140,7 @@ function checkClasses(metadata, classes) {
 // what failed (missing file, bad JSON, truncated weights, wrong shapes).
 // model.classes: 10 (the digits) or 11 (the digits, then "not a digit").
 export async function loadModel(baseUrl = 'model/') {
-  // The CPU backend: for 7,850 weights it is faster to start than WebGL.
+  // The CPU backend: for a few thousand weights it is faster to start than WebGL.
   await setBackend('cpu');
   const [model, metadata] = await Promise.allSettled([
     loadWeights(baseUrl),
