@@ -8,6 +8,7 @@ from digitpad.cli import main, quiet_tensorflow
 
 
 def cmd_eval_drawn(args):
+    quiet_tensorflow()
     from digitpad.recipe import HOLDOUT_WRITERS
 
     from .eval_drawn import eval_drawn
@@ -17,6 +18,7 @@ def cmd_eval_drawn(args):
 
 
 def cmd_bench(args):
+    quiet_tensorflow()
     from .bench import run
     run(args.data, args.pen_digits, args.out, skip_page=args.skip_page)
 
@@ -48,5 +50,4 @@ def parser():
 
 
 if __name__ == "__main__":
-    quiet_tensorflow()
     sys.exit(main(build=parser))

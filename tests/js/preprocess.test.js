@@ -212,19 +212,20 @@ test('real pen digits: invariance, centring, size', () => {
 
 // --- deskew (spec step 6) ---
 
-/** [cx, cy, vy, cxy] of a 28x28 image, pixel centres at +0.5. */
+/** [cx, cy, vy, cxy, vx] of a 28x28 image, pixel centres at +0.5. */
 function moments(img, n = 28) {
   const [cx, cy] = com(img, n);
-  let m = 0, vy = 0, cxy = 0;
+  let m = 0, vx = 0, vy = 0, cxy = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = img[i * n + j];
       m += v;
+      vx += v * (j + 0.5 - cx) ** 2;
       vy += v * (i + 0.5 - cy) ** 2;
       cxy += v * (j + 0.5 - cx) * (i + 0.5 - cy);
     }
   }
-  return [cx, cy, vy / m, cxy / m];
+  return [cx, cy, vy / m, cxy / m, vx / m];
 }
 
 /** A straight stroke leaning `degrees` from vertical (positive: top to the right, like "/"). */
@@ -296,19 +297,10 @@ test('deskew: real pen digits stay centred and in range', () => {
 
 // --- size normalisation by moments (spec step 6) ---
 
-/** [stdX, stdY] of the ink, pixel centres at +0.5. */
+/** [stdX, stdY] of the ink. */
 function spreads(img, n = 28) {
-  const [cx, cy] = com(img, n);
-  let m = 0, vx = 0, vy = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = img[i * n + j];
-      m += v;
-      vx += v * (j + 0.5 - cx) ** 2;
-      vy += v * (i + 0.5 - cy) ** 2;
-    }
-  }
-  return [Math.sqrt(vx / m), Math.sqrt(vy / m)];
+  const [, , vy, , vx] = moments(img, n);
+  return [Math.sqrt(vx), Math.sqrt(vy)];
 }
 
 /** Upper bound on a spread after scaling: bilinear adds the tent's variance 1/6 px^2; +0.05 for sampling. */

@@ -3,6 +3,7 @@
 // model's probabilities, and the whole put together as one reading with one
 // verdict. Pure: no DOM, no model.
 import { groupBounds, segmentStrokes } from './segment.js';
+import { CLASSES } from './shape.js';
 
 // A stroke whose largest side is below this share of the largest side of any
 // stroke is a dot: a tap or a tiny blob, never a digit of its own. Pen digits'
@@ -21,9 +22,8 @@ export const MINUS_BAND = [0.2, 0.8];
 // a first digit less than this far ahead of the next output is "not sure". The
 // trainer's cross-validated value; a model ships its own.
 export const UNSURE_MARGIN = 0.35;
-// Index of the "not a digit" class in a model with 11 outputs.
-export const NOT_A_DIGIT = 10;
-export const DIGITS = 10;
+// In a model with 11 outputs, the one after the digits is "not a digit".
+const NOT_A_DIGIT = CLASSES;
 
 const height = (box) => box.y1 - box.y0;
 const size = (box) => Math.max(box.x1 - box.x0, height(box));
@@ -114,7 +114,7 @@ export function judge(probs, margin = UNSURE_MARGIN) {
   let digit = 0;
   let runnerUp = 1;
   if (probs[1] > probs[0]) [digit, runnerUp] = [1, 0];
-  for (let d = 2; d < DIGITS; d++) {
+  for (let d = 2; d < CLASSES; d++) {
     if (probs[d] > probs[digit]) [digit, runnerUp] = [d, digit];
     else if (probs[d] > probs[runnerUp]) runnerUp = d;
   }
