@@ -31,7 +31,7 @@ def measure(page, url, pen_digits, count=250, seed=0):
         labels = "".join(str(s["label"]) for s in samples)
         shown = read_number(page, lay_out(samples, pad, rng))
         assert shown["boxes"] == shown["text"].replace(".", "").replace("-", "")  # one box per digit read
-        assert shown["verdict"] in ("digit", "unsure")  # a 10-class model knows no "not a digit"
+        assert shown["verdict"] in ("digit", "unsure")  # real digits: a number is "not a digit" only when no part is a digit
         verdicts[shown["verdict"]] += 1
         assert shown["cleared"] == {"text": "", "verdict": "", "boxes": 0}
         exact += shown["text"] == labels
