@@ -27,3 +27,16 @@ def test_kinds_take_turns():
     kinds = [kind for _, kind in doodles.doodles(1, 2 * len(doodles.KINDS))]
     names = [k.__name__ for k in doodles.KINDS]
     assert kinds == names * 2 and len(set(names)) == 13
+
+
+def test_strokes_of_a_doodle_stay_together():
+    # A smiley's eyes inside its face, an arrow's head on its shaft: the whole is no
+    # more than twice the span of its largest stroke (strokes placed apart were a bug).
+    for strokes, kind in doodles.doodles(1, 260):
+        span = lambda points: np.ptp(np.asarray(points, float), axis=0).max()  # noqa: E731
+        whole = span([p for stroke in strokes for p in stroke])
+        assert whole <= 2 * max(span(stroke) for stroke in strokes), kind
+    for strokes, kind in doodles.doodles(1, 260):
+        if kind == "smiley":
+            face, eyes = np.asarray(strokes[0]), np.asarray(strokes[1] + strokes[2])
+            assert ((eyes >= face.min(axis=0)) & (eyes <= face.max(axis=0))).all()

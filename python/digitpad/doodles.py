@@ -150,11 +150,12 @@ def doodle(seed, index):
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     matrix = rotation @ np.diag([aspect, 1 / aspect])
     size = math.exp(rng.uniform(math.log(60), math.log(700)))
+    offset = rng.uniform(0, 300, size=2)  # one place for the whole doodle: its strokes stay together
     out = []
     for s in strokes:
         s = _resample(s / span @ matrix.T, rng.uniform(0.01, 0.03))
         tremor = np.cumsum(rng.normal(scale=0.004, size=s.shape), 0)
-        out.append(((s + tremor) * size + rng.uniform(0, 300, size=2)).round(1).tolist())
+        out.append(((s + tremor) * size + offset).round(1).tolist())
     return out, kind.__name__
 
 
