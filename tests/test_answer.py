@@ -273,6 +273,28 @@ def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_dig
     assert page.errors == []
 
 
+def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_digits):
+    """The turn limit comes from the metadata: an 8 the model reads (about 2 turns) is
+    "not a digit" under a limit of half a turn, with the page saying why in About."""
+    shown = {}
+    for limit in (1000, 0.5):
+        root = tmp_path / f"turns-{limit}"
+        shutil.copytree(site, root)
+        meta_path = root / "model" / "metadata.json"
+        meta = json.loads(meta_path.read_text())
+        meta_path.write_text(json.dumps({**meta, "verdict": {**meta.get("verdict", {}), "max_turns": limit}}))
+        with chromium.serving(root) as url:
+            open_ready(page, url)
+            pad = page.locator("[data-testid=pad]").bounding_box()
+            if limit == 1000:
+                eight = readable(page, pen_digits, 8, pad, random.Random(3))
+            shown[limit] = read_number(page, lay_out([eight], pad, random.Random(3)))
+            assert f"more than {limit} full turns" in page.text_content("[data-testid=about-summary]")
+    assert shown[1000]["text"] == "8" and shown[1000]["verdict"] in ("digit", "unsure")
+    assert (shown[0.5]["text"], shown[0.5]["verdict"]) == ("", "not-a-digit")
+    assert page.errors == []
+
+
 def test_teaching_a_number_keeps_only_the_selected_digit(page, live_url, pen_digits):
     """Issue 14: with a number on the pad, teach-N stores the selected digit's strokes."""
     open_ready(page, live_url)

@@ -2,6 +2,7 @@
 
 import json
 
+from digitpad.doodles import KINDS
 from digitpad_bench.eval_drawn import eval_drawn
 from digitpad.train import Recipe
 
@@ -23,5 +24,6 @@ def test_eval_drawn_replays_unseen_writers(tmp_path, mnist_dir, pen_digits_path,
     assert set(report["rejected"]) == {"doodles", "letters", "look-alike letters"}
     assert report["drawn"]["not_a_digit"] <= 0.1 and report["drawn"]["unsure"] <= 0.2
     assert report["rejected"]["doodles"] >= 0.5 and report["rejected"]["letters"] >= 0.3
+    assert set(report["doodles_rejected_by_kind"]) <= {k.__name__ for k in KINDS}
     # Measured here: 65% of 60 numbers of 2-6 of these digits read exactly (1 epoch, one writer).
     assert report["numbers"]["numbers"] == 60 and report["numbers"]["exact"] >= 0.5

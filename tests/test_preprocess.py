@@ -531,3 +531,26 @@ def test_preprocess_strokes_normalize_size_option(pen_sample):
         pp.preprocess_strokes(FOUR, normalize_size=True)  # part of the deskew step
     with pytest.raises(ValueError):
         pp.preprocess_strokes([], deskew=False, normalize_size=True)
+
+
+def _circle(turns, radius=50.0, points_per_turn=64):
+    theta = np.linspace(0, 2 * np.pi * turns, int(points_per_turn * turns) + 1)
+    return np.stack([radius * np.cos(theta), radius * np.sin(theta)], 1).tolist()
+
+
+def test_winding_counts_full_turns():
+    assert pp.winding([[[0, 0], [100, 30]]]) == pytest.approx(0, abs=1e-9)
+    assert pp.winding([[[5, 5]]]) == 0 and pp.winding([]) == 0
+    assert pp.winding([_circle(1)]) == pytest.approx(1, abs=0.06)
+    assert pp.winding([_circle(3)]) == pytest.approx(3, abs=0.1)
+    # Separate strokes add up; the size does not matter.
+    assert pp.winding([_circle(1), _circle(1, radius=20)]) == pytest.approx(2, abs=0.1)
+    assert pp.winding([_circle(2, radius=0.01)]) == pytest.approx(pp.winding([_circle(2, radius=1e4)]))
+
+
+def test_winding_ignores_a_shaky_hand():
+    # A straight line with a tremor far finer than the resampling step turns almost not at all.
+    rng = np.random.default_rng(0)
+    x = np.linspace(0, 200, 400)
+    shaky = np.stack([x, rng.normal(scale=0.3, size=x.size)], 1).tolist()
+    assert pp.winding([shaky]) < 0.5

@@ -204,3 +204,35 @@ def preprocess_strokes(
     grid = render_strokes(strokes, pen_width)
     image = downsample(shift_grid(grid, *centering_shift(grid)))
     return _deskew(image, normalize_size=normalize_size) if deskew else image
+
+
+# --- Winding: how far a drawing's strokes turn (docs/preprocessing.md, "Winding") ---
+
+WINDING_STEP = 0.05  # resampling step, a share of the drawing's size: a shaky hand adds no turns
+
+
+def winding(strokes) -> float:
+    """How many full turns the strokes' direction makes in all: each stroke resampled
+    every WINDING_STEP of the drawing's size, its absolute changes of direction summed."""
+    points = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    if not points:
+        return 0.0
+    size = np.ptp(np.concatenate(points), axis=0).max()
+    if not size > 0:
+        return 0.0
+    step = WINDING_STEP * size
+    total = 0.0
+    for p in points:
+        if len(p) < 2:
+            continue
+        along = np.r_[0, np.cumsum(np.hypot(*np.diff(p, axis=0).T))]
+        t = np.arange(math.floor(along[-1] / step) + 1) * step
+        j = np.minimum(np.searchsorted(along[1:], t, side="left"), len(along) - 2)
+        span = along[j + 1] - along[j]
+        f = np.where(span > 0, (t - along[j]) / np.where(span > 0, span, 1), 0)
+        q = p[j] + f[:, None] * (p[j + 1] - p[j])
+        d = np.diff(q, axis=0)
+        d = d[(d[:, 0] != 0) | (d[:, 1] != 0)]
+        turn = np.diff(np.arctan2(d[:, 1], d[:, 0]))
+        total += np.abs(turn - 2 * np.pi * np.floor((turn + np.pi) / (2 * np.pi))).sum()
+    return total / (2 * np.pi)

@@ -39,4 +39,7 @@ class Recipe:
     non_digit_weight: float = 2.0  # loss weight of a non-digit example vs an MNIST one
     not_a_digit_bias: float = -0.6  # added to the class's bias after fitting: fewer digits rejected
     unsure_margin: float = 0.35  # top two probabilities closer than this: "not sure"
+    # Strokes winding more than this many full turns are not a digit, whatever the model says
+    # (preprocess.winding): the training pen writers' most winding digit turns 4.5 times.
+    max_turns: float = 5.0
     holdout_letter_writers: list = field(default_factory=list)  # letter writers kept out of training

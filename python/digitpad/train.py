@@ -28,7 +28,7 @@ import numpy as np
 from . import doodles as doodle_maker
 from .data import LOOKALIKES, load_mnist, load_non_digits, load_pen_digits, save_atomically
 from .errors import UserError
-from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes
+from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
                      HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
 
@@ -84,8 +84,8 @@ def _deskewed(images, recipe):
 
 
 def render_doodles(seed, n, recipe, pen_seed=None):
-    """n doodles of set `seed` as model inputs, (n, 784), and their kinds; with pen_seed,
-    each drawn with a random pen width like the augmented pen digits."""
+    """n doodles of set `seed` as model inputs, (n, 784), their kinds and how far each
+    winds; with pen_seed, each drawn with a random pen width like the augmented pen digits."""
     return _render_doodles(seed, n, recipe.deskew, recipe.normalize_size, pen_seed)
 
 
@@ -96,8 +96,10 @@ def _render_doodles(seed, n, deskewed, normalize_size, pen_seed):
     images = [preprocess_strokes(strokes, **({"pen_width": rng.uniform(2.1, 3.0)} if rng else {}))
               for strokes, _ in drawn]
     x = _deskewed(images, Recipe(deskew=deskewed, normalize_size=normalize_size))
-    x.flags.writeable = False  # shared by every caller
-    return x, tuple(kind for _, kind in drawn)
+    turns = np.array([winding(strokes) for strokes, _ in drawn])
+    for shared in (x, turns):  # by every caller
+        shared.flags.writeable = False
+    return x, tuple(kind for _, kind in drawn), turns
 
 
 def evaluate(probs, labels):
@@ -137,13 +139,16 @@ def fit(x, y, recipe, sample_weight=None, verbose=1):
     return model
 
 
-def judge(probs, recipe):
+def judge(probs, recipe, turns=None):
     """The page's verdict per row of 11 probabilities (bias already folded in):
     (not a digit, not sure, the top-two margin). "Not a digit" when that output is
-    the largest; else "not sure" when the top two of all 11 are closer than the margin."""
+    the largest or the drawing winds more than recipe.max_turns (turns: per row, if
+    drawn); else "not sure" when the top two of all 11 are closer than the margin."""
     top2 = np.sort(probs, axis=1)[:, -2:]
     margin = top2[:, 1] - top2[:, 0]
     not_digit = probs.argmax(axis=1) == NOT_A_DIGIT
+    if turns is not None:
+        not_digit |= np.asarray(turns) > recipe.max_turns
     return not_digit, ~not_digit & (margin < recipe.unsure_margin), margin
 
 
@@ -156,7 +161,7 @@ def measure_verdicts(model, data, recipe, pen_held, letters_held, mnist_probs):
     rates["mnist_test_not_a_digit"] = float(mnist_nd.mean())
     if pen_held.any():
         probs, labels = predict(data["pen_x"][0][pen_held]), data["pen_labels"][pen_held]
-        not_digit, unsure, margin = judge(probs, recipe)
+        not_digit, unsure, margin = judge(probs, recipe, data["pen_turns"][pen_held])
         right = ~not_digit & (probs.argmax(axis=1) == labels)
         rates.update(digit_accuracy=float(right.mean()), digits_not_a_digit=float(not_digit.mean()),
                      digits_unsure=float(unsure.mean()))
@@ -167,12 +172,12 @@ def measure_verdicts(model, data, recipe, pen_held, letters_held, mnist_probs):
             bands.append({"margin": [float(lo), round(float(lo) + 0.1, 1)], "samples": int(band.sum()),
                           "top_right": round(float(right[band].mean()), 4) if band.any() else None})
     if letters_held.any():
-        not_digit = judge(predict(data["letters_x"][letters_held]), recipe)[0]
+        not_digit = judge(predict(data["letters_x"][letters_held]), recipe, data["letters_turns"][letters_held])[0]
         lookalike = data["letter_lookalike"][letters_held]
         rates["letters_rejected"] = float(not_digit[~lookalike].mean())
         rates["lookalikes_rejected"] = float(not_digit[lookalike].mean())
         counts.update(letters=int((~lookalike).sum()), lookalikes=int(lookalike.sum()))
-    not_digit = judge(predict(data["doodles_heldout_x"]), recipe)[0]
+    not_digit = judge(predict(data["doodles_heldout_x"]), recipe, data["doodles_heldout_turns"])[0]
     rates["doodles_rejected"] = float(not_digit.mean())
     counts["doodles"] = len(not_digit)
     kinds = np.array(data["doodles_heldout_kinds"])
@@ -226,7 +231,8 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
     if pen:
         data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)),
-                    pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8))
+                    pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8),
+                    pen_turns=np.array([winding(s["strokes"]) for s in pen]))
     data.update(_render_non_digits(letters, recipe))
     estimate = None
     if pen_digits and estimate_writers:  # (taught samples are never held out)
@@ -261,14 +267,16 @@ def _render_non_digits(letters, recipe):
     ordered = plain + [s for s in letters if s["char"] in LOOKALIKES]
     rendered = render_pen_digits(plain, recipe, np.random.default_rng([recipe.seed, 1]), recipe.letter_copies)
     looks = _deskewed([preprocess_strokes(s["strokes"]) for s in ordered[len(plain):]], recipe)
-    doodles_x, _ = render_doodles(DOODLE_SEED, recipe.doodles, recipe, pen_seed=(recipe.seed, 2))
-    heldout_x, heldout_kinds = render_doodles(HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, recipe)
+    doodles_x, _, _ = render_doodles(DOODLE_SEED, recipe.doodles, recipe, pen_seed=(recipe.seed, 2))
+    heldout_x, heldout_kinds, heldout_turns = render_doodles(HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, recipe)
     # Row i of letters_x is letter i of `ordered`, plain; letter_copies_x, the augmented
     # copies of the first len(plain).
     return {"letters": ordered, "letters_x": np.concatenate([rendered[0], looks]),
             "letter_copies_x": rendered[1:], "letter_trainable": np.arange(len(ordered)) < len(plain),
             "letter_lookalike": np.arange(len(ordered)) >= len(plain),
-            "doodles_x": doodles_x, "doodles_heldout_x": heldout_x, "doodles_heldout_kinds": heldout_kinds}
+            "letters_turns": np.array([winding(s["strokes"]) for s in ordered]),
+            "doodles_x": doodles_x, "doodles_heldout_x": heldout_x, "doodles_heldout_kinds": heldout_kinds,
+            "doodles_heldout_turns": heldout_turns}
 
 
 def _fit_and_evaluate(data, recipe, verbose):
@@ -321,8 +329,10 @@ def _fit_and_evaluate(data, recipe, verbose):
                    letter_writers=sorted(recipe.holdout_letter_writers) if letters_held.any() else [],
                    doodle_seed=HELDOUT_DOODLE_SEED)
     metrics["verdict"] = {"not_a_digit_bias": recipe.not_a_digit_bias, "unsure_margin": recipe.unsure_margin,
+                          "max_turns": recipe.max_turns,
                           "rule": "not a digit: output 10 is the largest (its bias already lowered by "
-                                  "not_a_digit_bias); else not sure: the top two of all 11 outputs differ "
-                                  "by less than unsure_margin",
+                                  "not_a_digit_bias), or the strokes wind more than max_turns full turns; "
+                                  "else not sure: the top two of all 11 outputs differ by less than "
+                                  "unsure_margin",
                           "heldout": heldout}
     return model, metrics

@@ -68,6 +68,11 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
     result = {"page": _scores(labels, [r[1] for r in rows])}
     result["page"].update(not_a_digit=_share(verdicts, "not-a-digit"), unsure=_share(verdicts, "unsure"))
     result["rejected"] = {name: _share([r[-1] for r in group], "not-a-digit") for name, group in others.items()}
+    if "doodles" in others:
+        kinds = [s["kind"] for s in non_digits["doodles"]]
+        result["doodles_rejected_by_kind"] = {
+            kind: round(_share([r[-1] for r, k in zip(others["doodles"], kinds) if k == kind], "not-a-digit"), 3)
+            for kind in dict.fromkeys(kinds)}
     if number_reading:
         result["numbers"] = number_reading
     if naive:
@@ -153,6 +158,7 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
                           letters_path=letters_path, non_digits=held_out_non_digits(letters_path, limit),
                           numbers=min(NUMBERS, len(samples)))
     report.update(drawn=shipped["page"], rejected=shipped.get("rejected", {}), numbers=shipped.get("numbers"),
+                  doodles_rejected_by_kind=shipped.get("doodles_rejected_by_kind", {}),
                   mnist_test_accuracy=shipped["mnist_test_accuracy"])
     print_report(report)
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -169,6 +175,8 @@ def print_report(report):
         print(f"  called not a digit: {drawn['not_a_digit']:.4f}   not sure: {drawn['unsure']:.4f}")
     for name, share in report.get("rejected", {}).items():
         print(f"held-out {name} called not a digit: {share:.4f}")
+    if report.get("doodles_rejected_by_kind"):
+        print("  doodles by kind: " + ", ".join(f"{k} {v:.0%}" for k, v in report["doodles_rejected_by_kind"].items()))
     if report.get("numbers"):
         n = report["numbers"]
         print(f"numbers of 2-6 held-out digits read exactly: {n['exact']:.4f} ({n['numbers']} numbers; "

@@ -2,8 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DOT_SIZE, MINUS_BAND, MINUS_FLAT, POINT_LOW, UNSURE_MARGIN, compose, judge, parseDrawing,
+  DOT_SIZE, MAX_TURNS, MINUS_BAND, MINUS_FLAT, POINT_LOW, UNSURE_MARGIN, compose, judge, parseDrawing,
 } from '../../web/src/answer.js';
+import { winding } from '../../web/src/preprocess.js';
+import { readFileSync } from 'node:fs';
 
 // Digits 100 units tall (y 0..100), drawn at x offset `at`; gaps of 40 between them.
 const shift = (strokes, at) => strokes.map((s) => s.map(([x, y]) => [x + at, y]));
@@ -129,6 +131,19 @@ test('judge: with 11 outputs, "not a digit" wins only when its class is the most
   assert.equal(judge(probs([4, 0.45], [1, 0.05], 0.45, 11), 0).verdict, 'digit'); // a tie goes to the digit
   // "Not a digit" close behind the first digit is as uncertain as a close second digit.
   assert.deepEqual(judge(probs([4, 0.5], [1, 0.05], 0.4, 11)), { verdict: 'unsure', digit: 4, runnerUp: 1 });
+});
+
+test('judge: strokes that wind too far are not a digit, however sure the model is', () => {
+  assert.equal(judge(probs([8, 0.99], [0, 0.01]), UNSURE_MARGIN, true).verdict, 'not-a-digit');
+  assert.equal(judge(probs([8, 0.99], [0, 0.01]), UNSURE_MARGIN, false).verdict, 'digit');
+});
+
+test('no real digit of the fixture winds past MAX_TURNS; a scribbled spiral does', () => {
+  const digits = JSON.parse(readFileSync(new URL('../fixtures/pendigits-sample.json', import.meta.url)));
+  const most = Math.max(...digits.map((d) => winding(d.strokes)));
+  assert.ok(most < MAX_TURNS && most > 1, `most winding digit: ${most}`);
+  const spiral = [[...Array(400).keys()].map((i) => [i * Math.cos(i / 10), i * Math.sin(i / 10)])];
+  assert.ok(winding(spiral) > MAX_TURNS);
 });
 
 const digit = (d, runnerUp = 0) => ({ verdict: 'digit', digit: d, runnerUp });

@@ -2,9 +2,10 @@
 // web/src/preprocess.js as a filter, for tests/test_parity.py. stdin: a JSON list of
 // drawings (each a list of strokes of [x, y]); stdout: a JSON list of 784-value lists.
 // argv[2]: a JSON options object (e.g. '{"deskew": true, "normalizeSize": true}'), or
-// '--shifts': one [dx, dy] centring shift per drawing instead, or
+// '--shifts': one [dx, dy] centring shift per drawing instead, or '--winding': one
+// number of turns per drawing, or
 // '--deskew-images' [--normalize-size]: stdin is a list of 784-value images to deskew.
-import { centeringShift, deskew, preprocessStrokes, renderStrokes } from '../../web/src/preprocess.js';
+import { centeringShift, deskew, preprocessStrokes, renderStrokes, winding } from '../../web/src/preprocess.js';
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
@@ -12,7 +13,9 @@ const inputs = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 
 const [mode, flag] = process.argv.slice(2);
 let outputs;
-if (mode === '--shifts') {
+if (mode === '--winding') {
+  outputs = inputs.map(winding);
+} else if (mode === '--shifts') {
   outputs = inputs.map((strokes) => centeringShift(renderStrokes(strokes)));
 } else if (mode === '--deskew-images') {
   const normalizeSize = flag === '--normalize-size';

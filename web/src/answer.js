@@ -22,6 +22,12 @@ export const MINUS_BAND = [0.2, 0.8];
 // a first digit less than this far ahead of the next output is "not sure". The
 // trainer's cross-validated value; a model ships its own.
 export const UNSURE_MARGIN = 0.35;
+// How far a digit's strokes may wind (metadata verdict.max_turns): past it, a
+// part is not a digit whatever the model says. The 784 pixels lose it (a
+// scribble's loops, centred and stretched, look like an 8), and no pen digit by
+// any of 30 writers winds more than 4.5 full turns (preprocess.js, winding).
+export const MAX_TURNS = 5;
+
 // In a model with 11 outputs, the one after the digits is "not a digit".
 const NOT_A_DIGIT = CLASSES;
 
@@ -109,8 +115,8 @@ function groupItems(items) {
 // digit and runnerUp are the two most probable digits (ties: the lower first).
 // The rule the trainer measures (metadata verdict.rule): not a digit when that
 // output is the largest; else not sure when the top two of all outputs are
-// closer than the margin.
-export function judge(probs, margin = UNSURE_MARGIN) {
+// closer than the margin. scrawl: the part winds more than MAX_TURNS.
+export function judge(probs, margin = UNSURE_MARGIN, scrawl = false) {
   let digit = 0;
   let runnerUp = 1;
   if (probs[1] > probs[0]) [digit, runnerUp] = [1, 0];
@@ -120,7 +126,7 @@ export function judge(probs, margin = UNSURE_MARGIN) {
   }
   const other = probs.length > NOT_A_DIGIT ? probs[NOT_A_DIGIT] : 0;
   let verdict = 'digit';
-  if (other > probs[digit]) verdict = 'not-a-digit';
+  if (scrawl || other > probs[digit]) verdict = 'not-a-digit';
   else if (probs[digit] - Math.max(probs[runnerUp], other) < margin) verdict = 'unsure';
   return { verdict, digit, runnerUp };
 }

@@ -49,7 +49,7 @@ async function start() {
     const answering = recognizer.start(model, metadata);
     view.setModelState('ready', `Model ready: ${(metadata.test_accuracy * 100).toFixed(1)}% on the MNIST test set.`);
     performance.mark('digitpad-ready'); // time to ready, for benchmarks
-    view.showAbout(metadata, { classes: model.classes, margin: recognizer.margin });
+    view.showAbout(metadata, { classes: model.classes, margin: recognizer.margin, maxTurns: recognizer.maxTurns });
     await answering;
     await teaching.restore();
   } catch (error) {

@@ -49,16 +49,7 @@ function drawSegment(grid, ax, ay, bx, by) {
 /** Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased round pen on a GRID x GRID Float64Array. */
 export function renderStrokes(strokes) {
   const grid = new Float64Array(GRID * GRID);
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const stroke of strokes) {
-    for (const [x, y] of stroke) {
-      if (!Number.isFinite(x) || !Number.isFinite(y)) throw new TypeError('stroke coordinates must be finite numbers');
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y);
-    }
-  }
+  const { x0, x1, y0, y1 } = bounds(strokes);
   if (x0 === Infinity) return grid;
   const extent = Math.max(x1 - x0, y1 - y0);
   const scale = extent > 0 ? ((BOX - PEN_WIDTH) * SUPERSAMPLE) / extent : 0;
@@ -181,4 +172,60 @@ export function preprocessStrokes(strokes, { deskew: withDeskew = false, normali
   const [dx, dy] = centeringShift(grid);
   const image = shiftAndDownsample(grid, dx, dy);
   return withDeskew ? deskew(image, { normalizeSize }) : image;
+}
+
+// How far a drawing winds: docs/preprocessing.md, "Winding". Each stroke is
+// resampled every WINDING_STEP of the drawing's size (so a shaky hand adds no
+// turns), and the absolute changes of direction are summed, in full turns.
+export const WINDING_STEP = 0.05;
+
+export function winding(strokes) {
+  const { x0, x1, y0, y1 } = bounds(strokes);
+  const size = Math.max(x1 - x0, y1 - y0);
+  if (!(size > 0)) return 0;
+  const step = WINDING_STEP * size;
+  let total = 0;
+  for (const stroke of strokes) {
+    if (stroke.length < 2) continue;
+    const along = [0];
+    for (let i = 1; i < stroke.length; i++) {
+      along.push(along[i - 1] + Math.hypot(stroke[i][0] - stroke[i - 1][0], stroke[i][1] - stroke[i - 1][1]));
+    }
+    const count = Math.floor(along[along.length - 1] / step) + 1;
+    let j = 0;
+    let previous = null;
+    let heading = null;
+    for (let k = 0; k < count; k++) {
+      const t = k * step;
+      while (j < along.length - 2 && along[j + 1] < t) j++;
+      const span = along[j + 1] - along[j];
+      const f = span > 0 ? (t - along[j]) / span : 0;
+      const point = [stroke[j][0] + f * (stroke[j + 1][0] - stroke[j][0]), stroke[j][1] + f * (stroke[j + 1][1] - stroke[j][1])];
+      if (previous && (point[0] !== previous[0] || point[1] !== previous[1])) {
+        const angle = Math.atan2(point[1] - previous[1], point[0] - previous[0]);
+        if (heading !== null) {
+          const turn = angle - heading;
+          total += Math.abs(turn - 2 * Math.PI * Math.floor((turn + Math.PI) / (2 * Math.PI)));
+        }
+        heading = angle;
+      }
+      previous = point;
+    }
+  }
+  return total / (2 * Math.PI);
+}
+
+// The strokes' bounding box; x0 is Infinity when there is no point.
+function bounds(strokes) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const stroke of strokes) {
+    for (const [x, y] of stroke) {
+      if (!Number.isFinite(x) || !Number.isFinite(y)) throw new TypeError('stroke coordinates must be finite numbers');
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+    }
+  }
+  return { x0, x1, y0, y1 };
 }

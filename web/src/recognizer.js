@@ -3,9 +3,9 @@
 // strokes into parts (answer.js), reads every digit in one batch and hands the
 // whole answer to `show`; an answer that a newer request has overtaken is
 // dropped, never shown. It knows nothing of the DOM.
-import { UNSURE_MARGIN, compose, judge, parseDrawing } from './answer.js';
+import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing } from './answer.js';
 import { predictBatch, readWeights } from './model.js';
-import { preprocessStrokes } from './preprocess.js';
+import { preprocessStrokes, winding } from './preprocess.js';
 import { CLASSES, INPUT_SIZE, argmax, row } from './shape.js';
 
 // Requests numbered in order; an answer counts only while its request is the newest.
@@ -38,6 +38,7 @@ export class Recognizer {
     this.model = null; // the one answering: the shipped one or one taught on this device
     this.options = {}; // preprocessing as the model was trained (from its metadata)
     this.margin = UNSURE_MARGIN; // the verdict's "not sure" margin (from its metadata)
+    this.maxTurns = MAX_TURNS; // the most a digit may wind (from its metadata)
     this.latest = { strokes: [], drawing: false }; // the pad as last reported
     this.drawing = []; // a copy of the strokes last read, for `lastInput`
     this.input = null;
@@ -52,6 +53,8 @@ export class Recognizer {
     this.options = { deskew: Boolean(preprocess.deskew), normalizeSize: Boolean(preprocess.normalize_size) };
     const margin = metadata.verdict?.unsure_margin;
     if (typeof margin === 'number') this.margin = margin;
+    const maxTurns = metadata.verdict?.max_turns;
+    if (typeof maxTurns === 'number') this.maxTurns = maxTurns;
     this.shipped = model;
     return this.use(model);
   }
@@ -86,7 +89,7 @@ export class Recognizer {
       if (!current()) return;
       const outputs = probs.length / digitParts.length;
       const rows = digitParts.map((_, i) => row(probs, i, outputs));
-      const judged = rows.map((p) => judge(p, this.margin));
+      const judged = rows.map((p, i) => judge(p, this.margin, winding(digitParts[i].strokes) > this.maxTurns));
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE), probs: Array.from(rows[i].subarray(0, CLASSES)),
       }));

@@ -104,8 +104,9 @@ export class View {
 
   // "About this model": what it was trained on, how good it is, and where it
   // errs, drawn from the metadata that `make export` wrote; and when it says
-  // "not sure" (margin) or "not a digit" (a model with 11 outputs).
-  showAbout(meta, { classes, margin }) {
+  // "not sure" (margin) or "not a digit" (a model with 11 outputs, or strokes
+  // winding more than maxTurns).
+  showAbout(meta, { classes, margin, maxTurns }) {
     const percent = (x) => `${(x * 100).toFixed(1)}%`;
     const trained = meta.trained_on ?? {};
     const weights = (classes * 785).toLocaleString('en');
@@ -121,7 +122,8 @@ export class View {
     const drawn = meta.heldout_pen;
     if (drawn) parts.push(` Drawn digits by ${drawn.writers.length} writers it never saw: ${percent(drawn.accuracy)} of ${drawn.samples.toLocaleString('en')}.`);
     parts.push(` It says "not sure" when its first digit is less than ${Math.round(margin * 100)} points ahead of the second`);
-    parts.push(classes > CLASSES ? ', and "not a digit" when its 11th output, trained on letters and doodles, wins.' : '.');
+    parts.push(classes > CLASSES ? ', and "not a digit" when its 11th output, trained on letters and doodles, wins' : '');
+    parts.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
     document.querySelector('[data-testid=about-summary]').textContent = parts.join('');
     drawConfusion(document.querySelector('[data-testid=confusion-mnist]'), meta.confusion_matrix);
     const drawnCanvas = document.querySelector('[data-testid=confusion-drawn]');
