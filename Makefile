@@ -82,7 +82,7 @@ test: install bundle
 
 # Rewrite the README's screenshots (.github/screenshots) from the browser tests.
 screenshots: install bundle
-	DIGITPAD_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_page.py tests/test_reading.py tests/test_why.py \
+	DIGITPAD_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_page.py tests/test_reading.py tests/test_why.py tests/test_answer.py \
 		tests/test_ship.py tests/test_teach.py
 
 clean:

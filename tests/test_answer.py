@@ -12,6 +12,7 @@ import numpy as np
 from digitpad_bench import browser as chromium
 from digitpad_bench.browser import lay_out, read_number
 
+from .conftest import screenshot_path
 from .test_reading import DIGIT_PROBS_JS, open_ready, reading, wait_reading
 
 PROBS_JS = "() => [...Array(10).keys()].map(d => Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p))"
@@ -317,4 +318,30 @@ def test_teaching_a_number_keeps_only_the_selected_digit(page, live_url, pen_dig
     assert len(kept[0]["strokes"][0]) == len(digits[0][0]) and abs(x + pad["x"] - px) < 3 and abs(y + pad["y"] - py) < 3
     page.click("[data-testid=teach-reset]")
     page.wait_for_selector("[data-testid=teach-status][data-samples='0']", timeout=20_000)
+    assert page.errors == []
+
+
+def test_screenshots_of_the_verdicts(page, live_url, pen_digits, tmp_path):
+    """Pictures for the README: a smiley is "not a digit"; the first pen digit this model
+    is torn on is "not sure", its runner-up beside it."""
+    from digitpad.doodles import doodles
+    open_ready(page, live_url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(4)
+    smiley = next(strokes for strokes, kind in doodles(999, 13) if kind == "smiley")
+    shown = read_number(page, lay_out([{"strokes": smiley}], pad, rng, centre=True), keep=True)
+    assert (shown["text"], shown["verdict"]) == ("", "not-a-digit")
+    assert "doesn't look like a digit" in page.text_content("[data-testid=verdict-message]")
+    page.wait_for_timeout(300)  # let the bars finish their short transition
+    page.screenshot(path=screenshot_path("not-a-digit.png", tmp_path))
+    chromium.clear(page)
+    for sample in pen_digits:  # about 3 in 100 real digits
+        shown = read_number(page, lay_out([sample], pad, rng, centre=True), keep=True)
+        if shown["verdict"] == "unsure":
+            break
+        chromium.clear(page)
+    assert shown["verdict"] == "unsure"
+    assert page.text_content("[data-testid=alternative]").startswith(" or ")
+    page.wait_for_timeout(300)
+    page.screenshot(path=screenshot_path("not-sure.png", tmp_path))
     assert page.errors == []
