@@ -111,7 +111,10 @@ def test_keyboard_only(page, live_url):
     for _ in range(40):
         page.keyboard.press("Tab")
         names.add(page.evaluate("document.activeElement.dataset.testid || document.activeElement.tagName"))
-    assert {"undo", "clear", "teach-7", "teach-download", "teach-reset"} <= names
+    assert {"undo", "clear", "teach-7"} <= names
+    # With nothing taught there is nothing to download, forget or undo: those wait, disabled.
+    assert not names & {"teach-download", "teach-reset", "teach-undo"}
+    assert all(page.is_disabled(f"[data-testid={n}]") for n in ("teach-download", "teach-reset", "teach-undo"))
     # Teaching by keyboard: Tab to "7", Enter; then "Forget my digits", Enter.
     draw_seven(page)
     for target, samples in [("teach-7", "1"), ("teach-reset", "0")]:

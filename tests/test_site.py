@@ -58,7 +58,7 @@ def test_site_holds_exactly_the_served_files(tmp_path, site):
     out = build_site(tmp_path / "site", web)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
-                            "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt",
+                            "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt", "dist/teach-worker.js",
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
 
 

@@ -4,9 +4,9 @@
 // deployed model) comes fresh from the server and refreshes the cache; offline,
 // the last good copy is served. The cache name carries a version: a new
 // sw.js (bump VERSION when the list of files changes) drops the old caches.
-const VERSION = 'digitpad-v1';
+const VERSION = 'digitpad-v2';
 const FILES = [
-  './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest', 'dist/digitpad.js',
+  './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest', 'dist/digitpad.js', 'dist/teach-worker.js',
   'model/model.json', 'model/metadata.json', 'model/group1-shard1of1.bin', 'model/replay.bin',
 ];
 

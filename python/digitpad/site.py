@@ -14,7 +14,7 @@ from .errors import UserError
 
 # The page and its bundle; the sourcemap stays out (its sources are in the repo).
 PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
-              "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt"]
+              "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt", "dist/teach-worker.js"]
 
 
 def build_site(out="site", web="web", with_model=True):

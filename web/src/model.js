@@ -14,7 +14,7 @@
 // kernels of the three ops predictBatch runs. model.json, as the tensorflowjs
 // converter writes it, is read and checked here; core's weight loader decodes
 // the weights.
-import { add, io, matMul, registerKernel, setBackend, softmax, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
+import { add, io, matMul, registerKernel, setBackend, softmax, tensor1d, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
 import '@tensorflow/tfjs-core/dist/base_side_effects'; // engine, flags, browser platform
 import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels yet
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
@@ -177,4 +177,12 @@ export async function predictBatch(model, pixels, n) {
 export async function readWeights(model) {
   const [kernel, bias] = await Promise.all([model.kernel.data(), model.bias.data()]);
   return { kernel: Float32Array.from(kernel), bias: Float32Array.from(bias) };
+}
+
+// A model from plain weights ({ kernel, bias, classes }, as readWeights gives
+// them): a model taught on this device.
+export function modelFromWeights({ kernel, bias, classes }) {
+  const k = tensor2d(kernel, [INPUT_SIZE, classes]);
+  const b = tensor1d(bias);
+  return { kernel: k, bias: b, classes, dispose: () => { k.dispose(); b.dispose(); } };
 }

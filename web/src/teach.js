@@ -1,83 +1,299 @@
-// Teach it: tap the right digit for the drawing on the pad. The correction is
-// kept on this device (samples.js), the shipped model is fine-tuned on all of
-// them (finetune.js) and answers from then on; the status line says how many
-// of the user's digits it now reads right. Also: forget them, download them.
-import { teach } from './finetune.js';
-import { samples, samplesFile } from './samples.js';
+// Teach it: tap the right digit for the drawing on the pad (or for the digit
+// selected in a number). The correction is kept on this device (samples.js);
+// a Web Worker fine-tunes the shipped model on all of them (teach-worker.js),
+// off the page's thread, and the taught model is kept too, so a later visit
+// starts with it instead of fitting again. "My digits" lists them: remove one,
+// undo the last change (a tap, a removal, or forgetting them all), download.
+import { modelFromWeights, readWeights } from './model.js';
+import { SampleStore, samplesFile } from './samples.js';
 
 const $ = (selector) => document.querySelector(selector);
+const THUMB = 40; // css px of a listed drawing
 
 export class TeachPanel {
   // pad: where the digit to teach is drawn; recognizer: whose model is taught.
   constructor(pad, recognizer) {
     this.pad = pad;
     this.recognizer = recognizer;
+    this.store = new SampleStore();
+    this.undos = []; // how to undo each change, newest last
+    this.fitting = null; // the fit under way, if any
+    this.again = false; // the samples changed while fitting: fit once more
+    this.worker = null;
+    this.calls = new Map(); // worker requests waiting for their answer, by id
+    this.base = null; // the shipped model's weights, as plain arrays
     this.status = $('[data-testid=teach-status]');
-    this.queue = Promise.resolve(); // one retraining at a time, in the order asked
+    this.list = $('[data-testid=teach-list]');
+    this.items = new Map(); // the list's items, by record id and label
+    this.list.closest('details').addEventListener('toggle', () => this.render());
+    this.buttons = { undo: $('[data-testid=teach-undo]'), download: $('[data-testid=teach-download]'),
+      reset: $('[data-testid=teach-reset]') };
     for (let digit = 0; digit < 10; digit++) {
       $(`[data-testid=teach-${digit}]`).addEventListener('click', () => this.add(digit));
     }
-    $('[data-testid=teach-reset]').addEventListener('click', () => this.forget());
-    $('[data-testid=teach-download]').addEventListener('click', () => this.download());
+    this.buttons.undo.addEventListener('click', () => this.undo());
+    this.buttons.reset.addEventListener('click', () => this.forget());
+    this.buttons.download.addEventListener('click', () => this.download());
+    this.list.addEventListener('click', (event) => {
+      const id = event.target.closest('[data-id]')?.dataset.id;
+      if (id !== undefined) this.change(() => this.store.remove([Number(id)]));
+    });
+    this.render();
   }
 
   async add(digit) {
     if (!this.recognizer.shipped || this.pad.isEmpty) {
-      this.status.textContent = 'Draw a digit first, then tap what it should be.';
+      this.say('Draw a digit first, then tap what it should be.');
       return;
     }
+    const tapped = performance.now();
     // With a number on the pad, the correction is for the selected digit only.
-    const strokes = this.recognizer.selectedStrokes(this.pad.strokes);
-    await samples.add(digit, strokes.map((stroke) => stroke.map(([x, y]) => [x, y])));
-    await this.retrain();
+    const strokes = this.recognizer.selectedStrokes(this.pad.strokes).map((stroke) => stroke.map(([x, y]) => [x, y]));
+    await this.change(() => this.store.add(digit, strokes));
+    performance.measure('digitpad-teach', { start: tapped }); // tap to the taught model answering, for `make bench`
   }
 
-  async forget() {
-    await samples.clear();
-    if (this.recognizer.shipped) await this.retrain();
+  forget() {
+    const { records } = this.store;
+    if (records.length === 0) return undefined;
+    return this.change(() => this.store.remove(records.map((r) => r.id)),
+      `Forgot your ${records.length === 1 ? 'digit' : `${records.length} digits`}: Undo brings them back.`);
   }
 
-  // Taught on an earlier visit? (No IndexedDB, e.g. some private modes: nothing to restore.)
+  async undo() {
+    const undo = this.undos.pop();
+    if (!undo) return;
+    await undo();
+    await this.refit();
+  }
+
+  // Make a change to the samples (a function returning how to undo it), then refit.
+  async change(make, message = '') {
+    try {
+      this.undos.push(await make());
+    } catch (error) {
+      this.say(error.message);
+      return;
+    }
+    await this.refit(message);
+  }
+
+  // At start: the digits kept on earlier visits, and the model taught on them if it
+  // is still current (the same digits, the same shipped model); else fit again.
   async restore() {
-    if ((await samples.all().catch(() => [])).length > 0) await this.retrain();
+    const taught = await this.store.load();
+    const base = await this.baseWeights();
+    const current = taught && taught.model === base.id && taught.samples === this.store.signature;
+    if (current) {
+      await this.recognizer.use(modelFromWeights(taught));
+      this.report(taught);
+      performance.mark('digitpad-taught-ready'); // the kept model answers, for `make bench`
+    } else if (this.store.records.length > 0 || taught) {
+      await this.refit();
+    } else {
+      this.render();
+    }
   }
 
   async download() {
+    if (this.store.records.length === 0) return;
     const link = document.createElement('a');
-    link.href = URL.createObjectURL(samplesFile(await samples.all()));
+    link.href = URL.createObjectURL(samplesFile(this.store.records));
     link.download = 'digitpad-samples.json'; // for `make train EXTRA=digitpad-samples.json`
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }
 
-  retrain() {
-    this.queue = this.queue.then(() => this.fit(), () => this.fit());
-    return this.queue;
+  // Fit for the current samples; taps during a fit are batched into one more fit.
+  refit(message = '') {
+    this.render();
+    this.say(this.store.records.length ? 'Learning from your digits…' : message || 'Back to the shipped model…');
+    if (this.fitting) {
+      this.again = true;
+      this.message = message;
+      return this.fitting;
+    }
+    this.message = message;
+    this.fitting = (async () => {
+      do {
+        this.again = false;
+        await this.fit();
+      } while (this.again);
+      this.fitting = null;
+    })();
+    return this.fitting;
   }
 
-  // Fine-tune the shipped model on every sample kept so far (none: back to
-  // the shipped model), then let the recogniser answer with it.
   async fit() {
-    const { recognizer } = this;
-    const list = await samples.all();
-    let model = recognizer.shipped;
-    if (list.length > 0) {
-      const pixels = recognizer.inputs(list.map((sample) => sample.strokes));
-      const labels = list.map((sample) => sample.label);
-      const right = async (someModel) => (await recognizer.classify(pixels, someModel))
-        .filter((digit, i) => digit === labels[i]).length;
-      const before = await right(model);
-      try {
-        model = await teach(recognizer.shipped, pixels, labels);
-        this.status.textContent = `Learned from ${list.length} of your digits: it now reads ${await right(model)} of them right `
-          + `(the shipped model: ${before}). They stay on this device.`;
-      } catch (error) { // e.g. a model exported without its replay set
-        this.status.textContent = `Your digits are kept, but the model could not learn from them: ${error.message}`;
-      }
-    } else {
-      this.status.textContent = 'Your corrections stay on this device.';
+    const { recognizer, store } = this;
+    const records = store.records.slice();
+    const signature = store.signature;
+    if (records.length === 0) {
+      await store.keepTaught(null);
+      await recognizer.use(recognizer.shipped);
+      this.report(null);
+      return;
     }
-    await recognizer.use(model);
-    this.status.dataset.samples = String(list.length);
+    const base = await this.baseWeights();
+    performance.mark('digitpad-teach-fit'); // a fit started: tests and `make bench` count them
+    try {
+      const { kernel, bias, before, after } = await this.inWorker({
+        base,
+        samples: records.map(({ id, label, strokes }) => ({ id, label, strokes })),
+        options: recognizer.options,
+        replayUrl: new URL('model/replay.bin', document.baseURI).href,
+      });
+      const taught = { model: base.id, samples: signature, count: records.length, before, after,
+        kernel, bias, classes: base.classes };
+      await store.keepTaught(taught).catch(() => {}); // kept or not, it answers now
+      if (!this.again) {
+        await recognizer.use(modelFromWeights(taught));
+        this.report(taught);
+      }
+    } catch (error) { // e.g. a model exported without its replay set
+      this.say(`Your digits are kept, but the model could not learn from them: ${error.message}`);
+      this.status.dataset.samples = String(records.length);
+    }
+  }
+
+  // The shipped model's weights as plain arrays, with a fingerprint of them (id):
+  // a kept taught model counts only for the shipped model it was taught from.
+  async baseWeights() {
+    if (this.base?.model !== this.recognizer.shipped) {
+      const { kernel, bias } = await readWeights(this.recognizer.shipped);
+      this.base = { model: this.recognizer.shipped, id: fingerprint(kernel, bias), kernel, bias,
+        classes: this.recognizer.shipped.classes };
+    }
+    const { id, kernel, bias, classes } = this.base;
+    return { id, kernel, bias, classes };
+  }
+
+  // Run one fit in the worker (started on first use).
+  inWorker(job) {
+    if (!this.worker) {
+      this.worker = new Worker(new URL('teach-worker.js', import.meta.url), { type: 'module' });
+      this.worker.onmessage = ({ data }) => {
+        const call = this.calls.get(data.id);
+        this.calls.delete(data.id);
+        if (data.error) call.reject(new Error(data.error));
+        else call.resolve(data);
+      };
+      this.worker.onerror = (event) => {
+        for (const call of this.calls.values()) call.reject(new Error(event.message || 'the teaching worker failed'));
+        this.calls.clear();
+      };
+    }
+    const id = (this.lastId = (this.lastId ?? 0) + 1);
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...job });
+    });
+  }
+
+  // The status line after a fit (taught: what it was taught, or null: none).
+  report(taught) {
+    const { store } = this;
+    const parts = [];
+    if (this.message) parts.push(this.message);
+    else if (taught) {
+      parts.push(`Learned from ${taught.count === 1 ? 'your digit' : `${taught.count} of your digits`}: it now reads `
+        + `${taught.after} of them right (the shipped model: ${taught.before}).`);
+    } else parts.push('Your corrections stay on this device.');
+    if (store.why && store.records.length) parts.push(`They last until you leave: ${store.why}.`);
+    else if (taught) parts.push('They stay on this device.');
+    if (store.skipped.length) {
+      parts.push(`${store.skipped.length} kept digit${store.skipped.length === 1 ? '' : 's'} could not be read and `
+        + `${store.skipped.length === 1 ? 'was' : 'were'} skipped (${store.skipped[0]}).`);
+    }
+    this.message = '';
+    this.say(parts.join(' '));
+    this.render();
+    this.status.dataset.samples = String(store.records.length);
+  }
+
+  say(text) {
+    this.status.textContent = text;
+  }
+
+  // The list of taught digits and which buttons can act.
+  render() {
+    const { records } = this.store;
+    $('[data-testid=teach-count]').textContent = String(records.length);
+    this.buttons.download.disabled = records.length === 0;
+    this.buttons.reset.disabled = records.length === 0;
+    this.buttons.undo.disabled = this.undos.length === 0;
+    // One list item per record, made once and reused; its picture drawn once the
+    // list is open: neither a tap nor a page load with many digits draws them all.
+    const items = records.map((record) => {
+      const key = `${record.id} ${record.label}`;
+      if (!this.items.has(key)) this.items.set(key, listItem(record));
+      return this.items.get(key);
+    });
+    if (this.list.closest('details').open) {
+      const ink = getComputedStyle(this.list).color;
+      for (const item of items) {
+        if (item.strokes) drawThumbnail(item.querySelector('canvas'), item.strokes, ink);
+        item.strokes = null;
+      }
+    }
+    const shown = new Set(items);
+    for (const [key, item] of this.items) if (!shown.has(item)) this.items.delete(key);
+    if (items.length !== this.list.children.length || items.some((item, i) => this.list.children[i] !== item)) {
+      this.list.replaceChildren(...items);
+    }
+  }
+}
+
+// A taught digit in the list: its drawing, its label, a button to remove it.
+function listItem(record) {
+  const item = document.createElement('li');
+  item.dataset.testid = 'taught';
+  item.strokes = record.strokes; // still to draw
+  const picture = document.createElement('canvas');
+  picture.width = picture.height = THUMB * devicePixelRatio;
+  picture.setAttribute('aria-hidden', 'true');
+  const label = document.createElement('span');
+  label.textContent = String(record.label);
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.dataset.id = String(record.id);
+  remove.dataset.testid = 'taught-remove';
+  remove.setAttribute('aria-label', `Remove this ${record.label}`);
+  remove.textContent = '×';
+  item.append(picture, label, remove);
+  return item;
+}
+
+// FNV-1a over the weights' bytes, as hex.
+function fingerprint(...arrays) {
+  let hash = 0x811c9dc5;
+  for (const array of arrays) {
+    for (const byte of new Uint8Array(array.buffer, array.byteOffset, array.byteLength)) {
+      hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+    }
+  }
+  return hash.toString(16);
+}
+
+// A drawing fitted into a small square canvas.
+function drawThumbnail(canvas, strokes, ink) {
+  const g = canvas.getContext('2d');
+  const points = strokes.flat();
+  const xs = points.map(([x]) => x);
+  const ys = points.map(([, y]) => y);
+  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+  const side = Math.max(Math.max(...xs) - x0, Math.max(...ys) - y0, 1);
+  const pen = canvas.width / 12;
+  const scale = (canvas.width - 2 * pen) / side;
+  const dx = (canvas.width - (Math.max(...xs) - x0) * scale) / 2;
+  const dy = (canvas.height - (Math.max(...ys) - y0) * scale) / 2;
+  g.strokeStyle = g.fillStyle = ink;
+  g.lineWidth = pen;
+  g.lineCap = g.lineJoin = 'round';
+  for (const stroke of strokes) {
+    g.beginPath();
+    stroke.forEach(([x, y], i) => g[i ? 'lineTo' : 'moveTo']((x - x0) * scale + dx, (y - y0) * scale + dy));
+    if (stroke.length === 1) g.arc((stroke[0][0] - x0) * scale + dx, (stroke[0][1] - y0) * scale + dy, pen / 2, 0, 2 * Math.PI);
+    g.stroke();
   }
 }

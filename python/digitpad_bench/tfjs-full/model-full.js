@@ -11,6 +11,7 @@ export async function loadModel(baseUrl = 'model/') {
     tf.loadLayersModel(`${baseUrl}model.json`),
     fetch(`${baseUrl}metadata.json`).then((r) => r.json()),
   ]);
+  model.classes = model.outputs[0].shape[1];
   return { model, metadata };
 }
 
@@ -30,4 +31,11 @@ export async function predictBatch(model, pixels, n) {
 export async function readWeights(model) {
   const [kernel, bias] = model.getWeights();
   return { kernel: Float32Array.from(await kernel.data()), bias: Float32Array.from(await bias.data()) };
+}
+
+export function modelFromWeights({ kernel, bias, classes }) {
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: classes, inputShape: [INPUT_SIZE], activation: 'softmax' })] });
+  model.setWeights([tf.tensor2d(kernel, [INPUT_SIZE, classes]), tf.tensor1d(bias)]);
+  model.classes = classes;
+  return model;
 }

@@ -1,0 +1,27 @@
+// Tests for web/src/samples.js (run: npm test): which stored records are taught digits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LIMITS, problem } from '../../web/src/samples.js';
+
+const good = { label: 7, strokes: [[[0, 0], [10, 20.5]], [[3, 3]]] };
+
+test('a well-formed digit passes', () => {
+  assert.equal(problem(good), '');
+  assert.equal(problem({ ...good, created: 1, id: 4, writer: 'you' }), '');
+});
+
+test('bad labels are refused', () => {
+  for (const label of [99, -5, 3.5, '3', true, null, undefined, NaN]) {
+    assert.match(problem({ ...good, label }), /label/, String(label));
+  }
+});
+
+test('bad strokes and points are refused', () => {
+  const bad = [
+    'abc', [], {}, [[]], [['x']], [[[1, 2, 3]]], [[[1]]], [[['1', 2]]], [[[NaN, 2]]], [[[Infinity, 0]]],
+    [[[2e6, 0]]], [[[0, null]]], Array.from({ length: LIMITS.strokes + 1 }, () => [[0, 0]]),
+    [Array.from({ length: LIMITS.points + 1 }, (_, i) => [i, i])],
+  ];
+  for (const strokes of bad) assert.notEqual(problem({ label: 1, strokes }), '', JSON.stringify(strokes).slice(0, 40));
+  for (const record of [null, 7, 'x', []]) assert.notEqual(problem(record), '');
+});
