@@ -1,6 +1,7 @@
 """MNIST loading: checksums, every kind of bad file, and the download path."""
 
 import gzip
+import json
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from digitpad import data
 from digitpad.data import DataError, load_mnist, read_idx
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, REPO
 
 
 @pytest.fixture
@@ -191,13 +192,59 @@ def test_pen_digits_download_failure_says_what_to_do(monkeypatch, tmp_path, uci_
 @pytest.mark.parametrize("text, message", [
     ('.SEGMENT DIGIT 0 ? "8"\n.COMMENT 8 12 224\n.PEN_DOWN\n 267 333 9\n.PEN_UP\n', "line 4: expected 'x y'"),
     ('.SEGMENT DIGIT 0 ? "8"\n.COMMENT 8\n.PEN_DOWN\n 267 333\n.PEN_UP\n', "index out of range"),
-    ('.SEGMENT DIGIT 0 ? "8"\n.COMMENT 8 12 224\n', "empty stroke"),
+    ('.SEGMENT DIGIT 0 ? "8"\n.COMMENT 8 12 224\n', "digit 0 is not a drawn digit: its strokes"),
+    ('.SEGMENT DIGIT 0 ? "8"\n.PEN_DOWN\n 267 333\n.PEN_UP\n', "digit 0 .* its writer"),  # no .COMMENT
 ])
 def test_bad_unipen_file(tmp_path, text, message):
     path = tmp_path / "pendigits-orig.tra"
     path.write_text(text)
-    with pytest.raises(DataError, match=f"is not a pen digits file.*{message}"):
+    with pytest.raises(DataError, match=message) as error:
         data.load_pen_digits(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+GOOD = {"label": 3, "writer": "you", "strokes": [[[0, 0], [10.5, 20]]]}
+
+
+@pytest.mark.parametrize("sample, message", [
+    ({**GOOD, "label": True}, "label True"),
+    ({**GOOD, "label": 3.5}, "label 3.5"),
+    ({**GOOD, "label": 99}, "label 99"),
+    ({**GOOD, "label": -5}, "label -5"),
+    ({k: v for k, v in GOOD.items() if k != "writer"}, "writer"),
+    ({**GOOD, "writer": ["w"]}, "writer"),
+    ({**GOOD, "strokes": "abc"}, "strokes"),
+    ({**GOOD, "strokes": []}, "strokes"),
+    ({**GOOD, "strokes": [[]]}, "a stroke"),
+    ({**GOOD, "strokes": [[[1, 2, 3]]]}, "a point"),
+    ({**GOOD, "strokes": [[["1", 2]]]}, "a point"),
+    ({**GOOD, "strokes": [[[1e308, 2]]]}, "a point"),
+    ({**GOOD, "strokes": [[[0, 0]]] * 41}, "strokes"),
+    ({**GOOD, "strokes": [[[i, i] for i in range(5001)]]}, "more than 5000 points"),
+    (7, "not an object"),
+])
+def test_bad_drawn_digit_is_named_with_its_file(tmp_path, sample, message):
+    path = tmp_path / "digitpad-samples.json"
+    path.write_text(json.dumps([GOOD, sample]))
+    with pytest.raises(DataError, match=f"digit 1 is not a drawn digit: .*{message}") as error:
+        data.load_pen_digits(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("content", ["[]", "{}", "[" * 100000, '"x"'])
+def test_pen_file_without_digits(tmp_path, content):
+    path = tmp_path / "pen.json"
+    path.write_text(content)
+    with pytest.raises(DataError) as error:
+        data.load_pen_digits(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_sample_limits_match_the_page():
+    import re
+    src = (REPO / "web" / "src" / "samples.js").read_text()
+    found = re.search(r"LIMITS = \{ strokes: (\d+), points: (\d+), coordinate: ([0-9e.]+) \}", src)
+    assert found and [float(v) for v in found.groups()] == list(data.SAMPLE_LIMITS.values())
 
 
 # --- Handwritten letters: "not a digit" -------------------------------------------

@@ -233,12 +233,46 @@ def load_pen_digits(path=None):
         raise DataError(f"{path} could not be read: {exc.strerror or exc}") from None
     try:
         samples = parse_unipen(text) if text.lstrip().startswith(".") else json.loads(text)
-        for s in samples:
-            if not (0 <= s["label"] <= 9 and s["strokes"] and all(s["strokes"])):
-                raise ValueError("a sample has no label 0-9 or an empty stroke")
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+    except (ValueError, IndexError, RecursionError) as exc:
         raise DataError(f"{path} is not a pen digits file, JSON or UNIPEN ({exc})") from None
+    if not isinstance(samples, list) or not samples:
+        raise DataError(f"{path} holds no digits: expected a list of {{label, writer, strokes}}")
+    for number, sample in enumerate(samples):
+        wrong = sample_problem(sample)
+        if wrong:
+            raise DataError(f"{path}: digit {number} is not a drawn digit: {wrong}; fix or remove it")
     return samples
+
+
+# Bounds on one drawn digit, as the page's samples.js (LIMITS) checks a taught one:
+# far above any real drawing, low enough that one bad record cannot stall training.
+SAMPLE_LIMITS = {"strokes": 40, "points": 5000, "coordinate": 1e6}
+
+
+def sample_problem(sample):
+    """Why `sample` is not a drawn digit ({label: integer 0-9, writer: text, strokes:
+    lists of finite [x, y]}), or "" when it is one. The page's samples.js, the same."""
+    if not isinstance(sample, dict):
+        return "not an object"
+    label, strokes = sample.get("label"), sample.get("strokes")
+    if type(label) is not int or not 0 <= label <= 9:
+        return f"its label {label!r} is not a digit 0-9"
+    if not isinstance(sample.get("writer"), str):
+        return "its writer is not a name"
+    if not isinstance(strokes, list) or not 1 <= len(strokes) <= SAMPLE_LIMITS["strokes"]:
+        return f"its strokes are not a list of 1 to {SAMPLE_LIMITS['strokes']} strokes"
+    points = 0
+    for stroke in strokes:
+        if not isinstance(stroke, list) or not stroke:
+            return "a stroke is not a list of points"
+        points += len(stroke)
+        if points > SAMPLE_LIMITS["points"]:
+            return f"it has more than {SAMPLE_LIMITS['points']} points"
+        for point in stroke:
+            if not (isinstance(point, list) and len(point) == 2
+                    and all(type(v) in (int, float) and abs(v) <= SAMPLE_LIMITS["coordinate"] for v in point)):
+                return f"a point is not [x, y] of finite numbers within ±{SAMPLE_LIMITS['coordinate']:g}"
+    return ""
 
 
 # --- Handwritten letters: examples of "not a digit" ------------------------------
