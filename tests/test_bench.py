@@ -5,6 +5,8 @@ from digitpad_bench.bench import quantization_targets, trainer_targets
 from digitpad_bench.page_bench import build_full_variant
 from digitpad_bench import browser as chromium
 
+from .conftest import FIXTURES
+
 
 def test_full_tfjs_variant_builds(tmp_path):
     site = build_full_variant(chromium.page_only_site(tmp_path / "full"))
@@ -40,3 +42,12 @@ def test_trainers_take_turns_and_keep_the_median(monkeypatch):
     assert calls == ["ours", "ours", "tutorial", "sklearn"] * 3  # in turn, not one trainer's rounds back to back
     assert [r["fit_seconds"] for r in rows] == [3.0, 2.4, 5.0, 17.0]
     assert rows[2]["fit_seconds_all"] == [5.0, 9.0, 4.0]
+
+
+def test_teaching_bench_reports_every_count(site):
+    from digitpad_bench.teach_bench import teach_bench, teach_table
+    results = teach_bench(FIXTURES / "pendigits-sample.json", site / "model", counts=(1, 3), taps=2, loads=2)
+    assert set(results["taps"]) == {1, 3} and set(results["loads"]) == {0, 3}
+    assert all(t["p95_ms"] > 0 and t["taps"] == 2 for t in results["taps"].values())
+    assert all(t["answer_ms"] >= t["ready_ms"] > 0 for t in results["loads"].values())
+    assert len(results["targets"]) == 3 and "3 taught" in teach_table(results)

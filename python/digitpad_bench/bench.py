@@ -208,6 +208,11 @@ def run(data_dir=None, pen_digits=None, out="bench", skip_page=False):
         results["page"] = page_bench(pen_digits or UCI)
         sections.append(page_table(results["page"]))
         print(sections[-1] + "\n", flush=True)
+        from .page_bench import ROOT
+        from .teach_bench import teach_bench, teach_table
+        results["teaching"] = teach_bench(pen_digits or UCI, ROOT / "web" / "model")
+        sections.append(teach_table(results["teaching"]))
+        print(sections[-1] + "\n", flush=True)
     sections.append(targets_text(results))
     print(sections[-1])
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -226,7 +231,8 @@ def trainer_targets(rows):
 
 
 def targets_text(results):
-    targets = {**results["targets"], **results.get("page", {}).get("targets", {})}
+    targets = {**results["targets"], **results.get("page", {}).get("targets", {}),
+               **results.get("teaching", {}).get("targets", {})}
     return "\n".join(f"- {'met' if ok else 'NOT met'}: {name}" for name, ok in targets.items())
 
 

@@ -1,0 +1,138 @@
+"""Teaching in headless Chromium with the CPU slowed 4x (a mid-range phone).
+
+For 1, 10 and 50 taught digits: tap to updated answer (the page's own measure,
+from the tap until the taught model answers) and the longest main-thread task
+during each tap (PerformanceObserver longtask: tasks over 50 ms). With 0 and 50
+taught digits: time to ready and to the first answer for a digit drawn at once.
+"""
+
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import browser
+from .page_bench import percentile, serving_process
+from digitpad.data import load_pen_digits
+
+THROTTLE = 4  # Chromium's Emulation.setCPUThrottlingRate
+TAPS = 12  # measured taps per count of taught digits
+LOADS = 6  # page loads per count, the first dropped
+
+# One tap on teach-<label>: its duration and the longest task over 50 ms meanwhile.
+TAP_JS = """async (label) => {
+    const tasks = [];
+    const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
+    observer.observe({ type: 'longtask' });
+    performance.clearMeasures('digitpad-teach');
+    document.querySelector(`[data-testid=teach-${label}]`).click();
+    while (!performance.getEntriesByName('digitpad-teach').length) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 100));  // let the observer report
+    observer.disconnect();
+    return { ms: performance.getEntriesByName('digitpad-teach')[0].duration,
+             longest: Math.max(0, ...tasks.map((t) => t.duration)) };
+}"""
+
+# From navigation: ready, and the first answer for a digit drawn as soon as the pad is there.
+LOAD_JS = """async (strokes) => {
+    (""" + browser.DISPATCH_JS + """)(strokes);
+    const prediction = document.querySelector('[data-testid=prediction]');
+    while (prediction.dataset.strokes !== String(strokes.length)) await new Promise((r) => setTimeout(r, 2));
+    const answered = performance.now();
+    while (!performance.getEntriesByName('digitpad-ready').length) await new Promise((r) => setTimeout(r, 2));
+    return { ready: performance.getEntriesByName('digitpad-ready')[0].startTime, answer: answered };
+}"""
+
+LONG_AT_LOAD_JS = """() => new Promise((resolve) => {
+    const tasks = [];
+    new PerformanceObserver((list) => tasks.push(...list.getEntries())).observe({ type: 'longtask', buffered: true });
+    setTimeout(() => resolve(Math.max(0, ...tasks.map((t) => t.duration))), 300);
+})"""
+
+
+def teach_bench(pen_digits, model_dir, counts=(1, 10, 50), taps=TAPS, loads=LOADS):
+    from playwright.sync_api import sync_playwright
+    digits = random.Random(2).sample(load_pen_digits(pen_digits), max(counts) + 1)
+    results = {"throttle": THROTTLE, "taps": {}, "loads": {}}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        site = browser.page_only_site(Path(tmp) / "web")
+        shutil.copytree(model_dir, site / "model")
+        chromium = browser.launch(p)
+        with serving_process(site) as url:
+            context = chromium.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            pad_digit = digits[-1]
+            results["loads"][0] = _loads(page, cdp, url, pad_digit, loads)
+            pad = page.locator("[data-testid=pad]").bounding_box()
+            rng = random.Random(3)
+            taught = 0
+            for count in counts:
+                while taught < count - 1:  # taught at full speed, one tap each
+                    _draw(page, digits[taught], pad, rng)
+                    page.evaluate(TAP_JS, digits[taught]["label"])
+                    taught += 1
+                # The count-th digit, tapped again and again with other labels: each tap refits
+                # on `count` digits (the same drawing is kept once, with the newer label).
+                _draw(page, digits[count - 1], pad, rng)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+                tapped = [page.evaluate(TAP_JS, (digits[count - 1]["label"] + i) % 10) for i in range(taps)]
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+                taught = count
+                ms = [t["ms"] for t in tapped]
+                results["taps"][count] = {"p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95),
+                                          "longest_task_ms": max(t["longest"] for t in tapped), "taps": len(tapped)}
+            results["loads"][taught] = _loads(page, cdp, url, pad_digit, loads)
+            context.close()
+        chromium.close()
+    longest = max([t["longest_task_ms"] for t in results["taps"].values()]
+                  + [results["loads"][max(counts)]["longest_task_ms"]])
+    first = results["loads"]
+    results["targets"] = {
+        f"tap to updated answer p95 <= 150 ms at {THROTTLE}x CPU, up to {max(counts)} taught":
+            all(t["p95_ms"] <= 150 for t in results["taps"].values()),
+        f"no main-thread task over 50 ms during a tap or at load with {max(counts)} taught": longest <= 50,
+        f"first answer with {max(counts)} taught <= 1.2x with none":
+            first[max(counts)]["answer_ms"] <= 1.2 * first[0]["answer_ms"],
+    }
+    return results
+
+
+def _draw(page, sample, pad, rng):
+    strokes = browser.place(sample["strokes"], pad, rng)
+    browser.clear(page)
+    browser.draw(page, strokes, real_input=False)
+    browser.read_prediction(page, len(strokes))
+
+
+def _loads(page, cdp, url, sample, loads):
+    """Median ready and first-answer times over `loads` loads at THROTTLE (the first dropped)."""
+    ready, answer, longest = [], [], 0
+    for load in range(loads):
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+        page.goto(url, wait_until="commit")
+        page.wait_for_selector("[data-testid=pad]")
+        pad = page.locator("[data-testid=pad]").bounding_box()
+        times = page.evaluate(LOAD_JS, [[list(p) for p in s] for s in browser.place(sample["strokes"], pad,
+                                                                                     random.Random(load))])
+        page.wait_for_selector("[data-testid=teach-status][data-samples]")
+        longest = max(longest, page.evaluate(LONG_AT_LOAD_JS))
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        if load:
+            ready.append(times["ready"])
+            answer.append(times["answer"])
+    return {"ready_ms": percentile(ready, 50), "answer_ms": percentile(answer, 50), "longest_task_ms": longest}
+
+
+def teach_table(results):
+    lines = [f"| teaching, CPU slowed {results['throttle']}x | p50 | p95 | longest task during a tap |",
+             "| --- | --- | --- | --- |"]
+    for count, t in results["taps"].items():
+        lines.append(f"| tap to updated answer, {count} taught | {t['p50_ms']:.0f} ms | {t['p95_ms']:.0f} ms | "
+                     f"{t['longest_task_ms']:.0f} ms |")
+    lines += ["", "| page load, CPU slowed 4x (median) | ready | first answer | longest task |",
+              "| --- | --- | --- | --- |"]
+    for count, t in results["loads"].items():
+        lines.append(f"| {count} taught digits | {t['ready_ms']:.0f} ms | {t['answer_ms']:.0f} ms | "
+                     f"{t['longest_task_ms']:.0f} ms |")
+    return "\n".join(lines)
