@@ -116,11 +116,12 @@ def _loads(page, cdp, url, sample, loads):
         times = page.evaluate(LOAD_JS, [[list(p) for p in s] for s in browser.place(sample["strokes"], pad,
                                                                                      random.Random(load))])
         page.wait_for_selector("[data-testid=teach-status][data-samples]")
-        longest = max(longest, page.evaluate(LONG_AT_LOAD_JS))
+        longest_now = page.evaluate(LONG_AT_LOAD_JS)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
-        if load:
+        if load:  # the first load compiles the page's code: dropped from all three
             ready.append(times["ready"])
             answer.append(times["answer"])
+            longest = max(longest, longest_now)
     return {"ready_ms": percentile(ready, 50), "answer_ms": percentile(answer, 50), "longest_task_ms": longest}
 
 

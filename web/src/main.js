@@ -42,6 +42,8 @@ const teaching = new TeachPanel(pad, recognizer);
 bindControls(pad);
 exposeHandle(recognizer);
 
+const nextTask = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+
 async function start() {
   view.setModelState('loading', 'Loading the model…');
   try {
@@ -49,8 +51,11 @@ async function start() {
     const answering = recognizer.start(model, metadata);
     view.setModelState('ready', `Model ready: ${(metadata.test_accuracy * 100).toFixed(1)}% on the MNIST test set.`);
     performance.mark('digitpad-ready'); // time to ready, for benchmarks
-    view.showAbout(metadata, { classes: model.classes, margin: recognizer.margin, maxTurns: recognizer.maxTurns });
     await answering;
+    // The rest in tasks of their own, so no one task keeps a slow phone from drawing.
+    await nextTask();
+    view.showAbout(metadata, { classes: model.classes, margin: recognizer.margin, maxTurns: recognizer.maxTurns });
+    await nextTask();
     await teaching.restore();
   } catch (error) {
     // The pad stays usable; only recognition is off.
