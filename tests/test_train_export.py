@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,6 +118,76 @@ def test_sigkill_during_export_keeps_previous_model(exported, trained):
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert tree_digest(exported) == before
+    # The killed run's temporary folder goes on the next run.
+    assert list(exported.glob(".model-tmp-*"))
+    export(trained[0], exported)
+    assert not list(exported.glob(".model-*")) and not list(exported.glob(".model.*"))
+
+
+def test_leftovers_of_live_runs_are_kept(tmp_path, trained):
+    web = tmp_path / "web"
+    (web / f".model-tmp-{os.getpid()}-abc").mkdir(parents=True)  # this process: still running
+    (web / ".model-old-999999999-x").mkdir()
+    export(trained[0], web)
+    assert sorted(p.name for p in web.iterdir()) == [f".model-tmp-{os.getpid()}-abc", "model"]
+
+
+def test_export_refuses_files_from_another_training_run(tmp_path, trained):
+    build = tmp_path / "build"
+    shutil.copytree(trained[0], build)
+    (build / "replay.bin").write_bytes((build / "replay.bin").read_bytes()[:-785])  # e.g. an older one
+    with pytest.raises(ExportError, match="replay.bin is not the file .*metrics.json describes"):
+        export(build, tmp_path / "web")
+    assert not (tmp_path / "web" / "model").exists()
+
+
+def test_export_refuses_weights_that_are_not_numbers(tmp_path, trained):
+    import tf_keras as keras
+    build = tmp_path / "build"
+    shutil.copytree(trained[0], build)
+    model = keras.models.load_model(build / "model.keras")
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([kernel * np.nan, bias])
+    model.save(build / "model.keras")
+    metrics = json.loads((build / "metrics.json").read_text())
+    metrics.pop("files")  # a build/ from before the check: only the weights can tell
+    (build / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(ExportError, match="not finite numbers"):
+        export(build, tmp_path / "web")
+
+
+@pytest.mark.parametrize("flag, value", [("--learning-rate", "nan"), ("--learning-rate", "inf"),
+                                         ("--learning-rate", "0"), ("--pen-weight", "nan"),
+                                         ("--pen-weight", "-5"), ("--l2", "-1"), ("--non-digit-weight", "0"),
+                                         ("--unsure-margin", "2"), ("--not-a-digit-bias", "nan"),
+                                         ("--doodles", "-1")])
+def test_bad_settings_are_refused_before_training(tmp_path, flag, value):
+    result = subprocess.run([sys.executable, "-m", "digitpad", "train", "--out", str(tmp_path / "b"), flag, value],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and flag in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_diverged_or_useless_model_is_never_written(tmp_path, mnist_dir, trained):
+    from digitpad.errors import UserError
+    build = tmp_path / "build"
+    shutil.copytree(trained[0], build)
+    before = tree_digest(build)
+    with pytest.raises(UserError, match="diverged"):
+        train(mnist_dir, build, Recipe(epochs=1, pen_copies=0, doodles=100, learning_rate=1e30), verbose=0)
+    with pytest.raises(UserError, match="reads only"):  # all of MNIST, one tiny step: far below the recipe
+        train(mnist_dir, build, Recipe(epochs=1, pen_copies=0, doodles=100, learning_rate=1e-9), verbose=0)
+    assert tree_digest(build) == before
+
+
+def test_unwritable_output_fails_before_training(tmp_path, mnist_dir):
+    from digitpad.errors import UserError
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the build folder should be")
+    started = time.monotonic()
+    with pytest.raises(UserError, match="cannot write to"):
+        train(mnist_dir, blocker / "build", Recipe(epochs=1, pen_copies=0), verbose=0)
+    assert time.monotonic() - started < 5  # no data loaded, nothing fitted
 
 
 def test_export_without_trained_model(tmp_path):

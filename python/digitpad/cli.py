@@ -90,6 +90,29 @@ def cmd_serve(args):
     serve(args.host, args.port, debug=args.debug, allow_remote=args.allow_remote, site_root=args.site)
 
 
+def number(low=None, high=None, low_open=False):
+    """An argparse type: a finite number in [low, high] (low excluded if low_open)."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text}") from None
+        too_low = low is not None and (value <= low if low_open else value < low)
+        if value != value or value in (float("inf"), float("-inf")) or too_low or (high is not None and value > high):
+            bounds = f"{'above' if low_open else 'at least'} {low:g}" if low is not None else ""
+            bounds += (" and " if bounds and high is not None else "") + (f"at most {high:g}" if high is not None else "")
+            raise argparse.ArgumentTypeError(f"must be a finite number{' ' + bounds if bounds else ''}, got {text}")
+        return value
+    return parse
+
+
+def count(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def positive_int(text):
     value = int(text)
     if value <= 0:
@@ -116,27 +139,27 @@ def parser():
     defaults = Recipe()
     t.add_argument("--epochs", type=positive_int, default=defaults.epochs)
     t.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
-    t.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    t.add_argument("--l2", type=float, default=defaults.l2)
+    t.add_argument("--learning-rate", type=number(0, 10, low_open=True), default=defaults.learning_rate)
+    t.add_argument("--l2", type=number(0, 1), default=defaults.l2)
     t.add_argument("--seed", type=int, default=defaults.seed)
     t.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS") or "uci",
                    help="real pen-drawn digits to add to training: the JSON or UNIPEN file, or 'uci': "
                         "UCI's, downloaded once into the cache (default: $DIGITPAD_PEN_DIGITS, else uci)")
     t.add_argument("--no-pen-digits", action="store_true", help="train on MNIST only")
-    t.add_argument("--pen-copies", type=int, default=defaults.pen_copies, help="augmented renderings per pen digit")
-    t.add_argument("--pen-weight", type=float, default=defaults.pen_weight,
+    t.add_argument("--pen-copies", type=count, default=defaults.pen_copies, help="augmented renderings per pen digit")
+    t.add_argument("--pen-weight", type=number(0, 1000, low_open=True), default=defaults.pen_weight,
                    help="loss weight of a pen digit vs an MNIST one")
     t.add_argument("--non-digits", default=os.environ.get("DIGITPAD_NON_DIGITS") or None, metavar="FILE",
                    help="handwritten letters (JSON, UJI Pen Characters' form) to teach \"not a digit\" besides "
                         "the generated doodles (default: $DIGITPAD_NON_DIGITS, else doodles only)")
-    t.add_argument("--letter-copies", type=int, default=defaults.letter_copies,
+    t.add_argument("--letter-copies", type=count, default=defaults.letter_copies,
                    help="augmented renderings per letter")
-    t.add_argument("--doodles", type=int, default=defaults.doodles, help="generated doodles to train on")
-    t.add_argument("--non-digit-weight", type=float, default=defaults.non_digit_weight,
+    t.add_argument("--doodles", type=count, default=defaults.doodles, help="generated doodles to train on")
+    t.add_argument("--non-digit-weight", type=number(0, 1000, low_open=True), default=defaults.non_digit_weight,
                    help="loss weight of a letter or doodle vs an MNIST digit")
-    t.add_argument("--not-a-digit-bias", type=float, default=defaults.not_a_digit_bias,
+    t.add_argument("--not-a-digit-bias", type=number(-100, 100), default=defaults.not_a_digit_bias,
                    help="added to the \"not a digit\" output's bias after fitting")
-    t.add_argument("--unsure-margin", type=float, default=defaults.unsure_margin,
+    t.add_argument("--unsure-margin", type=number(0, 1), default=defaults.unsure_margin,
                    help="top two probabilities closer than this: \"not sure\"")
     t.add_argument("--extra", action="append", default=[], metavar="FILE",
                    help="digits you taught the page and downloaded there (repeatable; make train EXTRA=FILE)")

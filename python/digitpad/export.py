@@ -16,6 +16,7 @@ import time
 import warnings
 from pathlib import Path
 
+from .data import sha256
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION
 from .site import replace_folder
@@ -53,9 +54,21 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
     except OSError as exc:
         raise ExportError(f"cannot write to {target.parent}/: {exc.strerror or exc}") from None
 
+    metrics = json.loads(metrics_path.read_text())
+    for name, digest in metrics.get("files", {}).items():  # written by one training run, or refused
+        path = Path(model_dir) / name
+        if not path.is_file() or sha256(path) != digest:
+            raise ExportError(f"{path} is not the file {metrics_path} describes (an interrupted or failed "
+                              "training run?); run `make train` again")
+
     def fill(tmp):
         _convert(model_path, tmp, quantization)
-        metadata = {**_metadata(json.loads(metrics_path.read_text())), "weights": quantization}
+        try:  # NaN or Infinity in model.json: weights that are not numbers, which the page refuses
+            json.loads((tmp / "model.json").read_text(), parse_constant=_not_a_number)
+        except ValueError as exc:
+            raise ExportError(f"{model_path} has weights that are not finite numbers ({exc}); "
+                              "train again with other settings") from None
+        metadata = {**_metadata(metrics), "weights": quantization}
         (tmp / "metadata.json").write_text(json.dumps(metadata, indent=1))
         if (Path(model_dir) / "replay.bin").is_file():  # for teaching in the page
             shutil.copyfile(Path(model_dir) / "replay.bin", tmp / "replay.bin")
@@ -65,6 +78,10 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
     except OSError as exc:
         raise ExportError(f"export to {target}/ failed, previous model kept: {exc}") from None
     return target
+
+
+def _not_a_number(name):
+    raise ValueError(f"model.json holds {name}")
 
 
 def _convert(model_path, out_dir, quantization="float32"):

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .data import remove_leftovers
 from .errors import UserError
 
 # The page and its bundle; the sourcemap stays out (its sources are in the repo).
@@ -47,7 +48,8 @@ def replace_folder(target, fill):
     a failed or killed build leaves the previous `target` as it was."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-tmp-", dir=target.parent))
+    remove_leftovers(target.parent, target.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-tmp-{os.getpid()}-", dir=target.parent))
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; a site must be readable
         fill(tmp)
@@ -73,6 +75,15 @@ def _swap_in(new, target):
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(new, target)
+    _fsync_folder(target.parent)  # the renames themselves survive a power cut
+
+
+def _fsync_folder(folder):
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _rename_exchange(a, b):

@@ -18,6 +18,7 @@ What makes a linear model read real scribbles (each step measured in docs/measur
 import functools
 import json
 import math
+import os
 import platform
 import time
 from dataclasses import asdict, replace
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import doodles as doodle_maker
-from .data import LOOKALIKES, load_mnist, load_non_digits, load_pen_digits, save_atomically
+from .data import LOOKALIKES, load_mnist, load_non_digits, load_pen_digits, save_atomically, sha256
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
@@ -222,6 +223,7 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     by people it never saw (the shipped model then trains on everyone)."""
     started = time.perf_counter()
     recipe = recipe or Recipe()
+    _check_writable(Path(out_dir))  # before the slow work, not after
     letters = load_non_digits(non_digits) if non_digits else []  # a bad file fails before the slow work
     (x_train, y_train, x_test, y_test), checksums = load_mnist(data_dir)
     if limit:
@@ -246,18 +248,49 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     metrics.update(recipe=asdict(recipe), data_sha256=checksums, versions=versions(),
                    wall_seconds=round(time.perf_counter() - started, 2))
 
+    check_trained(model, metrics, limit)
     out = Path(out_dir)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         save_atomically(lambda path: model.save(path), out / "model.keras")
         replay_x = np.concatenate([data["x"], data["letters_x"][data["letter_trainable"]], data["doodles_x"]])
         replay_y = np.concatenate([data["y"], np.full(len(replay_x) - len(data["x"]), NOT_A_DIGIT)])
         write_replay_set(out / "replay.bin", replay_x, replay_y)
+        # Written last, naming the files it describes: export refuses a model.keras or
+        # replay.bin from another run (a full disk or a kill between the three writes).
+        metrics["files"] = {name: sha256(out / name) for name in ("model.keras", "replay.bin")}
         save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
                         out / "metrics.json")
     except OSError as exc:
-        raise UserError(f"could not write the trained model to {out}/: {exc.strerror or exc}") from None
+        raise UserError(f"could not write the trained model to {out}/: {exc.strerror or exc}; "
+                        "the previous model there may be incomplete, run make train again") from None
     return metrics
+
+
+# Far below what the recipe measures (96-97% on MNIST): a model this bad comes from
+# broken settings or data, and must not replace a good one.
+MIN_TEST_ACCURACY = 0.9
+
+
+def check_trained(model, metrics, limit=None):
+    """Refuse a model with weights that are not finite, or (trained on all of MNIST)
+    far below the recipe's accuracy: before anything is written."""
+    if not all(np.isfinite(w).all() for w in model.get_weights()):
+        raise UserError("training diverged (weights are not finite numbers): lower --learning-rate; "
+                        "nothing was written")
+    if limit is None and metrics["test_accuracy"] < MIN_TEST_ACCURACY:
+        raise UserError(f"the trained model reads only {metrics['test_accuracy']:.1%} of MNIST's test digits "
+                        f"(the recipe gets ~96%; at least {MIN_TEST_ACCURACY:.0%} is required): check the "
+                        "settings and data; nothing was written")
+
+
+def _check_writable(out):
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"cannot write to {out}/: {exc.strerror or exc}; choose another --out") from None
 
 
 def _render_non_digits(letters, recipe):
