@@ -93,5 +93,24 @@ def test_site_works_under_a_sub_path_with_a_plain_static_server(page, site, tmp_
         assert chromium.read_prediction(page, 1)["digit"] in "0123456789"
         assert all(urlparse(u).path.startswith("/digitpad/") for u in page.requests), page.requests
         assert page.errors == []
+        # No CSP header here, yet the page's own policy holds: an injected inline script does not run.
+        ran = page.evaluate("""() => new Promise((resolve) => {
+            document.addEventListener('securitypolicyviolation', () => resolve(window.injected ?? 'blocked'));
+            const script = document.createElement('script');
+            script.textContent = 'window.injected = "ran"';
+            document.head.append(script);
+            setTimeout(() => resolve(window.injected ?? 'silent'), 2000);
+        })""")
+        assert ran == "blocked"
     finally:
         server.shutdown()
+
+
+def test_the_page_carries_the_servers_policy():
+    from digitpad.server import CSP
+    html = (REPO / "web" / "index.html").read_text()
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html).group(1)
+    header_only = {"frame-ancestors 'none'"}  # ignored in a meta tag
+    assert sorted(meta.split("; ")) == sorted(set(CSP.split("; ")) - header_only)
+    policy = html.index('http-equiv="Content-Security-Policy"')
+    assert policy < html.index("<script") and policy < html.index("<link")
