@@ -164,3 +164,36 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     }""")
     assert painted > 0.3
     assert page.errors == []
+
+
+@pytest.mark.parametrize("name, change, says", [
+    ("missing", None, "metadata.json could not be loaded"),
+    ("null", "null", "metadata.json holds no fields"),
+    ("string accuracy", {"test_accuracy": "96.4"}, "test_accuracy is not valid"),
+    ("no samples count", {"heldout_pen": {"writers": ["w01"], "accuracy": 0.97, "samples": None}},
+     "heldout_pen is not valid"),
+    ("no preprocessing", {"preprocess": None}, "preprocess is not valid"),
+])
+def test_partial_metadata_keeps_a_good_model(page, site, tmp_path, name, change, says):
+    """A good model with missing or partly wrong metadata answers, and says what is missing."""
+    root = tmp_path / "web"
+    shutil.copytree(site, root)
+    meta_path = root / "model" / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    if change is None:
+        meta_path.unlink()
+    elif isinstance(change, str):
+        meta_path.write_text(change)
+    else:
+        meta_path.write_text(json.dumps({**meta, **change}))
+    with chromium.serving(root) as url:
+        page.goto(url)
+        page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+        status = page.text_content("[data-testid=status]")
+        assert status.startswith("Model ready") and says in status and "NaN" not in status, status
+        chromium.draw(page, [pad_points(page, STROKE_A)])
+        assert chromium.read_prediction(page, 1)["verdict"] in ("digit", "unsure", "not-a-digit")
+        about = page.text_content("[data-testid=about-summary]")
+        assert "NaN" not in about and "undefined" not in about
+    # The page's own 404 for metadata.json is the only console error allowed, and only when it is missing.
+    assert [e for e in page.errors if "404" not in e] == []

@@ -42,14 +42,21 @@ const teaching = new TeachPanel(pad, recognizer);
 bindControls(pad);
 exposeHandle(recognizer);
 
+// "Model ready", with its accuracy when known, and what its metadata lacks.
+function readyText(metadata, problems) {
+  const accuracy = metadata.test_accuracy === undefined ? '' : `: ${(metadata.test_accuracy * 100).toFixed(1)}% on the MNIST test set`;
+  const lacking = problems.length ? ` (${problems.join('; ')}: the page uses what is there)` : '';
+  return `Model ready${accuracy}.${lacking}`;
+}
+
 const nextTask = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 
 async function start() {
   view.setModelState('loading', 'Loading the model…');
   try {
-    const { model, metadata } = await loading;
+    const { model, metadata, problems } = await loading;
     const answering = recognizer.start(model, metadata);
-    view.setModelState('ready', `Model ready: ${(metadata.test_accuracy * 100).toFixed(1)}% on the MNIST test set.`);
+    view.setModelState('ready', readyText(metadata, problems));
     performance.mark('digitpad-ready'); // time to ready, for benchmarks
     await answering;
     // The rest in tasks of their own, so no one task keeps a slow phone from drawing.

@@ -136,25 +136,63 @@ function checkClasses(metadata, classes) {
   }
 }
 
+// What the page needs of metadata.json, each field checked on its own: the valid
+// ones are kept, the others dropped and named in `problems`. Without its
+// preprocessing the page assumes the trainer's standard one (deskew, size).
+const isNumber = (x, low = -Infinity, high = Infinity) => typeof x === 'number' && x >= low && x <= high;
+const isMatrix = (m) => Array.isArray(m) && m.length > 0 && m.every((r) => Array.isArray(r) && r.every((v) => isNumber(v, 0)));
+const FIELDS = {
+  test_accuracy: (x) => isNumber(x, 0, 1),
+  per_class_accuracy: (x) => Array.isArray(x) && x.every((v) => isNumber(v, 0, 1)),
+  confusion_matrix: isMatrix,
+  preprocess: (x) => x && typeof x === 'object' && typeof x.deskew === 'boolean' && typeof x.normalize_size === 'boolean',
+  verdict: (x) => x && typeof x === 'object'
+    && (x.unsure_margin === undefined || isNumber(x.unsure_margin, 0, 1))
+    && (x.max_turns === undefined || isNumber(x.max_turns, 0)),
+  heldout_pen: (x) => x && typeof x === 'object' && Array.isArray(x.writers) && isNumber(x.accuracy, 0, 1)
+    && isNumber(x.samples, 1) && isMatrix(x.confusion_matrix),
+  trained_on: (x) => x && typeof x === 'object' && isNumber(x.mnist_train ?? 0, 0)
+    && (x.pen_digits === undefined || (isNumber(x.pen_digits, 0) && Array.isArray(x.pen_writers) && isNumber(x.pen_renderings, 0))),
+  classes: (x) => isNumber(x, 1) || (Array.isArray(x) && x.length > 0),
+};
+export const STANDARD_PREPROCESS = { deskew: true, normalize_size: true };
+
+export function readMetadata(value) {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return { metadata: { preprocess: STANDARD_PREPROCESS }, problems: ['metadata.json holds no fields'] };
+  }
+  const metadata = {};
+  const problems = [];
+  for (const [name, valid] of Object.entries(FIELDS)) {
+    if (value[name] === undefined && name !== 'preprocess' && name !== 'test_accuracy') continue; // optional
+    if (valid(value[name])) metadata[name] = value[name];
+    else problems.push(`${name} ${value[name] === undefined ? 'is missing' : 'is not valid'}`);
+  }
+  metadata.preprocess ??= STANDARD_PREPROCESS;
+  return { metadata, problems };
+}
+
 // Load model and metadata; rejects with an Error whose message says, in words,
-// what failed (missing file, bad JSON, truncated weights, wrong shapes).
+// what failed (missing file, bad JSON, truncated weights, wrong shapes). Metadata
+// that is missing or partly wrong does not stop a good model: `problems` names it.
 // model.classes: 10 (the digits) or 11 (the digits, then "not a digit").
 export async function loadModel(baseUrl = 'model/') {
   // The CPU backend: for a few thousand weights it is faster to start than WebGL.
   await setBackend('cpu');
-  const [model, metadata] = await Promise.allSettled([
+  const [model, fetched] = await Promise.allSettled([
     loadWeights(baseUrl),
     fetchJson(`${baseUrl}metadata.json`),
   ]);
-  const failure = [model, metadata].find((result) => result.status === 'rejected');
+  const { metadata, problems } = fetched.status === 'fulfilled' ? readMetadata(fetched.value)
+    : { metadata: { preprocess: STANDARD_PREPROCESS }, problems: [fetched.reason.message] };
   try {
-    if (failure) throw failure.reason;
-    checkClasses(metadata.value, model.value.classes);
+    if (model.status === 'rejected') throw model.reason;
+    checkClasses(metadata, model.value.classes);
   } catch (error) {
     if (model.status === 'fulfilled') model.value.dispose(); // no weights left behind
     throw new Error(`the model in ${baseUrl} could not be loaded: ${error.message}`);
   }
-  return { model: model.value, metadata: metadata.value };
+  return { model: model.value, metadata, problems };
 }
 
 // Probabilities for n inputs at once (n x 784, row-major) -> n x classes, row-major.

@@ -118,14 +118,16 @@ export class View {
     if (meta.preprocess?.normalize_size) parts.push(', every digit sheared upright and stretched to a standard spread. ');
     else if (meta.preprocess?.deskew) parts.push(', every digit sheared upright. ');
     else parts.push('. ');
-    parts.push(`MNIST test accuracy: ${percent(meta.test_accuracy)}.`);
+    if (meta.test_accuracy !== undefined) parts.push(`MNIST test accuracy: ${percent(meta.test_accuracy)}.`);
     const drawn = meta.heldout_pen;
     if (drawn) parts.push(` Drawn digits by ${drawn.writers.length} writers it never saw: ${percent(drawn.accuracy)} of ${drawn.samples.toLocaleString('en')}.`);
     parts.push(` It says "not sure" when its first digit is less than ${Math.round(margin * 100)} points ahead of the second`);
     parts.push(classes > CLASSES ? ', and "not a digit" when its 11th output, trained on letters and doodles, wins' : '');
     parts.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
     document.querySelector('[data-testid=about-summary]').textContent = parts.join('');
-    drawConfusion(document.querySelector('[data-testid=confusion-mnist]'), meta.confusion_matrix);
+    const mnistCanvas = document.querySelector('[data-testid=confusion-mnist]');
+    mnistCanvas.closest('figure').hidden = !meta.confusion_matrix;
+    if (meta.confusion_matrix) drawConfusion(mnistCanvas, meta.confusion_matrix);
     const drawnCanvas = document.querySelector('[data-testid=confusion-drawn]');
     drawnCanvas.closest('figure').hidden = !drawn;
     if (drawn) drawConfusion(drawnCanvas, drawn.confusion_matrix);
