@@ -44,9 +44,10 @@ def test_trainers_take_turns_and_keep_the_median(monkeypatch):
     assert rows[2]["fit_seconds_all"] == [5.0, 9.0, 4.0]
 
 
-def test_teaching_bench_reports_every_count(site):
+def test_teaching_bench_reports_every_count(site, browser):
     from digitpad_bench.teach_bench import teach_bench, teach_table
-    results = teach_bench(FIXTURES / "pendigits-sample.json", site / "model", counts=(1, 3), taps=2, loads=2)
+    results = teach_bench(FIXTURES / "pendigits-sample.json", site / "model", counts=(1, 3), taps=2, loads=2,
+                          chromium=browser)
     assert set(results["taps"]) == {1, 3} and set(results["loads"]) == {0, 3}
     assert all(t["p95_ms"] > 0 and t["taps"] == 2 for t in results["taps"].values())
     assert all(t["answer_ms"] >= t["ready_ms"] > 0 for t in results["loads"].values())

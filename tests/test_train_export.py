@@ -255,8 +255,8 @@ def test_bad_pen_digits_file(tmp_path, mnist_dir):
     bad.write_text('[{"label": 3, "writer": "w01", "strokes": []}]')
     result = subprocess.run([sys.executable, "-m", "digitpad", "train", "--data", str(mnist_dir),
                              "--pen-digits", str(bad)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "not a pen digits file" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 1 and "digit 0 is not a drawn digit: its strokes" in result.stderr
+    assert str(bad) in result.stderr and "Traceback" not in result.stderr
 
 
 def test_training_with_taught_samples(tmp_path, mnist_dir, pen_digits):

@@ -50,14 +50,21 @@ LONG_AT_LOAD_JS = """() => new Promise((resolve) => {
 })"""
 
 
-def teach_bench(pen_digits, model_dir, counts=(1, 10, 50), taps=TAPS, loads=LOADS):
-    from playwright.sync_api import sync_playwright
+def teach_bench(pen_digits, model_dir, counts=(1, 10, 50), taps=TAPS, loads=LOADS, chromium=None):
+    """The teaching measurements in `chromium` (a Playwright browser), or in Debian's Chromium."""
+    if chromium is None:
+        from playwright.sync_api import sync_playwright
+        with sync_playwright() as p:
+            chromium = browser.launch(p)
+            try:
+                return teach_bench(pen_digits, model_dir, counts, taps, loads, chromium)
+            finally:
+                chromium.close()
     digits = random.Random(2).sample(load_pen_digits(pen_digits), max(counts) + 1)
     results = {"throttle": THROTTLE, "taps": {}, "loads": {}}
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as tmp:
         site = browser.page_only_site(Path(tmp) / "web")
         shutil.copytree(model_dir, site / "model")
-        chromium = browser.launch(p)
         with serving_process(site) as url:
             context = chromium.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
             page = context.new_page()
@@ -84,7 +91,6 @@ def teach_bench(pen_digits, model_dir, counts=(1, 10, 50), taps=TAPS, loads=LOAD
                                           "longest_task_ms": max(t["longest"] for t in tapped), "taps": len(tapped)}
             results["loads"][taught] = _loads(page, cdp, url, pad_digit, loads)
             context.close()
-        chromium.close()
     longest = max([t["longest_task_ms"] for t in results["taps"].values()]
                   + [results["loads"][max(counts)]["longest_task_ms"]])
     first = results["loads"]
