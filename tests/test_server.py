@@ -95,7 +95,7 @@ def test_content_types(client, site_root, name, content_type):
 )
 def test_traversal_refused(client, url):
     resp = client.get(url)
-    assert resp.status_code in (400, 404)
+    assert resp.status_code in (400, 404, 421)  # //etc/... names a host, which is refused too
     assert b"SECRET" not in resp.data
     assert b"root:" not in resp.data
 
@@ -193,7 +193,7 @@ def no_run(monkeypatch):
         def serve_forever(self):
             pass
 
-    def fake_make_server(host, port, app, threaded, fd):
+    def fake_make_server(host, port, app, fd=None):
         calls.append({"host": host, "port": port, "debug": isinstance(app, DebuggedApplication)})
         return Server()
 
@@ -254,3 +254,34 @@ def test_serve_on_a_busy_port_is_one_line(site_root):
         port = taken.getsockname()[1]
         with pytest.raises(UserError, match=f"cannot serve on 127.0.0.1:{port}.*--port"):
             serve(port=port, site_root=site_root)
+
+
+# --- Edges (issue 15) ------------------------------------------------------------
+
+
+def test_names_the_file_system_cannot_hold_are_404(client, site_root):
+    (site_root / "loop").symlink_to(site_root / "loop")  # a symlink loop
+    (site_root / "a").symlink_to(site_root / "b")
+    (site_root / "b").symlink_to(site_root / "a")
+    for path in ["/" + "a" * 256, "/model/" + "x" * 300 + ".json", "/loop", "/a", "/loop/index.html"]:
+        assert client.get(path).status_code == 404, path
+
+
+def test_source_maps_are_json(client, site_root):
+    (site_root / "dist" / "app.js.map").write_text("{}")
+    assert client.get("/dist/app.js.map").mimetype == "application/json"
+
+
+def test_the_app_leaves_the_date_to_the_http_server(client):
+    assert "Date" not in client.get("/").headers
+
+
+@pytest.mark.parametrize("host, status", [("localhost", 200), ("localhost:8000", 200), ("127.0.0.1:8000", 200),
+                                          ("[::1]:8000", 200), ("127.1.2.3", 200), ("evil.example", 421),
+                                          ("evil.example:8000", 421), ("192.168.1.5:8000", 421), ("", 421)])
+def test_only_loopback_names_are_answered(site_root, host, status):
+    from digitpad.server import create_app
+    client = create_app({"TESTING": True, "SITE_ROOT": site_root}).test_client()
+    assert client.get("/", headers={"Host": host}).status_code == status
+    remote = create_app({"TESTING": True, "SITE_ROOT": site_root, "ALLOW_REMOTE": True}).test_client()
+    assert remote.get("/", headers={"Host": "evil.example"}).status_code == 200

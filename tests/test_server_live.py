@@ -51,3 +51,57 @@ def test_load_on_loopback_without_errors(site):
     assert requests > 1000
     assert "Socket errors" not in out, out
     assert "Non-2xx or 3xx responses" not in out, out
+
+
+def test_one_date_header(served):
+    reply = raw_request(served, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.count("\r\nDate: ") == 1, reply[:400]
+
+
+def test_slow_connections_cannot_pile_up_threads(served):
+    """300 connections that send nothing: threads stay bounded, a normal request is still answered."""
+    import threading
+    import time
+    import urllib.request
+    from digitpad.server import BoundedServer, Handler
+    before = threading.active_count()
+    idle = [socket.create_connection(("127.0.0.1", int(served.rsplit(":", 1)[1].strip("/")))) for _ in range(300)]
+    try:
+        time.sleep(1)
+        assert 100 < threading.active_count() - before <= BoundedServer.MAX_THREADS
+        started = time.monotonic()
+        with urllib.request.urlopen(served, timeout=3 * Handler.timeout) as response:
+            assert response.status == 200
+        print(f"\na request behind 300 idle connections answered in {time.monotonic() - started:.1f} s")
+    finally:
+        for s in idle:
+            s.close()
+
+
+def test_serves_on_ipv6_loopback(site_root, tmp_path):
+    import sys
+    import time
+    import urllib.request
+    probe = socket.socket(socket.AF_INET6)
+    try:
+        probe.bind(("::1", 0))
+        port = probe.getsockname()[1]
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    finally:
+        probe.close()
+    proc = subprocess.Popen([sys.executable, "-m", "digitpad", "serve", "--host", "[::1]", "--port", str(port),
+                             "--site", str(site_root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://[::1]:{port}/", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait()

@@ -7,12 +7,13 @@ only the stdlib and Flask, so it starts at once.
 import ipaddress
 import socket
 import sys
+import threading
 from pathlib import Path
 
 from flask import Flask, abort, redirect, request, send_from_directory
 from werkzeug.debug import DebuggedApplication
 from werkzeug.security import safe_join
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .errors import UserError
 
@@ -26,6 +27,7 @@ CONTENT_TYPES = {
     ".js": "text/javascript",
     ".mjs": "text/javascript",
     ".json": "application/json",
+    ".map": "application/json",
     ".bin": "application/octet-stream",
     ".wasm": "application/wasm",
     ".css": "text/css",
@@ -52,11 +54,18 @@ SECURITY_HEADERS = {
 def create_app(test_config=None):
     """Flask app factory; test_config overrides the defaults (e.g. SITE_ROOT)."""
     app = Flask(__name__, static_folder=None)
-    app.config.from_mapping(SITE_ROOT=DEFAULT_ROOT, CSP=CSP)
+    app.config.from_mapping(SITE_ROOT=DEFAULT_ROOT, CSP=CSP, ALLOW_REMOTE=False)
     if test_config is not None:
         app.config.from_mapping(test_config)
     # Keep "//etc/passwd" a plain 404 instead of a redirect to "/etc/passwd".
     app.url_map.merge_slashes = False
+
+    @app.before_request
+    def local_names_only():
+        # A page on another site can point its own name at 127.0.0.1 (DNS rebinding) and
+        # read what we serve: answer only to loopback names unless told otherwise.
+        if not app.config["ALLOW_REMOTE"] and not _is_loopback(_host_name(request.host)):
+            abort(421)
 
     # GET only (Flask adds HEAD); no automatic OPTIONS, so anything else is 405.
     @app.route("/", defaults={"filename": ""}, provide_automatic_options=False)
@@ -75,19 +84,19 @@ def create_app(test_config=None):
         if joined is None:
             abort(404)
         # Symlinks may point anywhere: the real target must be inside the real
-        # root and must not be a dotfile either.
+        # root and must not be a dotfile either. A name too long for the file
+        # system or a symlink loop is simply not there.
         try:
             rel = Path(joined).resolve().relative_to(root.resolve())
-        except ValueError:
+            if any(p.startswith(".") for p in rel.parts) or not Path(joined).exists():
+                abort(404)
+            if Path(joined).is_dir():
+                return redirect(request.path + "/", 308)
+            resp = send_from_directory(
+                root, filename, mimetype=CONTENT_TYPES.get(Path(filename).suffix.lower())
+            )
+        except (ValueError, OSError, RuntimeError):
             abort(404)
-        if any(p.startswith(".") for p in rel.parts):
-            abort(404)
-        if Path(joined).is_dir():
-            return redirect(request.path + "/", 308)
-
-        resp = send_from_directory(
-            root, filename, mimetype=CONTENT_TYPES.get(Path(filename).suffix.lower())
-        )
         resp.headers["Cache-Control"] = "no-cache"  # file names do not change with content
         return resp
 
@@ -96,12 +105,55 @@ def create_app(test_config=None):
         resp.headers.update(SECURITY_HEADERS)
         resp.headers["Content-Security-Policy"] = app.config["CSP"]
         resp.headers.setdefault("Cache-Control", "no-cache")
+        del resp.headers["Date"]  # the HTTP server writes its own
         return resp
 
     return app
 
 
+class Handler(WSGIRequestHandler):
+    timeout = 5  # seconds a connection may sit idle or send slowly before it is closed
+
+
+class BoundedServer(ThreadedWSGIServer):
+    """Werkzeug's threaded server with at most MAX_THREADS connections at once: slow or
+    idle ones cannot pile up threads without end (1,000 held 1,002 before); beyond the
+    cap they wait in the listen queue until an idle one times out."""
+    MAX_THREADS = 256
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = threading.BoundedSemaphore(self.MAX_THREADS)
+
+    def process_request(self, request, client_address):
+        self.slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+def make_server(host, port, app, fd=None):
+    """The dev server as `serve` runs it (tests and benchmarks too)."""
+    return BoundedServer(host, port, app, handler=Handler, fd=fd)
+
+
+def _host_name(host):
+    """The name in a Host header: "[::1]:8000" -> "::1", "localhost:8000" -> "localhost"."""
+    if host.startswith("["):
+        return host[1:host.find("]")]
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
 def _is_loopback(host):
+    host = host.strip("[]")
     if host.lower() == "localhost":
         return True
     try:
@@ -126,7 +178,8 @@ def serve(host="127.0.0.1", port=8000, debug=False, allow_remote=False, site_roo
             )
         print(f"digitpad: warning: serving on {host}, reachable from the network", file=sys.stderr)
 
-    app = create_app({"SITE_ROOT": Path(site_root)} if site_root is not None else None)
+    app = create_app({**({"SITE_ROOT": Path(site_root)} if site_root is not None else {}),
+                      "ALLOW_REMOTE": allow_remote})
     root = Path(app.config["SITE_ROOT"])
     if not root.is_dir():
         raise UserError(f"{root}/ does not exist: run `make site` first (or pass --site FOLDER)")
@@ -144,5 +197,5 @@ def serve(host="127.0.0.1", port=8000, debug=False, allow_remote=False, site_roo
         raise UserError(f"cannot serve on {url_host}:{port}: {exc.strerror or exc}; "
                         "choose another with --port (make serve PORT=...)") from None
     with listening:
-        server = make_server(bare, port, wsgi, threaded=True, fd=listening.fileno())
+        server = make_server(bare, port, wsgi, fd=listening.fileno())
     server.serve_forever()

@@ -12,9 +12,8 @@ import shutil
 import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
 
-from digitpad.server import create_app
+from digitpad.server import create_app, make_server
 from digitpad.site import build_site
 
 # Playwright cannot download a browser everywhere, so it drives an installed one.
@@ -41,7 +40,7 @@ def serving(site_root, csp=None):
     csp: another Content-Security-Policy (the benchmark's tf.min.js needs eval)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     config = {"SITE_ROOT": site_root, **({"CSP": csp} if csp else {})}
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(config))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
