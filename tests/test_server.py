@@ -169,10 +169,12 @@ def test_security_headers_on_405(client):
         ("/index.html", "no-cache"),
         ("/model/model.json", "no-cache"),
         ("/model/group1-shard1of1.bin", "no-cache"),
+        ("/model/group1-shard1of1.0123456789abcdef.bin", "public, max-age=31536000, immutable"),
         ("/dist/app.js", "no-cache"),
     ],
 )
-def test_cache_headers(client, url, cache_control):
+def test_cache_headers(client, site_root, url, cache_control):
+    (site_root / "model" / "group1-shard1of1.0123456789abcdef.bin").write_bytes(b"\x00")
     resp = client.get(url)
     assert resp.status_code == 200
     assert resp.headers["Cache-Control"] == cache_control

@@ -61,7 +61,10 @@ def test_export_round_trip(exported, trained):
 
     from digitpad.model import load
     files = sorted(p.name for p in (exported / "model").iterdir())
-    assert files == ["group1-shard1of1.bin", "metadata.json", "model.json", "replay.bin"]
+    shard = json.loads((exported / "model" / "model.json").read_text())["weightsManifest"][0]["paths"][0]
+    assert files == sorted([shard, "metadata.json", "model.json", "replay.bin"])
+    # The shard's name carries its content's hash.
+    assert shard == f"group1-shard1of1.{hashlib.sha256((exported / 'model' / shard).read_bytes()).hexdigest()[:16]}.bin"
     # 20 per class (the ten digits and "not a digit"), for teaching
     replay = np.frombuffer((exported / "model" / "replay.bin").read_bytes(), np.uint8).reshape(-1, 785)
     assert len(replay) == 220 and np.bincount(replay[:, 784]).tolist() == [20] * 11
@@ -83,7 +86,8 @@ def test_quantized_exports_are_smaller_and_close(tmp_path, trained):
     trained_weights = load(trained[0] / "model.keras").get_weights()
     for quantization, bytes_per_weight in [("float16", 2), ("uint8", 1)]:
         folder = export(trained[0], tmp_path / quantization, quantization)
-        assert (folder / "group1-shard1of1.bin").stat().st_size == bytes_per_weight * 785 * 11
+        [shard] = folder.glob("group1-shard1of1.*.bin")
+        assert shard.stat().st_size == bytes_per_weight * 785 * 11
         assert json.loads((folder / "metadata.json").read_text())["weights"] == quantization
         back = tensorflowjs.converters.load_keras_model(str(folder / "model.json")).get_weights()
         for w_back, w in zip(back, trained_weights):
@@ -122,6 +126,29 @@ def test_sigkill_during_export_keeps_previous_model(exported, trained):
     assert list(exported.glob(".model-tmp-*"))
     export(trained[0], exported)
     assert not list(exported.glob(".model-*")) and not list(exported.glob(".model.*"))
+
+
+def test_no_torn_pair_across_exports(tmp_path, trained):
+    """A visitor who read the previous model.json still gets the shard it names."""
+    import tf_keras as keras
+    other = tmp_path / "other"
+    shutil.copytree(trained[0], other)
+    model = keras.models.load_model(other / "model.keras")
+    noise = np.random.default_rng(0)
+    model.set_weights([w + noise.normal(scale=0.05, size=w.shape) for w in model.get_weights()])
+    model.save(other / "model.keras")
+    metrics = json.loads((other / "metrics.json").read_text())
+    metrics.pop("files")
+    (other / "metrics.json").write_text(json.dumps(metrics))
+    web = tmp_path / "web"
+    names = []
+    for build in (trained[0], other, trained[0]):
+        export(build, web)
+        spec = json.loads((web / "model" / "model.json").read_text())
+        names.append(spec["weightsManifest"][0]["paths"][0])
+    assert names[0] != names[1] and names[2] == names[0]  # same content, same name
+    assert (web / "model" / names[1]).is_file()  # the one before is still there...
+    assert len(list((web / "model").glob("*.bin"))) == 3  # ...and no older: replay.bin + 2 shards
 
 
 def test_leftovers_of_live_runs_are_kept(tmp_path, trained):

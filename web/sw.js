@@ -4,17 +4,28 @@
 // deployed model) comes fresh from the server and refreshes the cache; offline,
 // the last good copy is served. The cache name carries a version: a new
 // sw.js (bump VERSION when the list of files changes) drops the old caches.
-const VERSION = 'digitpad-v2';
+const VERSION = 'digitpad-v3';
 const FILES = [
   './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest', 'dist/digitpad.js', 'dist/teach-worker.js',
-  'model/model.json', 'model/metadata.json', 'model/group1-shard1of1.bin', 'model/replay.bin',
+  'model/model.json', 'model/metadata.json', 'model/replay.bin',
 ];
+
+// The weight shards model.json names (their names carry their hash).
+async function shards(cache) {
+  try {
+    const spec = await (await cache.match('model/model.json')).json();
+    return spec.weightsManifest.flatMap((group) => group.paths.map((path) => `model/${path}`));
+  } catch {
+    return [];
+  }
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(VERSION);
     // One missing optional file (e.g. replay.bin) must not stop the install.
     await Promise.all(FILES.map((file) => cache.add(file).catch(() => {})));
+    await Promise.all((await shards(cache)).map((file) => cache.add(file).catch(() => {})));
     await self.skipWaiting();
   })());
 });

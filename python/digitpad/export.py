@@ -68,6 +68,8 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
         except ValueError as exc:
             raise ExportError(f"{model_path} has weights that are not finite numbers ({exc}); "
                               "train again with other settings") from None
+        name_shards_by_content(tmp)
+        keep_previous_shards(target, tmp)
         metadata = {**_metadata(metrics), "weights": quantization}
         (tmp / "metadata.json").write_text(json.dumps(metadata, indent=1))
         if (Path(model_dir) / "replay.bin").is_file():  # for teaching in the page
@@ -78,6 +80,35 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
     except OSError as exc:
         raise ExportError(f"export to {target}/ failed, previous model kept: {exc}") from None
     return target
+
+
+def name_shards_by_content(folder):
+    """Put each weight shard's hash in its name (group1-shard1of1.<sha256:16>.bin) and
+    model.json's paths: a model.json and a shard from two exports can never pair up,
+    and a shard's URL names its content for good (cacheable as immutable)."""
+    spec = json.loads((folder / "model.json").read_text())
+    for group in spec["weightsManifest"]:
+        named = []
+        for path in group["paths"]:
+            stem, suffix = os.path.splitext(path)
+            new = f"{stem}.{sha256(folder / path)[:16]}{suffix}"
+            os.replace(folder / path, folder / new)
+            named.append(new)
+        group["paths"] = named
+    (folder / "model.json").write_text(json.dumps(spec))
+
+
+def keep_previous_shards(target, folder):
+    """Copy the shards the current model.json names into the new folder: a visitor
+    who read the old model.json mid-deploy still gets its own shard."""
+    try:
+        spec = json.loads((Path(target) / "model.json").read_text())
+        paths = [p for group in spec["weightsManifest"] for p in group["paths"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no previous model, or not one of ours
+    for path in paths:
+        if "/" not in path and not (folder / path).exists() and (Path(target) / path).is_file():
+            shutil.copyfile(Path(target) / path, folder / path)
 
 
 def _not_a_number(name):

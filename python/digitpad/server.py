@@ -5,6 +5,7 @@ only the stdlib and Flask, so it starts at once.
 """
 
 import ipaddress
+import re
 import socket
 import sys
 import threading
@@ -97,7 +98,9 @@ def create_app(test_config=None):
             )
         except (ValueError, OSError, RuntimeError):
             abort(404)
-        resp.headers["Cache-Control"] = "no-cache"  # file names do not change with content
+        # A shard's name carries its hash (export.py): that URL never changes content.
+        immutable = re.fullmatch(r"model/[\w-]+\.[0-9a-f]{16}\.bin", filename)
+        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
         return resp
 
     @app.after_request
