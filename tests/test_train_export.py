@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -332,3 +333,14 @@ def test_cli_letters_on_request(tmp_path, mnist_dir, letters_sample_path):
     assert "doodles only" in runs["doodles"][0] and "doodles only" not in runs["letters"][0]
     lines = runs["doodles"][0].splitlines()
     assert "doodles" in lines[-3] and lines[-1].startswith("test accuracy: ")
+
+
+def test_every_slow_step_says_what_it_does_and_how_long_it_took(tmp_path, mnist_dir, capsys):
+    from .conftest import FIXTURES
+    train(mnist_dir, tmp_path / "b", Recipe(epochs=1, pen_copies=1, doodles=50), limit=500, verbose=2,
+          pen_digits=FIXTURES / "pendigits-sample.json", estimate_writers=HOLDOUT_WRITERS)
+    out = capsys.readouterr().out
+    for step in [r"MNIST: preparing 10,500 images", r"pen digits: rendering 300 x 2",
+                 r"not a digit: rendering 0 letters and 1,050 doodles", r"fitting without writers w01.*"]:
+        assert re.search(step + r"\.\.\. \d+\.\d s\n", out), (step, out)
+    assert "fitting the shipped model on everything:" in out

@@ -15,6 +15,7 @@ What makes a linear model read real scribbles (each step measured in docs/measur
   digits are rejected, and a "not sure" margin between the top two answers.
 """
 
+import contextlib
 import functools
 import json
 import math
@@ -224,23 +225,31 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     started = time.perf_counter()
     recipe = recipe or Recipe()
     _check_writable(Path(out_dir))  # before the slow work, not after
-    letters = load_non_digits(non_digits) if non_digits else []  # a bad file fails before the slow work
+    # Every input file is read and checked before the slow work: a bad one fails at once.
+    letters = load_non_digits(non_digits) if non_digits else []
+    pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
     (x_train, y_train, x_test, y_test), checksums = load_mnist(data_dir)
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
-    data = {"x": prepare_mnist(x_train, recipe), "y": y_train,
-            "x_test": prepare_mnist(x_test, recipe), "y_test": y_test}
-    pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
+    with phase(f"MNIST: preparing {len(x_train) + len(x_test):,} images", verbose):
+        data = {"x": prepare_mnist(x_train, recipe), "y": y_train,
+                "x_test": prepare_mnist(x_test, recipe), "y_test": y_test}
     if pen:
-        data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)),
-                    pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8),
-                    pen_turns=np.array([winding(s["strokes"]) for s in pen]))
-    data.update(_render_non_digits(letters, recipe))
+        with phase(f"pen digits: rendering {len(pen):,} x {recipe.pen_copies + 1}", verbose):
+            data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)),
+                        pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8),
+                        pen_turns=np.array([winding(s["strokes"]) for s in pen]))
+    with phase(f"not a digit: rendering {len(letters):,} letters and {recipe.doodles + HELDOUT_DOODLES:,} doodles",
+               verbose):
+        data.update(_render_non_digits(letters, recipe))
     estimate = None
     if pen_digits and estimate_writers:  # (taught samples are never held out)
         holdout = replace(recipe, holdout_writers=list(estimate_writers),
                           holdout_letter_writers=HOLDOUT_LETTER_WRITERS if non_digits else [])
-        estimate = _fit_and_evaluate(data, holdout, verbose=0)[1]
+        with phase(f"fitting without writers {', '.join(estimate_writers)}, to measure on them", verbose):
+            estimate = _fit_and_evaluate(data, holdout, verbose=0)[1]
+    if verbose:
+        print("fitting the shipped model on everything:", flush=True)
     model, metrics = _fit_and_evaluate(data, recipe, verbose)
     if estimate:
         metrics["heldout_pen"] = estimate["heldout_pen"]
@@ -281,6 +290,17 @@ def check_trained(model, metrics, limit=None):
         raise UserError(f"the trained model reads only {metrics['test_accuracy']:.1%} of MNIST's test digits "
                         f"(the recipe gets ~96%; at least {MIN_TEST_ACCURACY:.0%} is required): check the "
                         "settings and data; nothing was written")
+
+
+@contextlib.contextmanager
+def phase(text, verbose):
+    """One line per slow step of training: what it does, then how long it took."""
+    if verbose:
+        print(f"{text}...", end="", flush=True)
+    started = time.perf_counter()
+    yield
+    if verbose:
+        print(f" {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def _check_writable(out):
