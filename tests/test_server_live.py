@@ -105,3 +105,32 @@ def test_serves_on_ipv6_loopback(site_root, tmp_path):
     finally:
         proc.terminate()
         proc.wait()
+
+
+def test_no_torn_file_while_the_folder_is_swapped(site_root):
+    """model/ replaced again and again (as export does) while files are fetched: every
+    reply is one whole version, never one file's length with the other's bytes."""
+    import threading
+    import urllib.request
+    from digitpad.site import replace_folder
+    versions = [b'{"v": 1}', b'{"version": 22}']
+    original = (site_root / "model" / "model.json").read_bytes()
+    done, seen = threading.Event(), []
+
+    def swap():
+        i = 0
+        while not done.is_set():
+            replace_folder(site_root / "model", lambda tmp: (tmp / "model.json").write_bytes(versions[i % 2]))
+            i += 1
+
+    with browser.serving(site_root) as url:
+        swapper = threading.Thread(target=swap)
+        swapper.start()
+        try:
+            for _ in range(1500):
+                with urllib.request.urlopen(url + "model/model.json", timeout=10) as response:
+                    seen.append(response.read())
+        finally:
+            done.set()
+            swapper.join()
+    assert set(seen) <= {original, *versions} and set(versions) <= set(seen)
