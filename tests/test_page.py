@@ -197,3 +197,44 @@ def test_partial_metadata_keeps_a_good_model(page, site, tmp_path, name, change,
         assert "NaN" not in about and "undefined" not in about
     # The page's own 404 for metadata.json is the only console error allowed, and only when it is missing.
     assert [e for e in page.errors if "404" not in e] == []
+
+
+def test_undo_brings_back_a_cleared_drawing_and_redo_replays(page, live_url):
+    """Issue 16: Clear is a change like any other; Redo by button, Ctrl+Shift+Z and Ctrl+Y."""
+    open_ready(page, live_url)
+    chromium.draw(page, [pad_points(page, STROKE_A)])
+    chromium.draw(page, [pad_points(page, STROKE_B)])
+    two = chromium.read_prediction(page, 2)
+    page.keyboard.press("Escape")
+    chromium.read_prediction(page, 0)
+    page.click("[data-testid=undo]")
+    assert chromium.read_prediction(page, 2) == two  # the whole drawing is back
+    page.keyboard.press("Control+z")
+    one = chromium.read_prediction(page, 1)
+    page.click("[data-testid=redo]")
+    assert chromium.read_prediction(page, 2) == two
+    page.keyboard.press("Control+z")
+    chromium.read_prediction(page, 1)
+    page.keyboard.press("Control+Shift+Z")
+    chromium.read_prediction(page, 2)
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")
+    chromium.read_prediction(page, 0)
+    page.keyboard.press("Control+y")
+    assert chromium.read_prediction(page, 1) == one
+    chromium.draw(page, [pad_points(page, STROKE_B)])  # a new stroke: nothing left to redo
+    chromium.read_prediction(page, 2)
+    page.keyboard.press("Control+y")
+    page.wait_for_timeout(200)
+    assert page.get_attribute("[data-testid=prediction]", "data-strokes") == "2"
+    assert page.is_visible("[data-testid=clear] kbd")  # a mouse: keyboard hints shown
+    assert page.errors == []
+
+
+def test_no_keyboard_hints_on_touch_screens(browser, live_url):
+    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(live_url)
+    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+    assert page.locator("kbd").count() >= 3 and not any(k.is_visible() for k in page.locator("kbd").all())
+    context.close()

@@ -13,6 +13,8 @@ export class Pad {
     this.context = canvas.getContext('2d');
     this.onChange = onChange;
     this.strokes = [];
+    this.undone = []; // the pad before each change (a stroke or a clear), newest last
+    this.redone = []; // the pad before each undo, for redo
     this.current = null; // the stroke being drawn, also the last item of strokes
     this.pointerId = null; // one pen at a time: a second finger is ignored
     this.frame = 0;
@@ -52,7 +54,8 @@ export class Pad {
       // Synthetic events have no active pointer to capture; drawing still works.
     }
     this.current = [this.point(e)];
-    this.strokes.push(this.current);
+    this.remember();
+    this.strokes = [...this.strokes, this.current];
     this.draw();
     this.changed(true);
   }
@@ -90,16 +93,39 @@ export class Pad {
     }
   }
 
+  // Keep the pad as it is before a change, for undo; a change forgets what was undone.
+  remember() {
+    this.undone.push(this.strokes);
+    this.redone = [];
+  }
+
+  // Clear is undoable too: Undo brings the drawing back.
   clear() {
     this.abandonStroke();
-    this.strokes = [];
+    if (this.strokes.length) {
+      this.remember();
+      this.strokes = [];
+    }
     this.draw();
     this.changed(false);
   }
 
   undo() {
+    this.step(this.undone, this.redone);
+  }
+
+  redo() {
+    this.step(this.redone, this.undone);
+  }
+
+  // Back (or forth) one change: the pad takes the state on top of `from`, its
+  // present state goes on `to`.
+  step(from, to) {
     this.abandonStroke();
-    this.strokes.pop();
+    if (from.length) {
+      to.push(this.strokes);
+      this.strokes = from.pop();
+    }
     this.draw();
     this.changed(false);
   }
