@@ -127,11 +127,13 @@ def test_keyboard_only(page, live_url):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name, width, height", [("phone", 375, 667), ("tablet", 768, 1024),
+@pytest.mark.parametrize("name, width, height", [("phone", 375, 667), ("phone-tall", 390, 844),
+                                                 ("phone-landscape", 667, 375), ("phone-wide", 844, 390),
+                                                 ("tablet", 768, 1024), ("tablet-landscape", 1024, 768),
                                                  ("desktop", 1440, 900)])
 def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
     context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
-                                  has_touch=name != "desktop", is_mobile=name == "phone")
+                                  has_touch=name != "desktop", is_mobile=name.startswith("phone"))
     page = context.new_page()
     try:
         page.goto(live_url)
@@ -153,7 +155,37 @@ def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
             return out;
         }""", [box["x"], box["y"], box["width"], box["height"]])
         assert all(hits)
-        page.screenshot(path=screenshot_path(f"{name}-{scheme}.png", tmp_path))
+        # The answer and the way to correct it are on the first screen too (issue 16).
+        for target in ["[data-testid=prediction]", "[data-testid=teach-0]", "[data-testid=teach-9]"]:
+            shown = page.locator(target).bounding_box()
+            assert shown["y"] >= 0 and shown["y"] + shown["height"] <= height, (target, shown)
+        if name in ("phone", "tablet", "desktop"):  # the README's pictures
+            page.screenshot(path=screenshot_path(f"{name}-{scheme}.png", tmp_path))
+    finally:
+        context.close()
+
+
+def test_rotating_keeps_the_whole_drawing_and_the_answer(browser, live_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(live_url)
+        page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+        before = draw_seven(page)
+        page.set_viewport_size({"width": 844, "height": 390})  # turned to landscape: a smaller pad
+        page.wait_for_timeout(300)
+        after = chromium.read_prediction(page, 1)
+        assert after["digit"] == before["digit"]
+        assert max(abs(a - b) for a, b in zip(after["probs"], before["probs"])) < 0.02
+        # Every drawn pixel is inside the pad: its corners hold no ink cut off at the edge.
+        ink_at_edges = page.evaluate("""() => {
+            const pad = document.querySelector('[data-testid=pad]');
+            const g = pad.getContext('2d');
+            const { width, height } = pad;
+            const edge = (x, y, w, h) => g.getImageData(x, y, w, h).data.some((v, i) => i % 4 === 3 && v > 0);
+            return [edge(0, 0, width, 2), edge(0, height - 2, width, 2), edge(0, 0, 2, height), edge(width - 2, 0, 2, height)];
+        }""")
+        assert not any(ink_at_edges)
     finally:
         context.close()
 

@@ -149,6 +149,17 @@ export class Pad {
   }
 
   resize() {
+    // A rotated phone or a resized window: the drawing scales with the pad, whole.
+    const scale = this.cssWidth ? this.canvas.clientWidth / this.cssWidth : 1;
+    this.cssWidth = this.canvas.clientWidth;
+    if (scale !== 1 && scale > 0) {
+      const scaled = (strokes) => strokes.map((stroke) => stroke.map(([x, y]) => [x * scale, y * scale]));
+      this.abandonStroke();
+      this.strokes = scaled(this.strokes);
+      this.undone = this.undone.map(scaled);
+      this.redone = this.redone.map(scaled);
+      if (this.strokes.length) queueMicrotask(() => this.changed(false));
+    }
     const ratio = window.devicePixelRatio || 1;
     const width = Math.round(this.canvas.clientWidth * ratio);
     const height = Math.round(this.canvas.clientHeight * ratio);
