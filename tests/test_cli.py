@@ -74,3 +74,10 @@ def test_product_imports_no_measurement_code():
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+@pytest.mark.parametrize("port", ["-1", "0", "73686", "http"])
+def test_serve_refuses_ports_that_do_not_exist(port):
+    result = subprocess.run([sys.executable, "-m", "digitpad", "serve", f"--port={port}"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "--port" in result.stderr and "Traceback" not in result.stderr

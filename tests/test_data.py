@@ -219,6 +219,7 @@ GOOD = {"label": 3, "writer": "you", "strokes": [[[0, 0], [10.5, 20]]]}
     ({**GOOD, "strokes": [[[1, 2, 3]]]}, "a point"),
     ({**GOOD, "strokes": [[["1", 2]]]}, "a point"),
     ({**GOOD, "strokes": [[[1e308, 2]]]}, "a point"),
+    ({**GOOD, "strokes": [[[int("9" * 400), 2]]]}, "a point"),
     ({**GOOD, "strokes": [[[0, 0]]] * 41}, "strokes"),
     ({**GOOD, "strokes": [[[i, i] for i in range(5001)]]}, "more than 5000 points"),
     (7, "not an object"),
@@ -270,6 +271,9 @@ def test_letters_file_loads(non_digits_path):
     ('[{"char": "ab", "writer": "w", "strokes": [[[1, 2]]]}]', "not a non-digits file"),
     ('[{"char": "a", "writer": "w", "strokes": [[]]}]', "not a non-digits file"),
     ('[{"char": "a", "writer": "w", "strokes": [[[1, 2, 3]]]}]', "not a non-digits file"),
+    ('[{"char": "a", "writer": "w", "strokes": [[["1", 2]]]}]', "letter 'a' of w: a point"),
+    ('[{"char": "a", "writer": "w", "strokes": [[[1e308, 2]]]}]', "letter 'a' of w: a point"),
+    ("[" * 100000, "not a non-digits file"),
 ])
 def test_bad_letters_file(tmp_path, content, message):
     path = tmp_path / "letters.json"

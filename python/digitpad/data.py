@@ -288,6 +288,11 @@ def sample_problem(sample):
         return f"its label {label!r} is not a digit 0-9"
     if not isinstance(sample.get("writer"), str):
         return "its writer is not a name"
+    return strokes_problem(strokes)
+
+
+def strokes_problem(strokes):
+    """Why `strokes` are not 1-40 lists of finite [x, y] (at most 5,000 points), or ""."""
     if not isinstance(strokes, list) or not 1 <= len(strokes) <= SAMPLE_LIMITS["strokes"]:
         return f"its strokes are not a list of 1 to {SAMPLE_LIMITS['strokes']} strokes"
     points = 0
@@ -328,11 +333,13 @@ def load_non_digits(path):
         if not isinstance(samples, list):
             raise ValueError("not a list of samples")
         for s in samples:
-            if not (isinstance(s["char"], str) and len(s["char"]) == 1 and isinstance(s["writer"], str)
-                    and s["strokes"] and all(s["strokes"]) and all(len(p) == 2 for st in s["strokes"] for p in st)):
-                raise ValueError("a sample has no one-character char, no writer, or an empty stroke")
+            if not (isinstance(s["char"], str) and len(s["char"]) == 1 and isinstance(s["writer"], str)):
+                raise ValueError("a sample has no one-character char or no writer")
+            wrong = strokes_problem(s["strokes"])
+            if wrong:
+                raise ValueError(f"letter {s['char']!r} of {s['writer']}: {wrong}")
     except OSError as exc:
         raise DataError(f"{path} could not be read: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
         raise DataError(f"{path} is not a non-digits file of letters as JSON ({exc})") from None
     return samples
