@@ -49,6 +49,7 @@ def client(app):
 # --- Data, a quickly trained model, and a real browser --------------------------
 
 import os
+import tempfile
 import shutil
 from pathlib import Path
 
@@ -56,6 +57,8 @@ from digitpad_bench import browser as chromium
 
 # tensorflowjs imports TF Decision Forests, whose banner needs IPython off a terminal.
 os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+# Rendered training inputs are cached in a folder of this run, never the user's cache.
+os.environ.setdefault("DIGITPAD_RENDER_CACHE", tempfile.mkdtemp(prefix="digitpad-renders-"))
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"

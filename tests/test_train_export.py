@@ -344,3 +344,25 @@ def test_every_slow_step_says_what_it_does_and_how_long_it_took(tmp_path, mnist_
                  r"not a digit: rendering 0 letters and 1,050 doodles", r"fitting without writers w01.*"]:
         assert re.search(step + r"\.\.\. \d+\.\d s\n", out), (step, out)
     assert "fitting the shipped model on everything:" in out
+
+
+def test_cached_and_uncached_renders_train_the_same_model(tmp_path, mnist_dir, monkeypatch):
+    """Issue 17: a second run with nothing changed reads the rendered inputs from the
+    cache, and the weights are the same, bit for bit, as without any cache."""
+    from digitpad import train as train_module
+    from digitpad.model import load
+    from .conftest import FIXTURES
+    recipe = Recipe(epochs=1, pen_copies=1, doodles=100)
+    weights = {}
+    for run, cache in [("cold", "cache"), ("warm", "cache"), ("uncached", "off")]:
+        monkeypatch.setenv("DIGITPAD_RENDER_CACHE", "off" if cache == "off" else str(tmp_path / cache))
+        train_module._render_doodles.cache_clear()  # as a new process starts
+        train(mnist_dir, tmp_path / run, recipe, limit=1000, verbose=0, pen_digits=FIXTURES / "pendigits-sample.json")
+        weights[run] = load(tmp_path / run / "model.keras").get_weights()
+        if run == "cold":
+            cached_files = sorted(p.name for p in (tmp_path / "cache").iterdir())
+            assert {n.split("-")[0] for n in cached_files} == {"doodles", "pen"}
+            stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == stamps  # read, not rewritten
+    for run in ("warm", "uncached"):
+        assert all(np.array_equal(a, b) for a, b in zip(weights["cold"], weights[run])), run

@@ -17,6 +17,7 @@ What makes a linear model read real scribbles (each step measured in docs/measur
 
 import contextlib
 import functools
+import hashlib
 import json
 import math
 import os
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import doodles as doodle_maker
-from .data import LOOKALIKES, load_mnist, load_non_digits, load_pen_digits, save_atomically, sha256
+from .data import LOOKALIKES, cache_dir, load_mnist, load_non_digits, load_pen_digits, save_atomically, sha256
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
@@ -64,10 +65,49 @@ def augment(strokes, rng):
     return [(np.asarray(s, dtype=np.float64) @ matrix.T).tolist() for s in strokes], rng.uniform(2.1, 3.0)
 
 
-def render_pen_digits(samples, recipe, rng, copies=None):
+# Rendered inputs are kept on disk, keyed on everything they depend on (the drawings,
+# the seed and options, the code that renders them): a second `make train` with
+# nothing changed skips rendering, and gets the same arrays bit for bit.
+RENDER_CACHE_ENV = "DIGITPAD_RENDER_CACHE"  # a folder, or "off"
+_CODE = [Path(__file__).with_name(name) for name in ("preprocess.py", "train.py", "doodles.py")]
+
+
+def cached(name, key, compute):
+    """compute() (a numpy array), or the array a run with the same key saved."""
+    setting = os.environ.get(RENDER_CACHE_ENV, "")
+    if setting == "off":
+        return compute()
+    folder = Path(setting) if setting else cache_dir().parent / "renders"
+    digest = hashlib.sha256(json.dumps([key, [sha256(p) for p in _CODE]], sort_keys=True).encode())
+    path = folder / f"{name}-{digest.hexdigest()[:32]}.npy"
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        pass
+    array = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        save_atomically(lambda tmp: np.save(tmp, array), path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return array
+
+
+def _drawings_key(samples):
+    return hashlib.sha256(json.dumps([[s["label"] if "label" in s else s.get("char"), s["strokes"]]
+                                      for s in samples]).encode()).hexdigest()
+
+
+def render_pen_digits(samples, recipe, rng_seed, copies=None):
     """Pen drawings as model inputs, (copies + 1, n, 784): copy 0 plain, then `copies`
-    (default recipe.pen_copies) augmented ones. Rendered once, deskewed as one batch."""
+    (default recipe.pen_copies) augmented ones drawn with np.random.default_rng(rng_seed).
+    Rendered once, deskewed as one batch; cached on disk."""
     copies = recipe.pen_copies if copies is None else copies
+    key = ["pen", _drawings_key(samples), rng_seed, copies, recipe.deskew, recipe.normalize_size]
+    return cached("pen", key, lambda: _render_pen_digits(samples, recipe, np.random.default_rng(rng_seed), copies))
+
+
+def _render_pen_digits(samples, recipe, rng, copies):
     images = [preprocess_strokes(s["strokes"]) for s in samples]
     for _ in range(copies):
         for s in samples:
@@ -91,17 +131,23 @@ def render_doodles(seed, n, recipe, pen_seed=None):
     return _render_doodles(seed, n, recipe.deskew, recipe.normalize_size, pen_seed)
 
 
-@functools.lru_cache(maxsize=4)  # ~3 ms a doodle: drawn once per process, not once per fit
+@functools.lru_cache(maxsize=4)  # ~3 ms a doodle: drawn once per process (and cached on disk)
 def _render_doodles(seed, n, deskewed, normalize_size, pen_seed):
-    rng = np.random.default_rng(pen_seed) if pen_seed is not None else None
-    drawn = doodle_maker.doodles(seed, n)
-    images = [preprocess_strokes(strokes, **({"pen_width": rng.uniform(2.1, 3.0)} if rng else {}))
-              for strokes, _ in drawn]
-    x = _deskewed(images, Recipe(deskew=deskewed, normalize_size=normalize_size))
-    turns = np.array([winding(strokes) for strokes, _ in drawn])
+    def draw():
+        rng = np.random.default_rng(pen_seed) if pen_seed is not None else None
+        drawn = doodle_maker.doodles(seed, n)
+        images = [preprocess_strokes(strokes, **({"pen_width": rng.uniform(2.1, 3.0)} if rng else {}))
+                  for strokes, _ in drawn]
+        x = _deskewed(images, Recipe(deskew=deskewed, normalize_size=normalize_size))
+        turns = np.array([[winding(strokes)] for strokes, _ in drawn])
+        return np.concatenate([x.astype(np.float64), turns], axis=1)  # float32 pixels are exact in float64
+    key = ["doodles", seed, n, deskewed, normalize_size, pen_seed]
+    both = cached("doodles", key, draw)
+    x, turns = both[:, :-1].astype(np.float32), both[:, -1].copy()
     for shared in (x, turns):  # by every caller
         shared.flags.writeable = False
-    return x, tuple(kind for _, kind in drawn), turns
+    kinds = tuple(doodle_maker.KINDS[i % len(doodle_maker.KINDS)].__name__ for i in range(n))
+    return x, kinds, turns
 
 
 def evaluate(probs, labels):
@@ -236,7 +282,7 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
                 "x_test": prepare_mnist(x_test, recipe), "y_test": y_test}
     if pen:
         with phase(f"pen digits: rendering {len(pen):,} x {recipe.pen_copies + 1}", verbose):
-            data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, np.random.default_rng(recipe.seed)),
+            data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, recipe.seed),
                         pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8),
                         pen_turns=np.array([winding(s["strokes"]) for s in pen]))
     with phase(f"not a digit: rendering {len(letters):,} letters and {recipe.doodles + HELDOUT_DOODLES:,} doodles",
@@ -318,7 +364,7 @@ def _render_non_digits(letters, recipe):
     on), the training doodles and the held-out ones."""
     plain = [s for s in letters if s["char"] not in LOOKALIKES]
     ordered = plain + [s for s in letters if s["char"] in LOOKALIKES]
-    rendered = render_pen_digits(plain, recipe, np.random.default_rng([recipe.seed, 1]), recipe.letter_copies)
+    rendered = render_pen_digits(plain, recipe, [recipe.seed, 1], recipe.letter_copies)
     looks = _deskewed([preprocess_strokes(s["strokes"]) for s in ordered[len(plain):]], recipe)
     doodles_x, _, _ = render_doodles(DOODLE_SEED, recipe.doodles, recipe, pen_seed=(recipe.seed, 2))
     heldout_x, heldout_kinds, heldout_turns = render_doodles(HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, recipe)
