@@ -37,14 +37,17 @@ FUZZ_JS = """async ([seed, count]) => {
         fire(end, ...point(spread));
     };
     let strokes = Number(prediction.dataset.strokes);
+    // The pad's history as the page should keep it: the stroke count before each change.
+    const model = (window.fuzzHistory ??= { undone: [], redone: [] });
+    const change = (next) => { model.undone.push(strokes); model.redone = []; strokes = next; };
     const kinds = {};
     for (let i = 0; i < count; i++) {
         const r = rand();
         let kind;
-        if (r < 0.15) { kind = 'tap'; fire('pointerdown', ...point(0.9)); fire('pointerup', ...point(0)); strokes++; }
-        else if (r < 0.22) { kind = 'scribble-5000'; stroke(5000, 1); strokes++; }
-        else if (r < 0.37) { kind = 'leave-and-return'; stroke(30, 3); strokes++; }
-        else if (r < 0.47) { kind = 'pointercancel'; stroke(10, 1, 'pointercancel'); strokes++; }
+        if (r < 0.15) { kind = 'tap'; fire('pointerdown', ...point(0.9)); fire('pointerup', ...point(0)); change(strokes + 1); }
+        else if (r < 0.22) { kind = 'scribble-5000'; stroke(5000, 1); change(strokes + 1); }
+        else if (r < 0.37) { kind = 'leave-and-return'; stroke(30, 3); change(strokes + 1); }
+        else if (r < 0.47) { kind = 'pointercancel'; stroke(10, 1, 'pointercancel'); change(strokes + 1); }
         else if (r < 0.57) {
             kind = 'two-pointers';  // a second finger while the first draws: ignored
             fire('pointerdown', ...point(0.8), 1);
@@ -52,13 +55,22 @@ FUZZ_JS = """async ([seed, count]) => {
             for (let k = 0; k < 10; k++) { fire('pointermove', ...point(1), 1); fire('pointermove', ...point(1), 2); }
             fire('pointerup', ...point(1), 2);
             fire('pointerup', ...point(1), 1);
-            strokes++;
+            change(strokes + 1);
         }
-        else if (r < 0.72) { kind = 'fast'; stroke(2, 1); strokes++; }
-        else if (r < 0.8) { kind = 'undo'; document.querySelector('[data-testid=undo]').click(); strokes = Math.max(0, strokes - 1); }
-        else if (r < 0.85) { kind = 'clear'; document.querySelector('[data-testid=clear]').click(); strokes = 0; }
+        else if (r < 0.72) { kind = 'fast'; stroke(2, 1); change(strokes + 1); }
+        else if (r < 0.77) {
+            kind = 'undo';  // back one change, a clear included
+            document.querySelector('[data-testid=undo]').click();
+            if (model.undone.length) { model.redone.push(strokes); strokes = model.undone.pop(); }
+        }
+        else if (r < 0.8) {
+            kind = 'redo';
+            document.querySelector('[data-testid=redo]').click();
+            if (model.redone.length) { model.undone.push(strokes); strokes = model.redone.pop(); }
+        }
+        else if (r < 0.85) { kind = 'clear'; document.querySelector('[data-testid=clear]').click(); if (strokes) change(0); }
         else if (r < 0.9) { kind = 'right-button'; fire('pointerdown', ...point(0.8), 3, { button: 2, pointerType: 'mouse' }); fire('pointerup', ...point(0.8), 3, { button: 2, pointerType: 'mouse' }); }
-        else { kind = 'stroke'; stroke(5 + Math.floor(rand() * 60), 0.9); strokes++; }
+        else { kind = 'stroke'; stroke(5 + Math.floor(rand() * 60), 0.9); change(strokes + 1); }
         kinds[kind] = (kinds[kind] || 0) + 1;
         await settled(strokes);
         // A reading ("7", "-3.5", "5?3"), or "" exactly when the pad is empty or nothing on it is a digit.
@@ -72,6 +84,9 @@ FUZZ_JS = """async ([seed, count]) => {
 
 START_STROKE_JS = """() => {
     const pad = document.querySelector('[data-testid=pad]');
+    const model = (window.fuzzHistory ??= { undone: [], redone: [] });  // a stroke: a change
+    model.undone.push(Number(document.querySelector('[data-testid=prediction]').dataset.strokes));
+    model.redone = [];
     const b = pad.getBoundingClientRect();
     pad.dispatchEvent(new PointerEvent('pointerdown', {pointerId: 9, pointerType: 'touch', isPrimary: true,
         clientX: b.left + 20, clientY: b.top + 20, buttons: 1, bubbles: true}));

@@ -154,11 +154,11 @@ export class Pad {
     this.cssWidth = this.canvas.clientWidth;
     if (scale !== 1 && scale > 0) {
       const scaled = (strokes) => strokes.map((stroke) => stroke.map(([x, y]) => [x * scale, y * scale]));
-      this.abandonStroke();
       this.strokes = scaled(this.strokes);
+      if (this.current) this.current = this.strokes[this.strokes.length - 1]; // a stroke in progress goes on
       this.undone = this.undone.map(scaled);
       this.redone = this.redone.map(scaled);
-      if (this.strokes.length) queueMicrotask(() => this.changed(false));
+      if (this.strokes.length) queueMicrotask(() => this.changed(Boolean(this.current)));
     }
     const ratio = window.devicePixelRatio || 1;
     const width = Math.round(this.canvas.clientWidth * ratio);
