@@ -147,16 +147,29 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page that records console errors, uncaught exceptions and every request."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
+def recording_page(context):
+    """A new page of `context` that records console errors, uncaught exceptions and every request."""
     page = context.new_page()
     page.errors, page.requests = [], []
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.on("request", lambda request: page.requests.append(request.url))
-    yield page
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh desktop page (recording_page)."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    yield recording_page(context)
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh page on a 375x667 touch screen (recording_page)."""
+    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
+    yield recording_page(context)
     context.close()
 
 

@@ -68,25 +68,20 @@ def test_mouse_strokes_undo_clear(page, live_url):
     assert page.errors == []
 
 
-def test_touch_stroke(browser, live_url):
-    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    try:
-        open_ready(page, live_url)
-        cdp = context.new_cdp_session(page)
-        points = pad_points(page, STROKE_A)
-        scroll_before = page.evaluate("window.scrollY")
-        for kind, (x, y) in [("touchStart", points[0])] + [("touchMove", p) for p in points[1:]]:
-            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-        shown = chromium.read_prediction(page, 1)
-        assert shown["digit"] in "0123456789"
-        assert page.evaluate("window.scrollY") == scroll_before  # the page did not scroll
-        # The whole pad fits a phone screen.
-        box = page.locator("[data-testid=pad]").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["y"] + box["height"] <= 667
-    finally:
-        context.close()
+def test_touch_stroke(phone, live_url):
+    open_ready(phone, live_url)
+    cdp = phone.context.new_cdp_session(phone)
+    points = pad_points(phone, STROKE_A)
+    scroll_before = phone.evaluate("window.scrollY")
+    for kind, (x, y) in [("touchStart", points[0])] + [("touchMove", p) for p in points[1:]]:
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    shown = chromium.read_prediction(phone, 1)
+    assert shown["digit"] in "0123456789"
+    assert phone.evaluate("window.scrollY") == scroll_before  # the page did not scroll
+    # The whole pad fits a phone screen.
+    box = phone.locator("[data-testid=pad]").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["y"] + box["height"] <= 667
 
 
 def broken_sites(base):
@@ -231,10 +226,6 @@ def test_undo_brings_back_a_cleared_drawing_and_redo_replays(page, live_url):
     assert page.errors == []
 
 
-def test_no_keyboard_hints_on_touch_screens(browser, live_url):
-    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    page.goto(live_url)
-    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
-    assert page.locator("kbd").count() >= 3 and not any(k.is_visible() for k in page.locator("kbd").all())
-    context.close()
+def test_no_keyboard_hints_on_touch_screens(phone, live_url):
+    open_ready(phone, live_url)
+    assert phone.locator("kbd").count() >= 3 and not any(k.is_visible() for k in phone.locator("kbd").all())

@@ -5,6 +5,7 @@
  * python/digitpad/preprocess.py implements the same spec; tests/test_parity.py
  * holds the two to its tolerance. Change both or neither.
  */
+import { groupBounds } from './segment.js';
 
 export const PREPROCESS_VERSION = 3; // bump when the output changes beyond the tolerance
 export const SIZE = 28; // output side, px
@@ -49,7 +50,8 @@ function drawSegment(grid, ax, ay, bx, by) {
 /** Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased round pen on a GRID x GRID Float64Array. */
 export function renderStrokes(strokes) {
   const grid = new Float64Array(GRID * GRID);
-  const { x0, x1, y0, y1 } = bounds(strokes);
+  checkFinite(strokes);
+  const { x0, x1, y0, y1 } = groupBounds(strokes);
   if (x0 === Infinity) return grid;
   const extent = Math.max(x1 - x0, y1 - y0);
   const scale = extent > 0 ? ((BOX - PEN_WIDTH) * SUPERSAMPLE) / extent : 0;
@@ -180,7 +182,8 @@ export function preprocessStrokes(strokes, { deskew: withDeskew = false, normali
 export const WINDING_STEP = 0.05;
 
 export function winding(strokes) {
-  const { x0, x1, y0, y1 } = bounds(strokes);
+  checkFinite(strokes);
+  const { x0, x1, y0, y1 } = groupBounds(strokes);
   const size = Math.max(x1 - x0, y1 - y0);
   if (!(size > 0)) return 0;
   const step = WINDING_STEP * size;
@@ -215,17 +218,10 @@ export function winding(strokes) {
   return total / (2 * Math.PI);
 }
 
-// The strokes' bounding box; x0 is Infinity when there is no point.
-function bounds(strokes) {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+function checkFinite(strokes) {
   for (const stroke of strokes) {
     for (const [x, y] of stroke) {
       if (!Number.isFinite(x) || !Number.isFinite(y)) throw new TypeError('stroke coordinates must be finite numbers');
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y);
     }
   }
-  return { x0, x1, y0, y1 };
 }

@@ -87,7 +87,6 @@ export class TeachPanel {
     if (current) {
       await this.recognizer.use(modelFromWeights(taught));
       this.report(taught);
-      performance.mark('digitpad-taught-ready'); // the kept model answers, for `make bench`
     } else if (this.store.records.length > 0 || taught) {
       await this.refit();
     } else {
@@ -108,12 +107,11 @@ export class TeachPanel {
   refit(message = '') {
     this.render();
     this.say(this.store.records.length ? 'Learning from your digits…' : message || 'Back to the shipped model…');
+    this.message = message;
     if (this.fitting) {
       this.again = true;
-      this.message = message;
       return this.fitting;
     }
-    this.message = message;
     this.fitting = (async () => {
       do {
         this.again = false;
