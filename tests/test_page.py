@@ -149,15 +149,14 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     summary = page.text_content("[data-testid=about-summary]")
     assert f"{meta['test_accuracy'] * 100:.1f}%" in summary
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
-    # The confusion matrix is drawn, not just an empty canvas.
-    painted = page.evaluate("""() => {
+    # The confusion matrix is drawn once the panel is open, not just an empty canvas.
+    page.wait_for_function("""() => {
         const c = document.querySelector('[data-testid=confusion-mnist]');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
-        return n / (c.width * c.height);
-    }""")
-    assert painted > 0.3
+        return n / (c.width * c.height) > 0.3;
+    }""", timeout=5_000)
     assert page.errors == []
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 
 from digitpad.errors import UserError
-from digitpad.site import build_site
+from digitpad.site import PAGE_FILES, build_site
 from digitpad_bench import browser as chromium
 
 from .conftest import REPO
@@ -58,8 +58,23 @@ def test_site_holds_exactly_the_served_files(tmp_path, site):
     out = build_site(tmp_path / "site", web)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
-                            "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt", "dist/teach-worker.js",
+                            "dist/digitpad.js", "dist/model.js", "dist/chunk.js", "dist/model.js.LEGAL.txt",
+                            "dist/teach-worker.js",
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
+
+
+def test_every_script_the_page_loads_is_published_and_kept_offline():
+    """The bundle's scripts import each other by name (code splitting): each name
+    must be in the site and in the service worker's list, or a page breaks on Pages or offline."""
+    dist = REPO / "web" / "dist"
+    sw = (REPO / "web" / "sw.js").read_text()
+    imported = {"digitpad.js", "teach-worker.js"}
+    for script in ("digitpad.js", "model.js", "teach-worker.js"):
+        imported |= set(re.findall(r'"\./([\w-]+\.js)"', (dist / script).read_text()))
+    assert {"chunk.js", "model.js"} <= imported
+    for name in imported:
+        assert f"dist/{name}" in PAGE_FILES, name
+        assert f"'dist/{name}'" in sw, f"sw.js does not keep dist/{name} for offline use"
 
 
 def test_site_is_rebuilt_whole_and_needs_its_parts(tmp_path, site):

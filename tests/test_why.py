@@ -62,9 +62,24 @@ def runner_up(probs):
     return sorted(range(10), key=lambda d: (-probs[d], d))[1]
 
 
+PAINTED_JS = """(testid) => {
+    const c = document.querySelector(`[data-testid=${testid}]`);
+    return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
+}"""
+
+
+def open_panel(page):
+    """Open the panel and wait for its templates: they are painted only while it is open."""
+    page.click("[data-testid=why] summary")
+    page.wait_for_function(f"() => ({PAINTED_JS})('template-9')")
+
+
 def test_templates_are_the_models_weights(page, live_url, weights):
     kernel, _ = weights
     open_ready(page, live_url)
+    # A closed panel costs the loading page nothing: nothing painted yet.
+    assert not any(page.evaluate(PAINTED_JS, f"template-{digit}") for digit in range(10))
+    open_panel(page)
     for digit in range(10):
         pixels = rgba(page, f"template-{digit}")
         assert (pixels[:, 3] > 0).sum() > 200, f"template-{digit} is blank"
@@ -130,6 +145,7 @@ def test_light_and_dark_colours(page, live_url, weights):
 
     page.emulate_media(color_scheme="light")
     open_ready(page, live_url)
+    open_panel(page)
     check("light")
     page.emulate_media(color_scheme="dark")  # repainted when the scheme changes
     i = int(strongest[0])

@@ -13,9 +13,11 @@ from pathlib import Path
 from .data import remove_leftovers
 from .errors import UserError
 
-# The page and its bundle; the sourcemap stays out (its sources are in the repo).
+# The page and its bundle (the page's script, the model's, the code both use, the
+# teaching worker, TF.js's licences); the sourcemaps stay out (their sources are in the repo).
 PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
-              "dist/digitpad.js", "dist/digitpad.js.LEGAL.txt", "dist/teach-worker.js"]
+              "dist/digitpad.js", "dist/model.js", "dist/chunk.js", "dist/model.js.LEGAL.txt",
+              "dist/teach-worker.js"]
 
 
 def build_site(out="site", web="web", with_model=True):

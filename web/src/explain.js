@@ -16,7 +16,7 @@
 // That is all the model knows; the picture of the ten templates is the
 // classic picture of what a softmax classifier learns on MNIST.
 //
-// `weights` is { kernel, bias } as model.js's readWeights returns it: kernel
+// `weights` is { kernel, bias } as a model's read() returns it: kernel
 // a Float32Array(784 * k), row-major [784][k] (w_ij at kernel[i * k + j]), bias
 // a Float32Array(k), for k outputs (10 digits, or 10 and "not a digit").
 

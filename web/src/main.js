@@ -2,7 +2,6 @@
 // pad -> recognizer (parts, preprocess, model, verdicts) -> view, boxes, why panel.
 import { bindControls } from './controls.js';
 import { exposeHandle } from './handle.js';
-import { loadModel } from './model.js';
 import { Pad } from './pad.js';
 import { Boxes } from './reading.js';
 import { Recognizer } from './recognizer.js';
@@ -11,8 +10,9 @@ import { View } from './view.js';
 import { Why } from './why.js';
 
 // Fetch and decode the model first: the preloaded files are read while the
-// rest of the page is set up, instead of after it.
-const loading = loadModel('model/');
+// rest of the page is set up, instead of after it. model.js (and TF.js with it)
+// is a script of its own, run in a task of its own: the pad is drawable before.
+const loading = import('./model.js').then(({ loadModel }) => loadModel('model/'));
 
 const $ = (selector) => document.querySelector(selector);
 const view = new View();

@@ -11,7 +11,7 @@
 // any of ~170 kernels, which made up most of the page's download; ours is one
 // Dense layer. So this is a custom TF.js build (TF.js docs: "custom bundles"):
 // core's side-effect-free entry, the CPU backend without kernels, and only the
-// kernels of the three ops predictBatch runs. model.json, as the tensorflowjs
+// kernels of the three ops predict() runs. model.json, as the tensorflowjs
 // converter writes it, is read and checked here; core's weight loader decodes
 // the weights.
 import { add, io, matMul, registerKernel, setBackend, softmax, tensor1d, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
@@ -22,7 +22,7 @@ import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Bat
 import { softmaxConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Softmax';
 import { INPUT_SIZE, OUTPUTS } from './shape.js';
 
-// One kernel per op in predictBatch. An op without its kernel fails with
+// One kernel per op in predict(). An op without its kernel fails with
 // "Kernel '…' not registered for backend 'cpu'": add the kernel here then.
 for (const config of [batchMatMulConfig, addConfig, softmaxConfig]) registerKernel(config);
 
@@ -47,7 +47,7 @@ const sameShape = (a, b) => Array.isArray(a) && a.length === b.length && a.every
 // Check that model.json is what `python -m digitpad export` writes (the
 // tensorflowjs converter on our tf_keras model): a Sequential of an InputLayer
 // of 784 pixels and one Dense(10 or 11, softmax) layer. Anything else would be
-// computed wrongly by predictBatch, so say what differs instead. Returns the
+// computed wrongly by predict(), so say what differs instead. Returns the
 // two weight specs and the number of outputs.
 function checkModelJson(json) {
   if (json?.format !== 'layers-model') throw new Error(`model.json has format ${json?.format}, expected layers-model`);
@@ -121,9 +121,51 @@ async function loadWeights(baseUrl) {
   const bytes = storedBytes(kernelSpec) + storedBytes(biasSpec);
   // Decodes the shards by model.json's manifest into one tensor per weight.
   const named = await io.weightsLoaderFactory(shardFetcher(bytes))(json.weightsManifest, baseUrl);
-  const kernel = named[kernelSpec.name];
-  const bias = named[biasSpec.name];
-  return { kernel, bias, classes: units, dispose: () => { kernel.dispose(); bias.dispose(); } };
+  return new SoftmaxModel(named[kernelSpec.name], named[biasSpec.name], units);
+}
+
+// A loaded model: its two weight tensors and what the page does with them. The
+// rest of the page reaches TF.js only through these methods, so this module
+// (and TF.js with it) loads apart from the page's first script.
+class SoftmaxModel {
+  constructor(kernel, bias, classes) {
+    this.kernel = kernel;
+    this.bias = bias;
+    this.classes = classes;
+  }
+
+  // Probabilities for n inputs at once (n x 784, row-major) -> n x classes, row-major.
+  // tidy() frees the intermediate tensors; the result is freed once read.
+  // Read back with the async data(): it never blocks the page while drawing.
+  async predict(pixels, n) {
+    const probs = tidy(() => softmax(add(matMul(tensor2d(pixels, [n, INPUT_SIZE]), this.kernel), this.bias)));
+    try {
+      return await probs.data();
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  // The weights as plain arrays, for the "Why this digit?" pictures (explain.js)
+  // and for teaching: kernel a Float32Array(784 * classes), row-major
+  // [784][classes] (pixel i's weight for class j at i * classes + j), bias a
+  // Float32Array(classes). Copies: the CPU backend's data() hands out its own
+  // storage, which must not be written to.
+  async read() {
+    const [kernel, bias] = await Promise.all([this.kernel.data(), this.bias.data()]);
+    return { kernel: Float32Array.from(kernel), bias: Float32Array.from(bias) };
+  }
+
+  // A model of this kind from plain weights ({ kernel, bias, classes }, as read()
+  // gives them): a model taught on this device.
+  withWeights({ kernel, bias, classes }) {
+    return new SoftmaxModel(tensor2d(kernel, [INPUT_SIZE, classes]), tensor1d(bias), classes);
+  }
+
+  dispose() {
+    this.kernel.dispose();
+    this.bias.dispose();
+  }
 }
 
 // metadata.classes, when present (the class names, or their count), must
@@ -193,34 +235,4 @@ export async function loadModel(baseUrl = 'model/') {
     throw new Error(`the model in ${baseUrl} could not be loaded: ${error.message}`);
   }
   return { model: model.value, metadata, problems };
-}
-
-// Probabilities for n inputs at once (n x 784, row-major) -> n x classes, row-major.
-// tidy() frees the intermediate tensors; the result is freed once read.
-// Read back with the async data(): it never blocks the page while drawing.
-export async function predictBatch(model, pixels, n) {
-  const probs = tidy(() => softmax(add(matMul(tensor2d(pixels, [n, INPUT_SIZE]), model.kernel), model.bias)));
-  try {
-    return await probs.data();
-  } finally {
-    probs.dispose();
-  }
-}
-
-// The weights as plain arrays, read once after loading for the "Why this
-// digit?" pictures (explain.js): kernel a Float32Array(784 * classes),
-// row-major [784][classes] (pixel i's weight for class j at i * classes + j),
-// bias a Float32Array(classes). Copies: the CPU backend's data() hands out its own
-// storage, which must not be written to.
-export async function readWeights(model) {
-  const [kernel, bias] = await Promise.all([model.kernel.data(), model.bias.data()]);
-  return { kernel: Float32Array.from(kernel), bias: Float32Array.from(bias) };
-}
-
-// A model from plain weights ({ kernel, bias, classes }, as readWeights gives
-// them): a model taught on this device.
-export function modelFromWeights({ kernel, bias, classes }) {
-  const k = tensor2d(kernel, [INPUT_SIZE, classes]);
-  const b = tensor1d(bias);
-  return { kernel: k, bias: b, classes, dispose: () => { k.dispose(); b.dispose(); } };
 }

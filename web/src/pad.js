@@ -19,7 +19,8 @@ export class Pad {
     this.pointerId = null; // one pen at a time: a second finger is ignored
     this.frame = 0;
     this.listen();
-    this.resize();
+    // Sized when first laid out (a ResizeObserver reports every element once):
+    // reading the size now would force the page's first layout into this script's task.
     new ResizeObserver(() => this.resize()).observe(canvas);
     // A change of device pixel ratio (zoom, moving to another screen) does not
     // resize the element, so watch it separately.

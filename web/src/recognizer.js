@@ -4,7 +4,6 @@
 // whole answer to `show`; an answer that a newer request has overtaken is
 // dropped, never shown. It knows nothing of the DOM.
 import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing } from './answer.js';
-import { predictBatch, readWeights } from './model.js';
 import { preprocessStrokes, winding } from './preprocess.js';
 import { CLASSES, INPUT_SIZE, argmax, row } from './shape.js';
 
@@ -25,7 +24,7 @@ export class Recognizer {
   //   inputs(digits): the drawing's digits, each { pixels } (the model's input), before they are read,
   //   answer(answer): the reading of the whole pad (below), once the model has read it,
   //   selected(answer): another digit of the shown answer was selected,
-  //   weights(weights): the model's weights (readWeights), whenever the model changes,
+  //   weights(weights): the model's weights (model.read()), whenever the model changes,
   // }. An answer is compose()'s { text, verdict, alternative } and
   //   parts: parseDrawing()'s parts, left to right,
   //   digits: the digit parts, each also with pixels, probs (its 10 digit probabilities) and judge()'s fields,
@@ -64,7 +63,7 @@ export class Recognizer {
   async use(model) {
     if (this.model && this.model !== this.shipped && this.model !== model) this.model.dispose();
     this.model = model;
-    this.show.weights(await readWeights(model));
+    this.show.weights(await model.read());
     await this.update(this.latest.strokes, this.latest);
   }
 
@@ -85,7 +84,7 @@ export class Recognizer {
     let answer = { ...EMPTY, strokes: 0, finished: !drawing };
     if (parts.length > 0) {
       if (!this.model) return; // answered once the model is ready
-      const probs = await predictBatch(this.model, pixels, digitParts.length);
+      const probs = await this.model.predict(pixels, digitParts.length);
       if (!current()) return;
       const outputs = probs.length / digitParts.length;
       const rows = digitParts.map((_, i) => row(probs, i, outputs));
@@ -139,12 +138,12 @@ export class Recognizer {
   // The digit read for each input of a batch, by `model` (the answering one by default).
   async classify(pixels, model = this.model) {
     const n = pixels.length / INPUT_SIZE;
-    const probs = await predictBatch(model, pixels, n);
+    const probs = await model.predict(pixels, n);
     return Array.from({ length: n }, (_, i) => argmax(row(probs, i, probs.length / n).subarray(0, CLASSES)));
   }
 
   // Probabilities for n raw inputs (n x outputs, row-major), by the answering model.
   predictBatch(pixels, n) {
-    return predictBatch(this.model, pixels, n);
+    return this.model.predict(pixels, n);
   }
 }

@@ -4,7 +4,6 @@
 // off the page's thread, and the taught model is kept too, so a later visit
 // starts with it instead of fitting again. "My digits" lists them: remove one,
 // undo the last change (a tap, a removal, or forgetting them all), download.
-import { modelFromWeights, readWeights } from './model.js';
 import { SampleStore, samplesFile } from './samples.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -85,7 +84,7 @@ export class TeachPanel {
     const base = await this.baseWeights();
     const current = taught && taught.model === base.id && taught.samples === this.store.signature;
     if (current) {
-      await this.recognizer.use(modelFromWeights(taught));
+      await this.recognizer.use(this.recognizer.shipped.withWeights(taught));
       this.report(taught);
     } else if (this.store.records.length > 0 || taught) {
       await this.refit();
@@ -145,7 +144,7 @@ export class TeachPanel {
         kernel, bias, classes: base.classes };
       await store.keepTaught(taught).catch(() => {}); // kept or not, it answers now
       if (!this.again) {
-        await recognizer.use(modelFromWeights(taught));
+        await recognizer.use(recognizer.shipped.withWeights(taught));
         this.report(taught);
       }
     } catch (error) { // e.g. a model exported without its replay set
@@ -158,7 +157,7 @@ export class TeachPanel {
   // a kept taught model counts only for the shipped model it was taught from.
   async baseWeights() {
     if (this.base?.model !== this.recognizer.shipped) {
-      const { kernel, bias } = await readWeights(this.recognizer.shipped);
+      const { kernel, bias } = await this.recognizer.shipped.read();
       this.base = { model: this.recognizer.shipped, id: fingerprint(kernel, bias), kernel, bias,
         classes: this.recognizer.shipped.classes };
     }

@@ -125,12 +125,17 @@ export class View {
     parts.push(classes > CLASSES ? ', and "not a digit" when its 11th output, trained on letters and doodles, wins' : '');
     parts.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
     document.querySelector('[data-testid=about-summary]').textContent = parts.join('');
-    const mnistCanvas = document.querySelector('[data-testid=confusion-mnist]');
-    mnistCanvas.closest('figure').hidden = !meta.confusion_matrix;
-    if (meta.confusion_matrix) drawConfusion(mnistCanvas, meta.confusion_matrix);
-    const drawnCanvas = document.querySelector('[data-testid=confusion-drawn]');
-    drawnCanvas.closest('figure').hidden = !drawn;
-    if (drawn) drawConfusion(drawnCanvas, drawn.confusion_matrix);
+    const matrices = [['confusion-mnist', meta.confusion_matrix], ['confusion-drawn', drawn?.confusion_matrix]];
+    for (const [testid, matrix] of matrices) $(`[data-testid=${testid}]`).closest('figure').hidden = !matrix;
+    // Drawn when the panel is open, at the size it then has (closed, it has none).
+    const about = $('[data-testid=about]');
+    const draw = () => {
+      if (!about.open) return;
+      for (const [testid, matrix] of matrices) if (matrix) drawConfusion($(`[data-testid=${testid}]`), matrix);
+      about.removeEventListener('toggle', draw);
+    };
+    about.addEventListener('toggle', draw);
+    draw();
   }
 }
 

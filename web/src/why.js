@@ -42,13 +42,25 @@ export class Why {
         image: context.createImageData(SIDE, SIDE), values: new Float32Array(INPUT_SIZE), scale: 0,
       };
     });
-    this.colors = this.readColors();
+    this.colors = null; // read when first painted
+    this.painted = false; // the templates show this.weights
+    // Painted only while the panel is open: a closed panel costs a loading
+    // page and every stroke nothing.
+    root.addEventListener('toggle', () => this.repaint());
     // Light and dark mode use different blues and reds: repaint on a switch.
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-      this.colors = this.readColors();
-      if (this.weights) this.showTemplates(this.weights);
-      for (const map of this.maps) this.paint(map);
+      this.colors = null;
+      this.painted = false;
+      this.repaint();
     });
+  }
+
+  // Bring the open panel up to date: templates, then both maps.
+  repaint() {
+    if (!this.root.open) return;
+    this.colors ??= this.readColors();
+    if (this.weights && !this.painted) this.paintTemplates();
+    for (const map of this.maps) this.paint(map);
   }
 
   // Ten small 28x28 canvases, one per digit, with the digit below.
@@ -77,18 +89,24 @@ export class Why {
     };
   }
 
-  // Once the model is loaded: keep its weights and draw the ten templates,
-  // each scaled by its own largest |weight|.
+  // Once the model is loaded (or taught): keep its weights; the ten templates
+  // are drawn, each scaled by its own largest |weight|, when the panel is open.
   showTemplates(weights) {
     this.weights = weights;
+    this.painted = false;
+    this.repaint();
+  }
+
+  paintTemplates() {
     const values = new Float32Array(INPUT_SIZE);
     this.templates.forEach((canvas, digit) => {
-      template(weights, digit, values);
+      template(this.weights, digit, values);
       const context = canvas.getContext('2d');
       const image = context.createImageData(SIDE, SIDE);
       paintSigned(values, maxAbs(values), this.colors, image.data);
       context.putImageData(image, 0, 0);
     });
+    this.painted = true;
   }
 
   // For each recognition: every pixel's vote x_i * w_ij for the reading and
@@ -102,10 +120,8 @@ export class Why {
     const scale = maxAbs(this.maps[0].values, this.maps[1].values);
     this.maps[0].caption.textContent = `pixels for ${digits[0]}`;
     this.maps[1].caption.textContent = `for ${digits[1]}, the runner-up`;
-    for (const map of this.maps) {
-      map.scale = scale;
-      this.paint(map);
-    }
+    for (const map of this.maps) map.scale = scale;
+    this.repaint();
   }
 
   // An empty pad: blank maps, captions as in the page.
@@ -114,8 +130,8 @@ export class Why {
       map.values.fill(0);
       map.scale = 0;
       map.caption.textContent = map.empty;
-      this.paint(map);
     }
+    this.repaint();
   }
 
   paint(map) {

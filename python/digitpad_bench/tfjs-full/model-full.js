@@ -2,8 +2,38 @@
 // tf.min.js as a global `tf`, and the model through tf.loadLayersModel.
 // Same API as model.js, so the rest of the page is identical.
 /* global tf */
-export const INPUT_SIZE = 784;
-export const CLASSES = 10;
+const INPUT_SIZE = 784;
+
+class LayersModel {
+  constructor(model) {
+    this.model = model;
+    this.classes = model.outputs[0].shape[1];
+  }
+
+  async predict(pixels, n) {
+    const probs = tf.tidy(() => this.model.predict(tf.tensor2d(pixels, [n, INPUT_SIZE])));
+    try {
+      return await probs.data();
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  async read() {
+    const [kernel, bias] = this.model.getWeights();
+    return { kernel: Float32Array.from(await kernel.data()), bias: Float32Array.from(await bias.data()) };
+  }
+
+  withWeights({ kernel, bias, classes }) {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: classes, inputShape: [INPUT_SIZE], activation: 'softmax' })] });
+    model.setWeights([tf.tensor2d(kernel, [INPUT_SIZE, classes]), tf.tensor1d(bias)]);
+    return new LayersModel(model);
+  }
+
+  dispose() {
+    this.model.dispose();
+  }
+}
 
 export async function loadModel(baseUrl = 'model/') {
   await tf.setBackend('cpu');
@@ -11,31 +41,5 @@ export async function loadModel(baseUrl = 'model/') {
     tf.loadLayersModel(`${baseUrl}model.json`),
     fetch(`${baseUrl}metadata.json`).then((r) => r.json()),
   ]);
-  model.classes = model.outputs[0].shape[1];
-  return { model, metadata };
-}
-
-export function predict(model, pixels) {
-  return predictBatch(model, pixels, 1);
-}
-
-export async function predictBatch(model, pixels, n) {
-  const probs = tf.tidy(() => model.predict(tf.tensor2d(pixels, [n, INPUT_SIZE])));
-  try {
-    return await probs.data();
-  } finally {
-    probs.dispose();
-  }
-}
-
-export async function readWeights(model) {
-  const [kernel, bias] = model.getWeights();
-  return { kernel: Float32Array.from(await kernel.data()), bias: Float32Array.from(await bias.data()) };
-}
-
-export function modelFromWeights({ kernel, bias, classes }) {
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: classes, inputShape: [INPUT_SIZE], activation: 'softmax' })] });
-  model.setWeights([tf.tensor2d(kernel, [INPUT_SIZE, classes]), tf.tensor1d(bias)]);
-  model.classes = classes;
-  return model;
+  return { model: new LayersModel(model), metadata, problems: [] };
 }
