@@ -45,7 +45,7 @@ node_modules/.installed: package.json package-lock.json
 
 # The page's JavaScript, bundled by esbuild from web/src into web/dist.
 bundle: web/dist/digitpad.js
-web/dist/digitpad.js: node_modules/.installed $(wildcard web/src/*.js)
+web/dist/digitpad.js: node_modules/.installed web/build.mjs $(wildcard web/src/*.js)
 	npm run --silent build
 
 train: $(VENV)/.installed

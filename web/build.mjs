@@ -1,0 +1,19 @@
+// `npm run build`: bundle the page from web/src into web/dist with esbuild.
+//  - digitpad.js, the page; model.js, its model code with TF.js, split off
+//    (dynamic import) so the two run in separate tasks; chunk.js, what both use.
+//    Chunk names carry no hash: site.py and sw.js list the files by name.
+//  - teach-worker.js, the teaching worker, built on its own (a worker cannot
+//    share the page's chunks).
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true, minify: true, format: 'esm', target: 'es2020', sourcemap: true,
+  legalComments: 'linked', outdir: 'web/dist', logLevel: 'warning',
+  // tfjs-core's copy of long.js probes WebAssembly when loaded, which the page's
+  // CSP refuses (Firefox reports it on every load). Nothing we run needs 64-bit
+  // integer arithmetic, so the bundle sees no WebAssembly and long.js takes its
+  // plain JavaScript path.
+  define: { WebAssembly: 'undefined' },
+};
+await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' }, splitting: true, chunkNames: '[name]' });
+await build({ ...common, entryPoints: { 'teach-worker': 'web/src/teach-worker.js' } });
