@@ -26,14 +26,15 @@ import { INPUT_SIZE, OUTPUTS } from './shape.js';
 // "Kernel '…' not registered for backend 'cpu'": add the kernel here then.
 for (const config of [batchMatMulConfig, addConfig, softmaxConfig]) registerKernel(config);
 
-async function fetchOk(url) {
-  const response = await fetch(url);
+// `early`: responses already asked for, by file name (fetched once, so used once).
+async function fetchOk(url, early) {
+  const response = await (early ?? fetch(url));
   if (!response.ok) throw new Error(`${url} could not be loaded (HTTP ${response.status})`);
   return response;
 }
 
-async function fetchJson(url) {
-  const response = await fetchOk(url);
+async function fetchJson(url, early) {
+  const response = await fetchOk(url, early);
   try {
     return await response.json();
   } catch {
@@ -115,8 +116,8 @@ function storedBytes(spec) {
   return values * (spec.quantization ? QUANTIZED_BYTES[spec.quantization.dtype] : 4);
 }
 
-async function loadWeights(baseUrl) {
-  const json = await fetchJson(`${baseUrl}model.json`);
+async function loadWeights(baseUrl, early) {
+  const json = await fetchJson(`${baseUrl}model.json`, early);
   const { kernel: kernelSpec, bias: biasSpec, units } = checkModelJson(json);
   const bytes = storedBytes(kernelSpec) + storedBytes(biasSpec);
   // Decodes the shards by model.json's manifest into one tensor per weight.
@@ -218,12 +219,14 @@ export function readMetadata(value) {
 // what failed (missing file, bad JSON, truncated weights, wrong shapes). Metadata
 // that is missing or partly wrong does not stop a good model: `problems` names it.
 // model.classes: 10 (the digits) or 11 (the digits, then "not a digit").
-export async function loadModel(baseUrl = 'model/') {
+// early: { 'model.json': fetch(...), 'metadata.json': fetch(...) } when the page
+// has already asked for them (either may be left out).
+export async function loadModel(baseUrl = 'model/', early = {}) {
   // The CPU backend: for a few thousand weights it is faster to start than WebGL.
   await setBackend('cpu');
   const [model, fetched] = await Promise.allSettled([
-    loadWeights(baseUrl),
-    fetchJson(`${baseUrl}metadata.json`),
+    loadWeights(baseUrl, early['model.json']),
+    fetchJson(`${baseUrl}metadata.json`, early['metadata.json']),
   ]);
   const { metadata, problems } = fetched.status === 'fulfilled' ? readMetadata(fetched.value)
     : { metadata: { preprocess: STANDARD_PREPROCESS }, problems: [fetched.reason.message] };
