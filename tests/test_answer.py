@@ -241,7 +241,9 @@ def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
                 assert one["verdict"] in ("digit", "unsure") and len(one["text"]) == 1 and message == ""
                 assert two["verdict"] in ("digit", "unsure") and len(two["text"]) == 2
             about = page.evaluate("document.querySelector('[data-testid=about-summary]').textContent")
-            assert f"Dense({units}, softmax)" in about and ("not a digit" in about) == (units == 11)
+            exact = page.evaluate("document.querySelector('[data-testid=about-details]').textContent")
+            assert f"Dense({units}, softmax)" in exact and ("not a digit" in exact) == (units == 11)
+            assert ("not a digit" in about) == (units == 11)
     assert page.errors == []
 
     # metadata.classes must agree with the weights.

@@ -143,20 +143,36 @@ def test_replay_real_pen_digits(page, live_url, pen_digits, tmp_path):
 
 
 def test_about_panel_shows_the_metadata(page, live_url, site):
+    """Plain words first, the exact terms one click deeper, the confusion matrices as tables of numbers."""
     meta = json.loads((site / "model" / "metadata.json").read_text())
     open_ready(page, live_url)
+    assert page.locator("[data-testid=confusion-mnist] td").count() == 0  # filled when first opened
     page.click("[data-testid=about] summary")
     summary = page.text_content("[data-testid=about-summary]")
     assert f"{meta['test_accuracy'] * 100:.1f}%" in summary
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
-    # The confusion matrix is drawn once the panel is open, not just an empty canvas.
-    page.wait_for_function("""() => {
-        const c = document.querySelector('[data-testid=confusion-mnist]');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
-        return n / (c.width * c.height) > 0.3;
-    }""", timeout=5_000)
+    # For a curious 12-year-old: none of the jargon, which waits under "The exact terms".
+    for term in ("Dense", "softmax", "logit", "sheared", "renderings", "weights"):
+        assert term not in summary, term
+    assert not page.is_visible("[data-testid=about-details]")
+    page.click("[data-testid=about-exact] summary")
+    exact = page.text_content("[data-testid=about-details]")
+    units = len(meta["classes"]) if isinstance(meta["classes"], list) else meta["classes"]
+    assert f"Dense({units}, softmax)" in exact and "deskew" in exact
+    pen = meta["trained_on"].get("pen_renderings")
+    assert (pen is not None and f"{pen:,} renderings" in exact) or (pen is None and "pen" not in exact)
+    # Each cell: the percent of its row (blank for none, "<1" for a few); the count in its title.
+    drawn = meta.get("heldout_pen", {}).get("confusion_matrix")
+    assert page.is_visible("[data-testid=confusion-drawn]") == bool(drawn)
+    for testid, matrix in [("confusion-mnist", meta["confusion_matrix"]), ("confusion-drawn", drawn or [])]:
+        cells = page.evaluate(f"""() => [...document.querySelectorAll('[data-testid={testid}] tr')].slice(1)
+            .map((tr) => [...tr.querySelectorAll('td')].map((td) => [td.textContent, td.title]))""")
+        assert len(cells) == len(matrix)
+        for row, shown in zip(matrix, cells):
+            for count, (text, title) in zip(row, shown):
+                share = count / sum(row)
+                assert text == ("" if count == 0 else "<1" if share < 0.005 else str(round(share * 100)))
+                assert title.startswith(f"{count:,} of {sum(row):,}")
     assert page.errors == []
 
 

@@ -100,6 +100,27 @@ def test_templates_are_the_models_weights(page, live_url, weights):
     assert page.errors == []
 
 
+def test_readable_templates_are_the_weights_blurred(page, live_url, weights):
+    """Shown first: each template blurred by a Gaussian of BLUR px (display only), as
+    scipy computes it; the exact ones wait under "The exact terms"."""
+    from scipy.ndimage import gaussian_filter
+    kernel, _ = weights
+    open_ready(page, live_url)
+    open_panel(page)
+    assert page.is_visible("[data-testid=readable-0]") and not page.is_visible("[data-testid=template-0]")
+    for digit in range(10):
+        blurred = gaussian_filter(kernel[:, digit].reshape(28, 28).astype(np.float64), 1.0,
+                                  mode="constant", truncate=3.0).ravel()
+        check_painted(rgba(page, f"readable-{digit}"), blurred / np.abs(blurred).max())
+    # Less speckle: neighbouring pixels differ less than in the exact weights (measured 0.60-0.71 as much).
+    roughness = lambda t: np.abs(np.diff(t.reshape(28, 28), axis=1)).mean() / np.abs(t).mean()
+    ratios = [roughness(signed(rgba(page, f"readable-{d}"))) / roughness(kernel[:, d]) for d in range(10)]
+    assert max(ratios) < 0.8, ratios
+    page.click("[data-testid=why-exact] summary")
+    assert page.is_visible("[data-testid=template-0]")
+    assert page.errors == []
+
+
 def test_evidence_follows_the_drawing(page, live_url, weights, pen_digits):
     kernel, _ = weights
     rng = random.Random(3)

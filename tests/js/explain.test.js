@@ -1,7 +1,7 @@
 // Tests for web/src/explain.js (run: npm test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contributions, logits, maxAbs, template, topTwo } from '../../web/src/explain.js';
+import { contributions, logits, maxAbs, smoothed, template, topTwo } from '../../web/src/explain.js';
 import { CLASSES, INPUT_SIZE } from '../../web/src/shape.js';
 
 // A deterministic pseudo-random generator (mulberry32), so failures repeat.
@@ -108,4 +108,25 @@ test('maxAbs over one or more arrays', () => {
   assert.equal(maxAbs([]), 0);
   assert.equal(maxAbs([0.5, -2, 1]), 2);
   assert.equal(maxAbs(Float32Array.from([1, -0.25]), [0.5, 3]), 3);
+});
+
+test('smoothed blurs a picture by a normalised Gaussian, symmetric and zero beyond the edge', () => {
+  const dot = new Float32Array(INPUT_SIZE);
+  dot[14 * 28 + 14] = 1; // one pixel in the middle
+  const blurred = smoothed(dot, 1);
+  const sum = blurred.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-6, `the ink is kept: ${sum}`);
+  assert.ok(Math.abs(blurred[14 * 28 + 14] - (1 / (2 * Math.PI)) / 1.0) < 0.01); // the 2-D Gaussian's peak
+  for (const [dy, dx] of [[0, 1], [1, 0], [1, 1], [2, 3]]) {
+    const at = (y, x) => blurred[(14 + y) * 28 + 14 + x];
+    assert.ok(Math.abs(at(dy, dx) - at(-dy, -dx)) < 1e-7 && Math.abs(at(dy, dx) - at(dx, dy)) < 1e-7);
+    assert.ok(at(dy, dx) < blurred[14 * 28 + 14]);
+  }
+  assert.equal(blurred[14 * 28 + 18], 0); // beyond 3 sigma
+  // A corner pixel loses what falls off the edge; a flat picture stays flat inside.
+  const corner = new Float32Array(INPUT_SIZE);
+  corner[0] = 1;
+  assert.ok(smoothed(corner, 1).reduce((a, b) => a + b, 0) < 0.5);
+  const flat = smoothed(new Float32Array(INPUT_SIZE).fill(2), 1);
+  assert.ok(Math.abs(flat[14 * 28 + 14] - 2) < 1e-6);
 });

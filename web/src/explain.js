@@ -20,7 +20,7 @@
 // a Float32Array(784 * k), row-major [784][k] (w_ij at kernel[i * k + j]), bias
 // a Float32Array(k), for k outputs (10 digits, or 10 and "not a digit").
 
-import { INPUT_SIZE } from './shape.js';
+import { INPUT_SIZE, SIDE } from './shape.js';
 
 // Digit j's template: its 784 weights, one per pixel, in image order.
 export function template(weights, digit, out = new Float32Array(INPUT_SIZE)) {
@@ -75,4 +75,29 @@ export function maxAbs(...arrays) {
     }
   }
   return m;
+}
+
+// A 28x28 picture blurred by a Gaussian of `sigma` px (3 sigma each way; zero
+// beyond the edge), to show a template's shape without its pixel-to-pixel noise.
+// Display only: the model's weights are never changed.
+export function smoothed(values, sigma = 1, out = new Float32Array(INPUT_SIZE)) {
+  const radius = Math.ceil(3 * sigma);
+  const taps = Array.from({ length: 2 * radius + 1 }, (_, k) => Math.exp(-((k - radius) ** 2) / (2 * sigma * sigma)));
+  const total = taps.reduce((a, b) => a + b, 0);
+  const rows = new Float64Array(INPUT_SIZE);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      let sum = 0;
+      for (let k = -radius; k <= radius; k++) if (x + k >= 0 && x + k < SIDE) sum += taps[k + radius] * values[y * SIDE + x + k];
+      rows[y * SIDE + x] = sum / total;
+    }
+  }
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      let sum = 0;
+      for (let k = -radius; k <= radius; k++) if (y + k >= 0 && y + k < SIDE) sum += taps[k + radius] * rows[(y + k) * SIDE + x];
+      out[y * SIDE + x] = sum / total;
+    }
+  }
+  return out;
 }

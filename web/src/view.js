@@ -102,41 +102,86 @@ export class View {
     });
   }
 
-  // "About this model": what it was trained on, how good it is, and where it
-  // errs, drawn from the metadata that `make export` wrote; and when it says
-  // "not sure" (margin) or "not a digit" (a model with 11 outputs, or strokes
-  // winding more than maxTurns).
+  // "About this model", from the metadata `make export` wrote: in plain words
+  // first, the exact terms one click deeper; and the two tables of mix-ups.
   showAbout(meta, { classes, margin, maxTurns }) {
     const percent = (x) => `${(x * 100).toFixed(1)}%`;
+    const number = (x) => x.toLocaleString('en');
     const trained = meta.trained_on ?? {};
-    const weights = (classes * 785).toLocaleString('en');
-    const parts = [`One Dense(${classes}, softmax) layer: ${weights} weights, trained on ${(trained.mnist_train ?? 0).toLocaleString('en')} MNIST digits`];
-    if (trained.pen_digits) {
-      parts.push(` and ${trained.pen_digits.toLocaleString('en')} pen-drawn digits by ${trained.pen_writers.length} writers`
-        + ` (${trained.pen_renderings.toLocaleString('en')} renderings with small random rotations and stretches)`);
-    }
-    if (meta.preprocess?.normalize_size) parts.push(', every digit sheared upright and stretched to a standard spread. ');
-    else if (meta.preprocess?.deskew) parts.push(', every digit sheared upright. ');
-    else parts.push('. ');
-    if (meta.test_accuracy !== undefined) parts.push(`MNIST test accuracy: ${percent(meta.test_accuracy)}.`);
     const drawn = meta.heldout_pen;
-    if (drawn) parts.push(` Drawn digits by ${drawn.writers.length} writers it never saw: ${percent(drawn.accuracy)} of ${drawn.samples.toLocaleString('en')}.`);
-    parts.push(` It says "not sure" when its first digit is less than ${Math.round(margin * 100)} points ahead of the second`);
-    parts.push(classes > CLASSES ? ', and "not a digit" when its 11th output, trained on letters and doodles, wins' : '');
-    parts.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
-    document.querySelector('[data-testid=about-summary]').textContent = parts.join('');
-    const matrices = [['confusion-mnist', meta.confusion_matrix], ['confusion-drawn', drawn?.confusion_matrix]];
-    for (const [testid, matrix] of matrices) $(`[data-testid=${testid}]`).closest('figure').hidden = !matrix;
-    // Drawn when the panel is open, at the size it then has (closed, it has none).
+    const pen = trained.pen_digits ? ` and ${number(trained.pen_digits)} digits drawn with a pen by ${trained.pen_writers.length} people` : '';
+    const plain = [`It learned from ${number(trained.mnist_train ?? 0)} handwritten digits (the MNIST collection)${pen}.`];
+    if (meta.preprocess?.deskew || meta.preprocess?.normalize_size) {
+      plain.push(' Before reading your drawing, the page straightens it and scales it to a standard size, the way its examples were prepared.');
+    }
+    if (meta.test_accuracy !== undefined) plain.push(` It reads ${percent(meta.test_accuracy)} of MNIST's test digits right (digits it never learned from)`);
+    if (drawn) plain.push(`${meta.test_accuracy !== undefined ? ', and' : ' It reads'} ${percent(drawn.accuracy)} of ${number(drawn.samples)} digits drawn by ${drawn.writers.length} people it never saw`);
+    if (meta.test_accuracy !== undefined || drawn) plain.push('.');
+    plain.push(` It says “not sure” when its two best guesses are less than ${Math.round(margin * 100)} points apart`);
+    plain.push(classes > CLASSES ? ', and “not a digit” when the drawing looks more like the letters and doodles it was shown than like any digit' : '');
+    plain.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
+    $('[data-testid=about-summary]').textContent = plain.join('');
+
+    const exact = [`Softmax regression: one Dense(${classes}, softmax) layer, ${number(classes * 785)} weights`
+      + ` (${classes} templates of 784 and ${classes} biases), trained with TensorFlow on ${number(trained.mnist_train ?? 0)} MNIST digits`];
+    if (trained.pen_digits) {
+      exact.push(` and ${number(trained.pen_renderings)} renderings of ${number(trained.pen_digits)} pen-drawn digits`
+        + ` by ${trained.pen_writers.length} writers (small random rotations and stretches)`);
+    }
+    if (classes > CLASSES) exact.push('; the 11th output, “not a digit”, learned from handwritten letters and generated doodles');
+    exact.push('. Preprocessing: ');
+    exact.push(meta.preprocess?.deskew ? 'sheared upright by the ink\'s second moments (deskew), ' : '');
+    exact.push(meta.preprocess?.normalize_size ? 'scaled to a standard spread of ink, ' : '');
+    exact.push('centred by its centre of mass in 28×28, as MNIST was. ');
+    exact.push(`“Not sure”: the top probability minus the second is below ${margin}. `);
+    exact.push(`“Not a digit”${classes > CLASSES ? ': the 11th output wins, or' : ':'} the strokes turn through more than ${maxTurns} × 360°.`);
+    $('[data-testid=about-details]').textContent = exact.join('');
+
+    const tables = [['confusion-mnist', meta.confusion_matrix], ['confusion-drawn', drawn?.confusion_matrix]];
+    for (const [testid, matrix] of tables) $(`[data-testid=${testid}]`).closest('figure').hidden = !matrix;
+    // Filled when the panel first opens: a closed panel costs the loading page nothing.
     const about = $('[data-testid=about]');
-    const draw = () => {
+    const fill = () => {
       if (!about.open) return;
-      for (const [testid, matrix] of matrices) if (matrix) drawConfusion($(`[data-testid=${testid}]`), matrix);
-      about.removeEventListener('toggle', draw);
+      for (const [testid, matrix] of tables) if (matrix) fillConfusion($(`[data-testid=${testid}]`), matrix);
+      about.removeEventListener('toggle', fill);
     };
-    about.addEventListener('toggle', draw);
-    draw();
+    about.addEventListener('toggle', fill);
+    fill();
   }
+}
+
+// A confusion matrix as a table: row = the true digit, column = the reading,
+// each cell the percent of its row (blank for none, "<1" for a few), tinted by
+// that share (blue: right, red: mix-ups; style.css picks the tints per theme).
+// The exact count is in each cell's title.
+function fillConfusion(table, matrix) {
+  const label = (d) => (d < CLASSES ? String(d) : '?');
+  const cell = (tag, text, scope) => {
+    const element = document.createElement(tag);
+    element.textContent = text;
+    if (scope) element.scope = scope;
+    return element;
+  };
+  const head = document.createElement('tr');
+  head.append(cell('th', 'meant ↓ read →', 'col'), ...matrix.map((_, d) => cell('th', label(d), 'col')));
+  const rows = matrix.map((row, truth) => {
+    const tr = document.createElement('tr');
+    const total = row.reduce((a, b) => a + b, 0);
+    tr.append(cell('th', label(truth), 'row'), ...row.map((count, guess) => {
+      const share = total ? count / total : 0;
+      const td = cell('td', count === 0 ? '' : share < 0.005 ? '<1' : String(Math.round(share * 100)));
+      td.title = `${count.toLocaleString('en')} of ${total.toLocaleString('en')} ${label(truth)}s read as ${label(guess)}`;
+      if (count) {
+        td.className = truth === guess ? 'right' : 'mixup';
+        // Mix-ups are rare: a square root makes a 1% one visible.
+        td.style.setProperty('--share', String(truth === guess ? share : Math.min(1, Math.sqrt(share) * 1.5)));
+      }
+      return td;
+    }));
+    return tr;
+  });
+  table.replaceChildren(head, ...rows);
 }
 
 // A model input (784 values in [0, 1]) on a 28x28 canvas, grey levels.
@@ -149,39 +194,4 @@ function paintInput(canvas, pixels) {
     image.data[4 * i + 3] = 255;
   }
   context.putImageData(image, 0, 0);
-}
-
-// A confusion matrix as a picture: row = true digit, column = predicted, each
-// cell shaded by the share of that row (blue: right, red: mix-ups).
-function drawConfusion(canvas, matrix) {
-  if (!matrix) return;
-  const size = canvas.clientWidth || 200;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = canvas.height = Math.round(size * ratio);
-  const g = canvas.getContext('2d');
-  g.setTransform(ratio, 0, 0, ratio, 0, 0);
-  const margin = 16;
-  const n = matrix.length; // 10 digits, or 11 with "not a digit" (drawn as ?)
-  const cell = (size - margin) / n;
-  const style = getComputedStyle(canvas);
-  g.clearRect(0, 0, size, size);
-  g.font = `${Math.round(cell * 0.6)}px system-ui, sans-serif`;
-  g.textAlign = 'center';
-  g.textBaseline = 'middle';
-  g.fillStyle = style.color;
-  for (let d = 0; d < n; d++) {
-    const label = d < CLASSES ? String(d) : '?';
-    g.fillText(label, margin + cell * (d + 0.5), margin / 2); // predicted
-    g.fillText(label, margin / 2, margin + cell * (d + 0.5)); // true
-  }
-  matrix.forEach((row, truth) => {
-    const total = row.reduce((a, b) => a + b, 0) || 1;
-    row.forEach((count, guess) => {
-      const share = count / total;
-      // Mix-ups are rare; a square root makes a 1% confusion visible.
-      const alpha = truth === guess ? share : Math.min(1, Math.sqrt(share) * 1.5);
-      g.fillStyle = truth === guess ? `rgba(29, 78, 216, ${alpha})` : `rgba(220, 38, 38, ${alpha})`;
-      g.fillRect(margin + guess * cell, margin + truth * cell, cell - 1, cell - 1);
-    });
-  });
 }

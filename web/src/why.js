@@ -2,8 +2,12 @@
 // templates) and of why it reads the current drawing as it does (each inked
 // pixel's vote for the reading and for the runner-up). The numbers come from
 // explain.js; this module only writes to the elements of the why panel.
-import { contributions, maxAbs, template, topTwo } from './explain.js';
+import { contributions, maxAbs, smoothed, template, topTwo } from './explain.js';
 import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
+
+// The readable templates' blur, in input pixels: enough to hide pixel-to-pixel
+// noise, little enough to keep strokes apart.
+export const BLUR = 1;
 
 // "#1d4ed8" or "#15d" -> [r, g, b]; the fallback for anything else.
 function parseHex(text, fallback) {
@@ -32,7 +36,9 @@ export class Why {
   constructor(root = document.querySelector('[data-testid=why]')) {
     this.root = root;
     this.weights = null;
-    this.templates = this.createTemplates(root.querySelector('.why-templates'));
+    // The templates twice: slightly blurred, to read their shapes, and exact (one click deeper).
+    this.readable = this.createTemplates(root.querySelector('[data-testid=readable-templates]'), 'readable', 'blurred');
+    this.templates = this.createTemplates(root.querySelector('[data-testid=exact-templates]'), 'template', 'exact');
     this.maps = ['top', 'runner-up'].map((name) => {
       const canvas = root.querySelector(`[data-testid=evidence-${name}]`);
       const context = canvas.getContext('2d');
@@ -64,14 +70,14 @@ export class Why {
   }
 
   // Ten small 28x28 canvases, one per digit, with the digit below.
-  createTemplates(grid) {
+  createTemplates(grid, testid, kind) {
     return Array.from({ length: CLASSES }, (_, digit) => {
       const figure = document.createElement('figure');
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = SIDE;
-      canvas.dataset.testid = `template-${digit}`;
+      canvas.dataset.testid = `${testid}-${digit}`;
       canvas.setAttribute('role', 'img');
-      canvas.setAttribute('aria-label', `The weights the model learned for ${digit}`);
+      canvas.setAttribute('aria-label', `The picture the model learned for ${digit}, ${kind}`);
       const caption = document.createElement('figcaption');
       caption.textContent = digit;
       figure.append(canvas, caption);
@@ -99,13 +105,18 @@ export class Why {
 
   paintTemplates() {
     const values = new Float32Array(INPUT_SIZE);
-    this.templates.forEach((canvas, digit) => {
-      template(this.weights, digit, values);
+    const blurred = new Float32Array(INPUT_SIZE);
+    const paint = (canvas, picture) => {
       const context = canvas.getContext('2d');
       const image = context.createImageData(SIDE, SIDE);
-      paintSigned(values, maxAbs(values), this.colors, image.data);
+      paintSigned(picture, maxAbs(picture), this.colors, image.data);
       context.putImageData(image, 0, 0);
-    });
+    };
+    for (let digit = 0; digit < CLASSES; digit++) {
+      template(this.weights, digit, values);
+      paint(this.templates[digit], values);
+      paint(this.readable[digit], smoothed(values, BLUR, blurred));
+    }
     this.painted = true;
   }
 
