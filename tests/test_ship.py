@@ -159,7 +159,7 @@ def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
         for target in ["[data-testid=prediction]", "[data-testid=teach-0]", "[data-testid=teach-9]"]:
             shown = page.locator(target).bounding_box()
             assert shown["y"] >= 0 and shown["y"] + shown["height"] <= height, (target, shown)
-        if name in ("phone", "tablet", "desktop"):  # the README's pictures
+        if name in ("phone", "phone-wide", "tablet", "desktop"):  # the README's pictures
             page.screenshot(path=screenshot_path(f"{name}-{scheme}.png", tmp_path))
     finally:
         context.close()
