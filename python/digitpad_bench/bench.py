@@ -30,6 +30,8 @@ import numpy as np
 from digitpad.data import load_mnist
 from digitpad.train import Recipe, evaluate, fit, prepare_mnist, to_inputs
 
+from .tutorial import bench_tutorial
+
 
 def _start_tensorflow(mnist):
     """TensorFlow's and Keras's one-off start-up (thread pools, kernels, the
@@ -69,38 +71,6 @@ def bench_trainers(mnist, rounds=3):
     return rows
 
 
-def bench_tutorial(mnist, epochs=10, batch=100, learning_rate=0.01, seed=0):
-    """The TF1 MNIST tutorial's softmax as it was written: a TF1 graph run by a Session."""
-    import tensorflow as tf
-    v1 = tf.compat.v1
-    (x_train, y_train, x_test, y_test), _ = mnist
-    x_train, x_test = to_inputs(x_train), to_inputs(x_test)
-    onehot = np.eye(10, dtype=np.float32)
-    graph = tf.Graph()
-    with graph.as_default():
-        v1.set_random_seed(seed)
-        x = v1.placeholder(tf.float32, [None, 784])
-        y_ = v1.placeholder(tf.float32, [None, 10])
-        W = tf.Variable(tf.zeros([784, 10]))
-        b = tf.Variable(tf.zeros([10]))
-        y = tf.nn.softmax(tf.matmul(x, W) + b)
-        cross_entropy = tf.reduce_mean(-tf.reduce_sum(y_ * tf.math.log(y + 1e-10), axis=1))
-        train_step = v1.train.GradientDescentOptimizer(learning_rate).minimize(cross_entropy)
-        with v1.Session(graph=graph) as sess:
-            sess.run(v1.global_variables_initializer())
-            rng = np.random.default_rng(seed)
-            started = time.perf_counter()
-            for _ in range(epochs):
-                order = rng.permutation(len(x_train))
-                for i in range(0, len(order), batch):
-                    idx = order[i:i + batch]
-                    sess.run(train_step, feed_dict={x: x_train[idx], y_: onehot[y_train[idx]]})
-            seconds = time.perf_counter() - started
-            probs = sess.run(y, feed_dict={x: x_test})
-    return {"name": "TF1 tutorial's recipe (graph, SGD 0.01)", "accuracy": evaluate(probs, y_test)["accuracy"],
-            "fit_seconds": seconds}
-
-
 def bench_sklearn(mnist):
     from sklearn.linear_model import LogisticRegression
     (x_train, y_train, x_test, y_test), _ = mnist
@@ -114,17 +84,49 @@ def bench_sklearn(mnist):
     return {"name": "scikit-learn LogisticRegression (lbfgs)", "accuracy": accuracy, "fit_seconds": seconds}
 
 
-def bench_make_train(data_dir, pen_digits, out):
-    """`python -m digitpad train` as a user runs it, imports and data preparation included."""
+def bench_make_train(data_dir, pen_digits, out, render_cache=None):
+    """`python -m digitpad train` as a user runs it, imports and data preparation included;
+    with render_cache, its rendered inputs kept in (and read from) that folder."""
     command = [sys.executable, "-m", "digitpad", "train", "--out", str(out), "--verbose", "0"]
     if data_dir:
         command += ["--data", str(data_dir)]
     env = dict(os.environ)
     env.pop("DIGITPAD_PEN_DIGITS", None)
+    if render_cache:
+        env["DIGITPAD_RENDER_CACHE"] = str(render_cache)
     command += ["--pen-digits", str(pen_digits)] if pen_digits else ["--no-pen-digits"]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, env=env)
     return time.perf_counter() - started
+
+
+def bench_tutorial_process(data_dir):
+    """The tutorial's recipe as its own whole process: import TensorFlow, read MNIST, fit, evaluate."""
+    command = [sys.executable, "-m", "digitpad_bench.tutorial"] + ([str(data_dir)] if data_dir else [])
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def bench_whole_train(data_dir, pen_digits, work):
+    """Whole `make train` (pen digits and non-digits as configured), cold (an empty render
+    cache) and warm (nothing changed), beside the tutorial's whole process run before and after."""
+    cache = Path(work) / "renders"
+    tutorial = [bench_tutorial_process(data_dir)]
+    cold = bench_make_train(data_dir, pen_digits, Path(work) / "cold", cache)
+    warm = bench_make_train(data_dir, pen_digits, Path(work) / "warm", cache)
+    tutorial.append(bench_tutorial_process(data_dir))
+    base = statistics.mean(tutorial)
+    return {"tutorial_seconds": tutorial, "cold_seconds": cold, "warm_seconds": warm,
+            "cold_ratio": cold / base, "warm_ratio": warm / base}
+
+
+def whole_train_text(w):
+    return ("| whole process | wall time | vs the tutorial's |\n| --- | --- | --- |\n"
+            f"| TF1 tutorial's recipe (import, read MNIST, fit, evaluate; mean of 2) | "
+            f"{statistics.mean(w['tutorial_seconds']):.1f} s | 1.00x |\n"
+            f"| `make train`, cold (nothing cached) | {w['cold_seconds']:.1f} s | {w['cold_ratio']:.2f}x |\n"
+            f"| `make train`, warm (nothing changed) | {w['warm_seconds']:.1f} s | {w['warm_ratio']:.2f}x |")
 
 
 def bench_quantization(data_dir, pen_digits, work):
@@ -191,9 +193,13 @@ def run(data_dir=None, pen_digits=None, out="bench", skip_page=False):
         if pen_digits:
             make_train["with pen digits"] = bench_make_train(data_dir, pen_digits, Path(tmp) / "b")
         quantization = bench_quantization(data_dir, pen_digits, Path(tmp)) if pen_digits else []
-    results.update(trainer=rows, make_train_seconds=make_train, targets=trainer_targets(rows))
+        whole = bench_whole_train(data_dir, pen_digits, tmp)
+    results.update(trainer=rows, make_train_seconds=make_train, whole_train=whole, targets=trainer_targets(rows))
+    results["targets"]["cold make train <= 1.0x the tutorial's whole process"] = whole["cold_ratio"] <= 1.0
+    results["targets"]["warm make train <= 0.5x the tutorial's whole process"] = whole["warm_ratio"] <= 0.5
     sections = [trainer_table(rows) + "\n\n`make train` wall time (imports, data preparation, fit, "
-                "evaluation, save): " + ", ".join(f"{k} {v:.1f} s" for k, v in make_train.items())]
+                "evaluation, save): " + ", ".join(f"{k} {v:.1f} s" for k, v in make_train.items())
+                + "\n\n" + whole_train_text(whole)]
     print(sections[-1] + "\n", flush=True)
     if quantization:
         from digitpad.export import DEFAULT_QUANTIZATION
