@@ -363,8 +363,20 @@ def test_cached_and_uncached_renders_train_the_same_model(tmp_path, mnist_dir, m
         weights[run] = load(tmp_path / run / "model.keras").get_weights()
         if run == "cold":
             cached_files = sorted(p.name for p in (tmp_path / "cache").iterdir())
-            assert {n.split("-")[0] for n in cached_files} == {"doodles", "pen"}
+            assert {n.split("-")[0] for n in cached_files} == {"doodles", "mnist", "pen"}
             stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == stamps  # read, not rewritten
     for run in ("warm", "uncached"):
         assert all(np.array_equal(a, b) for a, b in zip(weights["cold"], weights[run])), run
+
+
+def test_rendering_on_every_core_gives_the_same_images(pen_sample):
+    """Issue 17: many drawings are rendered by a pool of processes, in order; the
+    images are those of rendering them one by one, bit for bit."""
+    from digitpad.preprocess import render_job
+    from digitpad.train import render_all
+    rng = np.random.default_rng(5)
+    jobs = [(s["strokes"], None if i % 3 == 0 else float(rng.uniform(2.1, 3.0))) for i, s in enumerate(pen_sample[:60])]
+    parallel = render_all(jobs, parallel_from=1)
+    assert len(parallel) == len(jobs)
+    assert all(np.array_equal(a, render_job(job)) for a, job in zip(parallel, jobs))

@@ -236,3 +236,10 @@ def winding(strokes) -> float:
         turn = np.diff(np.arctan2(d[:, 1], d[:, 0]))
         total += np.abs(turn - 2 * np.pi * np.floor((turn + np.pi) / (2 * np.pi))).sum()
     return total / (2 * np.pi)
+
+
+def render_job(job) -> np.ndarray:
+    """preprocess_strokes for one (strokes, pen_width) pair (pen_width None: the
+    default pen): the unit of work train.py spreads over the cores."""
+    strokes, pen_width = job
+    return preprocess_strokes(strokes) if pen_width is None else preprocess_strokes(strokes, pen_width=pen_width)

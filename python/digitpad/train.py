@@ -15,11 +15,13 @@ What makes a linear model read real scribbles (each step measured in docs/measur
   digits are rejected, and a "not sure" margin between the top two answers.
 """
 
+import concurrent.futures
 import contextlib
 import functools
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import platform
 import time
@@ -31,7 +33,7 @@ import numpy as np
 from . import doodles as doodle_maker
 from .data import LOOKALIKES, cache_dir, load_mnist, load_non_digits, load_pen_digits, save_atomically, sha256
 from .errors import UserError
-from .preprocess import PREPROCESS_VERSION, deskew, preprocess_strokes, winding
+from .preprocess import PREPROCESS_VERSION, deskew, render_job, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
                      HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
 
@@ -108,12 +110,21 @@ def render_pen_digits(samples, recipe, rng_seed, copies=None):
 
 
 def _render_pen_digits(samples, recipe, rng, copies):
-    images = [preprocess_strokes(s["strokes"]) for s in samples]
-    for _ in range(copies):
-        for s in samples:
-            strokes, pen_width = augment(s["strokes"], rng)
-            images.append(preprocess_strokes(strokes, pen_width=pen_width))
-    return _deskewed(images, recipe).reshape(copies + 1, len(samples), 28 * 28)
+    jobs = [(s["strokes"], None) for s in samples]
+    for _ in range(copies):  # augmented in this order, whatever renders them
+        jobs += [augment(s["strokes"], rng) for s in samples]
+    return _deskewed(render_all(jobs), recipe).reshape(copies + 1, len(samples), 28 * 28)
+
+
+def render_all(jobs, parallel_from=2000):
+    """render_job for each (strokes, pen_width) job, in order: on every core once there
+    are parallel_from jobs or more. The same images either way (each is drawn on its own)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or len(jobs) < parallel_from:
+        return [render_job(job) for job in jobs]
+    # spawn, not fork: this process may already run TensorFlow's threads.
+    with concurrent.futures.ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(render_job, jobs, chunksize=max(1, len(jobs) // (cores * 16))))
 
 
 def _deskewed(images, recipe):
@@ -136,8 +147,7 @@ def _render_doodles(seed, n, deskewed, normalize_size, pen_seed):
     def draw():
         rng = np.random.default_rng(pen_seed) if pen_seed is not None else None
         drawn = doodle_maker.doodles(seed, n)
-        images = [preprocess_strokes(strokes, **({"pen_width": rng.uniform(2.1, 3.0)} if rng else {}))
-                  for strokes, _ in drawn]
+        images = render_all([(strokes, rng.uniform(2.1, 3.0) if rng else None) for strokes, _ in drawn])
         x = _deskewed(images, Recipe(deskew=deskewed, normalize_size=normalize_size))
         turns = np.array([[winding(strokes)] for strokes, _ in drawn])
         return np.concatenate([x.astype(np.float64), turns], axis=1)  # float32 pixels are exact in float64
@@ -278,8 +288,9 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
     with phase(f"MNIST: preparing {len(x_train) + len(x_test):,} images", verbose):
-        data = {"x": prepare_mnist(x_train, recipe), "y": y_train,
-                "x_test": prepare_mnist(x_test, recipe), "y_test": y_test}
+        key = ["mnist", checksums, len(x_train), recipe.deskew, recipe.normalize_size]
+        both = cached("mnist", key, lambda: prepare_mnist(np.concatenate([x_train, x_test]), recipe))
+        data = {"x": both[:len(x_train)], "y": y_train, "x_test": both[len(x_train):], "y_test": y_test}
     if pen:
         with phase(f"pen digits: rendering {len(pen):,} x {recipe.pen_copies + 1}", verbose):
             data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, recipe.seed),
@@ -365,7 +376,7 @@ def _render_non_digits(letters, recipe):
     plain = [s for s in letters if s["char"] not in LOOKALIKES]
     ordered = plain + [s for s in letters if s["char"] in LOOKALIKES]
     rendered = render_pen_digits(plain, recipe, [recipe.seed, 1], recipe.letter_copies)
-    looks = _deskewed([preprocess_strokes(s["strokes"]) for s in ordered[len(plain):]], recipe)
+    looks = _deskewed(render_all([(s["strokes"], None) for s in ordered[len(plain):]]), recipe)
     doodles_x, _, _ = render_doodles(DOODLE_SEED, recipe.doodles, recipe, pen_seed=(recipe.seed, 2))
     heldout_x, heldout_kinds, heldout_turns = render_doodles(HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, recipe)
     # Row i of letters_x is letter i of `ordered`, plain; letter_copies_x, the augmented
