@@ -14,6 +14,7 @@ over replayed real pen strokes, and the bytes of each kind, raw and gzipped.
 import contextlib
 import gzip
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -41,6 +42,7 @@ def build_full_variant(site):
     html = html.replace('<script type="module" src="dist/digitpad.js"></script>',
                         '<script src="dist/tf.min.js"></script>\n  '
                         '<script type="module" src="dist/digitpad-full.js"></script>')
+    html = re.sub(r'\s*<link rel="modulepreload"[^>]*>', "", html)  # our chunks: not in this variant
     (site / "index.html").write_text(html)
     return site
 

@@ -35,11 +35,13 @@ class LayersModel {
   }
 }
 
-export async function loadModel(baseUrl = 'model/') {
+// early: the responses the page already asked for, by file name (as model.js takes them).
+export async function loadModel(baseUrl = 'model/', early = {}) {
   await tf.setBackend('cpu');
+  const fetchFunc = (url, init) => (String(url).endsWith('model.json') && early['model.json']) || fetch(url, init);
   const [model, metadata] = await Promise.all([
-    tf.loadLayersModel(`${baseUrl}model.json`),
-    fetch(`${baseUrl}metadata.json`).then((r) => r.json()),
+    tf.loadLayersModel(tf.io.http(`${baseUrl}model.json`, { fetchFunc })),
+    (early['metadata.json'] ?? fetch(`${baseUrl}metadata.json`)).then((r) => r.json()),
   ]);
   return { model: new LayersModel(model), metadata, problems: [] };
 }
