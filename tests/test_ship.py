@@ -69,8 +69,26 @@ CONTRAST_JS = """(selector) => {
 }"""
 
 
+def check_accessibility(page, label):
+    """axe-core's WCAG 2 A/AA rules (contrast included) on the page as it is now; what
+    axe cannot judge (e.g. the ⌫ symbol: "only non-text characters") measured here:
+    text colour against the nearest opaque background."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("""async () => {
+        const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+        const list = (items) => items.map((v) => [v.id, v.nodes.map((n) => n.target.join(' '))]);
+        return { violations: list(r.violations), incomplete: list(r.incomplete) };
+    }""")
+    assert results["violations"] == [], f"{label}: {results['violations']}"
+    unsure = [(rule, node) for rule, nodes in results["incomplete"] for node in nodes]
+    assert all(rule == "color-contrast" for rule, _ in unsure), unsure
+    for _, node in unsure:
+        ratio = page.evaluate(CONTRAST_JS, node)
+        assert ratio >= 4.5, f"{label}: {node} has contrast {ratio:.2f}"
+
+
 def test_no_accessibility_violations(browser, live_url):
-    """axe-core's WCAG 2 A/AA rules (contrast included), light and dark."""
+    """With the About panel open (its tables of mix-ups), light and dark."""
     for scheme in ("light", "dark"):
         context = browser.new_context(color_scheme=scheme, bypass_csp=True)  # to inject axe
         page = context.new_page()
@@ -79,20 +97,9 @@ def test_no_accessibility_violations(browser, live_url):
             page.wait_for_selector("body[data-model=ready]", timeout=20_000)
             draw_seven(page)
             page.click("[data-testid=about] summary")
-            page.add_script_tag(path=str(AXE))
-            results = page.evaluate("""async () => {
-                const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-                const list = (items) => items.map((v) => [v.id, v.nodes.map((n) => n.target.join(' '))]);
-                return { violations: list(r.violations), incomplete: list(r.incomplete) };
-            }""")
-            assert results["violations"] == [], f"{scheme}: {results['violations']}"
-            # What axe cannot judge (e.g. the ⌫ symbol: "only non-text characters"),
-            # measured here: text colour against the nearest opaque background.
-            unsure = [(rule, node) for rule, nodes in results["incomplete"] for node in nodes]
-            assert all(rule == "color-contrast" for rule, _ in unsure), unsure
-            for _, node in unsure:
-                ratio = page.evaluate(CONTRAST_JS, node)
-                assert ratio >= 4.5, f"{scheme}: {node} has contrast {ratio:.2f}"
+            page.click("[data-testid=about-exact] summary")
+            page.wait_for_selector("[data-testid=confusion-mnist] td")
+            check_accessibility(page, scheme)
         finally:
             context.close()
 
@@ -133,7 +140,8 @@ def test_keyboard_only(page, live_url):
                                                  ("desktop", 1440, 900)])
 def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
     context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
-                                  has_touch=name != "desktop", is_mobile=name.startswith("phone"))
+                                  has_touch=name != "desktop", is_mobile=name.startswith("phone"),
+                                  bypass_csp=True)  # to inject axe
     page = context.new_page()
     try:
         page.goto(live_url)
@@ -161,6 +169,7 @@ def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
             assert shown["y"] >= 0 and shown["y"] + shown["height"] <= height, (target, shown)
         if name in ("phone", "phone-wide", "tablet", "desktop"):  # the README's pictures
             page.screenshot(path=screenshot_path(f"{name}-{scheme}.png", tmp_path))
+        check_accessibility(page, f"{name} {scheme}")
     finally:
         context.close()
 
