@@ -43,6 +43,8 @@ def build_full_variant(site):
                         '<script src="dist/tf.min.js"></script>\n  '
                         '<script type="module" src="dist/digitpad-full.js"></script>')
     html = re.sub(r'\s*<link rel="modulepreload"[^>]*>', "", html)  # our chunks: not in this variant
+    # tf.min.js evaluates strings as code: the page's own CSP (its meta tag) must allow it too.
+    html = html.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
     (site / "index.html").write_text(html)
     return site
 
