@@ -14,7 +14,10 @@
 // kernels of the three ops predict() runs. model.json, as the tensorflowjs
 // converter writes it, is read and checked here; core's weight loader decodes
 // the weights.
-import { add, io, matMul, registerKernel, setBackend, softmax, tensor1d, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
+import { add, matMul, registerKernel, setBackend, softmax, tensor1d, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
+// The weight loader alone: the tf.io namespace would bring every IO handler along
+// (IndexedDB, localStorage, files, http: ~2 KB gzipped the page never runs).
+import { weightsLoaderFactory } from '@tensorflow/tfjs-core/dist/io/weights_loader';
 import '@tensorflow/tfjs-core/dist/base_side_effects'; // engine, flags, browser platform
 import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels yet
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
@@ -121,7 +124,7 @@ async function loadWeights(baseUrl, early) {
   const { kernel: kernelSpec, bias: biasSpec, units } = checkModelJson(json);
   const bytes = storedBytes(kernelSpec) + storedBytes(biasSpec);
   // Decodes the shards by model.json's manifest into one tensor per weight.
-  const named = await io.weightsLoaderFactory(shardFetcher(bytes))(json.weightsManifest, baseUrl);
+  const named = await weightsLoaderFactory(shardFetcher(bytes))(json.weightsManifest, baseUrl);
   return new SoftmaxModel(named[kernelSpec.name], named[biasSpec.name], units);
 }
 
