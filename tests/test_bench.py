@@ -51,6 +51,8 @@ def test_teaching_bench_reports_every_count(site, browser):
     assert set(results["taps"]) == {1, 3} and set(results["loads"]) == {0, 3}
     assert all(t["p95_ms"] > 0 and t["taps"] == 2 for t in results["taps"].values())
     # Ready and long tasks from quiet loads, first answers from loads that draw at once.
-    assert all(t["answer_ms"] > 0 and t["ready_ms"] > 0 and t["longest_script_ms"] >= 0
+    # (The longest tasks and scripts are maxima of max(0, ...): only their presence can be checked.)
+    assert all(t["answer_ms"] > 0 and t["ready_ms"] > 0 for t in results["loads"].values())
+    assert all({"longest_task_ms", "longest_task_median_ms", "longest_script_ms"} <= set(t)
                for t in results["loads"].values())
     assert len(results["targets"]) == 3 and "3 taught" in teach_table(results)

@@ -139,10 +139,15 @@ def _resample(points, step):
     return np.stack([np.interp(t, along, points[:, 0]), np.interp(t, along, points[:, 1])], 1)
 
 
+def kind_of(index):
+    """The kind of doodle `index` in any set: kinds take turns."""
+    return KINDS[index % len(KINDS)]
+
+
 def doodle(seed, index):
-    """(strokes, kind name): doodle `index` of the set `seed`; kinds take turns."""
+    """(strokes, kind name): doodle `index` of the set `seed`."""
     rng = np.random.default_rng([seed, index])
-    kind = KINDS[index % len(KINDS)]
+    kind = kind_of(index)
     strokes = [np.asarray(s, float) for s in kind(rng)]
     span = np.ptp(np.concatenate(strokes), axis=0).max() or 1.0
     # Drawn by a hand: turned, squashed or stretched, any size, anywhere, a little shaky.

@@ -156,7 +156,7 @@ def _render_doodles(seed, n, deskewed, normalize_size, pen_seed):
     x, turns = both[:, :-1].astype(np.float32), both[:, -1].copy()
     for shared in (x, turns):  # by every caller
         shared.flags.writeable = False
-    kinds = tuple(doodle_maker.KINDS[i % len(doodle_maker.KINDS)].__name__ for i in range(n))
+    kinds = tuple(doodle_maker.kind_of(i).__name__ for i in range(n))  # without drawing them again
     return x, kinds, turns
 
 

@@ -95,16 +95,18 @@ def bench_make_train(data_dir, pen_digits, out, render_cache=None):
     if render_cache:
         env["DIGITPAD_RENDER_CACHE"] = str(render_cache)
     command += ["--pen-digits", str(pen_digits)] if pen_digits else ["--no-pen-digits"]
-    started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, env=env)
-    return time.perf_counter() - started
+    return _timed(command, env)
 
 
 def bench_tutorial_process(data_dir):
     """The tutorial's recipe as its own whole process: import TensorFlow, read MNIST, fit, evaluate."""
-    command = [sys.executable, "-m", "digitpad_bench.tutorial"] + ([str(data_dir)] if data_dir else [])
+    return _timed([sys.executable, "-m", "digitpad_bench.tutorial"] + ([str(data_dir)] if data_dir else []))
+
+
+def _timed(command, env=None):
+    """Wall seconds of one whole process."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, check=True, capture_output=True, env=env)
     return time.perf_counter() - started
 
 

@@ -7,7 +7,7 @@ import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
 
 // The readable templates' blur, in input pixels: enough to hide pixel-to-pixel
 // noise, little enough to keep strokes apart.
-export const BLUR = 1;
+const BLUR = 1;
 
 // "#1d4ed8" or "#15d" -> [r, g, b]; the fallback for anything else.
 function parseHex(text, fallback) {
