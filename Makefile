@@ -13,6 +13,8 @@ DATA_ARG := $(if $(DATA),--data $(DATA))
 # Digits taught in the page and downloaded there: make train EXTRA=digitpad-samples.json
 EXTRA ?=
 EXTRA_ARG := $(foreach f,$(EXTRA),--extra $(f))
+# A second make train with nothing changed keeps the model it would train again; AGAIN=1 fits anyway.
+AGAIN ?=
 ifneq ($(DATA),)
 export DIGITPAD_DATA := $(abspath $(DATA))
 endif
@@ -49,7 +51,7 @@ web/dist/digitpad.js: node_modules/.installed web/build.mjs $(wildcard web/src/*
 	npm run --silent build
 
 train: $(VENV)/.installed
-	$(PY) -m digitpad train $(DATA_ARG) $(PEN_ARG) $(EXTRA_ARG)
+	$(PY) -m digitpad train $(DATA_ARG) $(PEN_ARG) $(EXTRA_ARG) $(if $(AGAIN),--again)
 
 export: $(VENV)/.installed
 	$(PY) -m digitpad export

@@ -220,13 +220,14 @@ def test_center_of_mass_and_shift():
     g[1, 2] = 1.0
     g[1, 4] = 1.0
     assert pp.centering_shift(g) == (1, 3)  # floor(4 - 3.5 + 0.5), floor(4 - 1.5 + 0.5)
-    s = pp.shift_grid(g, 1, 3)
-    assert s[4, 3] == 1.0 and s[4, 5] == 1.0 and s.sum() == 2.0
     assert pp.centering_shift(np.zeros((4, 4))) == (0, 0)
+    g = np.zeros((pp.GRID, pp.GRID))
+    g[4, 8] = 1.0  # block (1, 2)
+    s = pp.shift_and_downsample(g, 5, -4)  # to grid (0, 13): block (0, 3)
+    assert s[0, 3] == 1 / 16 and s.sum() == 1 / 16
     # Content leaving the grid is dropped, the rest zero-filled.
-    s = pp.shift_grid(g, -3, 0)
-    assert s[1, 1] == 1.0 and s.sum() == 1.0
-    assert not pp.shift_grid(g, 8, 0).any()
+    assert not pp.shift_and_downsample(g, -9, 0).any() and not pp.shift_and_downsample(g, 0, -5).any()
+    assert pp.shift_and_downsample(g, -8, 0)[1, 0] == 1 / 16
 
 
 def test_shift_rounds_halves_up():
@@ -243,7 +244,7 @@ def test_shift_rounds_halves_up():
 def test_downsample_is_block_mean():
     g = np.zeros((pp.GRID, pp.GRID))
     g[0, 0], g[3, 3], g[4, 0], g[111, 110] = 1.0, 1.0, 0.5, 0.25
-    out = pp.downsample(g)
+    out = pp.shift_and_downsample(g, 0, 0)
     assert out.dtype == np.float32 and out.shape == (28, 28)
     assert (out[0, 0], out[1, 0], out[27, 27], out.sum()) == (2 / 16, 0.5 / 16, 0.25 / 16, 2.75 / 16)
 
@@ -554,3 +555,58 @@ def test_winding_ignores_a_shaky_hand():
     x = np.linspace(0, 200, 400)
     shaky = np.stack([x, rng.normal(scale=0.3, size=x.size)], 1).tolist()
     assert pp.winding([shaky]) < 0.5
+
+
+# --- the compiled steps against the spec's formulas, written plainly -----------
+
+
+def spec_render(strokes, pen_width):
+    """Steps 1-3 as docs/preprocessing.md states them: each pixel's value is the largest
+    over all segments of clamp(R + 0.5 - distance), computed for every pixel."""
+    a, b = pp._segments(strokes)
+    points = np.concatenate([a, b])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    extent = (hi - lo).max()
+    scale = (pp.BOX - pen_width) * pp.SUPERSAMPLE / extent if extent > 0 else 0.0
+    a, b = (a - (lo + hi) / 2) * scale + pp.GRID / 2, (b - (lo + hi) / 2) * scale + pp.GRID / 2
+    centre = np.arange(pp.GRID) + 0.5
+    p = np.stack(np.meshgrid(centre, centre), axis=-1)[:, :, None, :]  # (y, x, 1, [x, y])
+    d = b - a
+    len2 = np.where((d * d).sum(axis=1) > 0, (d * d).sum(axis=1), 1.0)
+    t = np.clip(((p - a) * d).sum(axis=-1) / len2, 0, 1)
+    distance = np.sqrt((((p - a) - t[..., None] * d) ** 2).sum(axis=-1))
+    return np.clip(pen_width * pp.SUPERSAMPLE / 2 + 0.5 - distance, 0, 1).max(axis=-1)
+
+
+def spec_preprocess(strokes, pen_width):
+    """Steps 1-5, plainly: centre of mass to the centre with floor(x + 0.5), block means."""
+    grid = spec_render(strokes, pen_width)
+    c = np.arange(pp.GRID) + 0.5
+    cx, cy = (grid.sum(axis=0) * c).sum() / grid.sum(), (grid.sum(axis=1) * c).sum() / grid.sum()
+    dx, dy = math.floor(pp.GRID / 2 - cx + 0.5), math.floor(pp.GRID / 2 - cy + 0.5)
+    moved = np.zeros_like(grid)
+    moved[max(dy, 0):pp.GRID + min(dy, 0), max(dx, 0):pp.GRID + min(dx, 0)] = \
+        grid[max(-dy, 0):pp.GRID - max(dy, 0), max(-dx, 0):pp.GRID - max(dx, 0)]
+    return moved.reshape(28, 4, 28, 4).mean(axis=(1, 3))
+
+
+def test_compiled_steps_follow_the_spec(pen_sample):
+    """Issue 17: the trainer's compiled rasteriser, centring and block means give the
+    spec's values, written plainly with numpy, on real digits and random pen widths."""
+    rng = np.random.default_rng(3)
+    for sample in pen_sample[:40]:
+        pen_width = float(rng.uniform(2.1, 3.0))
+        np.testing.assert_allclose(pp.render_strokes(sample["strokes"], pen_width),
+                                   spec_render(sample["strokes"], pen_width), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(pp.preprocess_strokes(sample["strokes"], pen_width=pen_width),
+                                   spec_preprocess(sample["strokes"], pen_width), rtol=0, atol=1e-6)
+
+
+def test_many_at_once_equal_one_by_one(pen_sample):
+    """preprocess_many (the trainer's batches) gives each drawing's preprocess_strokes, bit for bit."""
+    rng = np.random.default_rng(5)
+    jobs = [(s["strokes"], None if i % 3 == 0 else float(rng.uniform(2.1, 3.0))) for i, s in enumerate(pen_sample[:60])]
+    for options in ({}, {"deskew": True, "normalize_size": True}):
+        many = pp.preprocess_many(jobs, **options)
+        one = [pp.preprocess_strokes(s, **({} if w is None else {"pen_width": w}), **options) for s, w in jobs]
+        assert many.shape == (60, 28, 28) and all(np.array_equal(a, b) for a, b in zip(many, one))

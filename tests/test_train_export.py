@@ -363,22 +363,57 @@ def test_cached_and_uncached_renders_train_the_same_model(tmp_path, mnist_dir, m
         weights[run] = load(tmp_path / run / "model.keras").get_weights()
         if run == "cold":
             cached_files = sorted(p.name for p in (tmp_path / "cache").iterdir())
-            assert {n.split("-")[0] for n in cached_files} == {"doodles", "mnist", "pen"}
+            assert {n.split("-")[0] for n in cached_files} == {"doodles", "mnist", "pen", "turns"}
             stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == stamps  # read, not rewritten
     for run in ("warm", "uncached"):
         assert all(np.array_equal(a, b) for a, b in zip(weights["cold"], weights[run])), run
 
 
-def test_rendering_on_every_core_gives_the_same_images(pen_sample):
-    """Issue 17: many drawings are rendered by a pool of processes, in order; the
-    images are those of rendering them one by one, bit for bit."""
-    from digitpad.preprocess import render_job
-    from digitpad.train import render_all
-    if len(os.sched_getaffinity(0)) < 2:  # render_all would render here, one by one: nothing tested
-        pytest.skip("one core: no pool of processes to test")
-    rng = np.random.default_rng(5)
-    jobs = [(s["strokes"], None if i % 3 == 0 else float(rng.uniform(2.1, 3.0))) for i, s in enumerate(pen_sample[:60])]
-    parallel = render_all(jobs, parallel_from=1)
-    assert len(parallel) == len(jobs)
-    assert all(np.array_equal(a, render_job(job)) for a, job in zip(parallel, jobs))
+def test_a_second_train_with_nothing_changed_fits_nothing(tmp_path, mnist_dir):
+    """Issue 17: training is deterministic, so a second `digitpad train` with the same data,
+    recipe and code keeps the model it would write again (without importing TensorFlow);
+    --again fits anyway, and gets the same weights."""
+    from digitpad.model import load
+    env = {k: v for k, v in os.environ.items() if k != "DIGITPAD_NON_DIGITS"}
+    env["DIGITPAD_RENDER_CACHE"] = str(tmp_path / "renders")
+    command = [sys.executable, "-m", "digitpad", "train", "--data", str(mnist_dir), "--out", str(tmp_path / "b"),
+               "--epochs", "1", "--limit", "1000", "--no-pen-digits", "--doodles", "200", "--verbose", "0"]
+    runs = []
+    for extra in ([], [], ["--again"]):
+        result = subprocess.run(command + extra, capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stderr
+        runs.append((result.stdout, {p.name: p.stat().st_mtime_ns for p in (tmp_path / "b").iterdir()},
+                     load(tmp_path / "b" / "model.keras").get_weights()))
+        if len(runs) == 1:
+            weights = runs[0][2]
+    (first, stamps, _), (second, kept, _), (third, rewritten, again) = runs
+    assert "is up to date" in second and "is up to date" not in first + third
+    assert kept == stamps and rewritten["model.keras"] != stamps["model.keras"]
+    assert second.splitlines()[-1] == first.splitlines()[-1]  # the stored test accuracy, reported again
+    assert all(np.array_equal(a, b) for a, b in zip(weights, again))
+
+
+def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path):
+    """A changed data file, recipe or option gives another inputs key; a missing input, none;
+    a model file altered since it was written is not up to date."""
+    from digitpad.train import inputs_sha256, up_to_date
+    letters = tmp_path / "letters.json"
+    shutil.copy(letters_sample_path, letters)
+    base = dict(data_dir=mnist_dir, recipe=Recipe(), limit=1000, non_digits=letters)
+    key = inputs_sha256(**base)
+    assert key == inputs_sha256(**base)
+    letters.write_text(letters.read_text().replace("]]", "]] ", 1))  # the same letters, another file
+    changed = [inputs_sha256(**base), inputs_sha256(**{**base, "recipe": Recipe(seed=1)}),
+               inputs_sha256(**{**base, "limit": 999}), inputs_sha256(**{**base, "estimate_writers": ["w01"]})]
+    assert len({key, *changed}) == 5
+    assert inputs_sha256(**{**base, "data_dir": tmp_path / "nowhere"}) is None
+    assert inputs_sha256(**{**base, "non_digits": tmp_path / "nowhere.json"}) is None
+    out = tmp_path / "b"
+    train(mnist_dir, out, Recipe(epochs=1, doodles=100), limit=1000, verbose=0)
+    key = inputs_sha256(mnist_dir, Recipe(epochs=1, doodles=100), 1000)
+    assert up_to_date(out, key) and not up_to_date(out, None) and not up_to_date(tmp_path / "none", key)
+    with open(out / "replay.bin", "ab") as f:
+        f.write(b"\0")
+    assert not up_to_date(out, key)
+

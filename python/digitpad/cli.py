@@ -6,8 +6,12 @@ else is a bug and keeps its traceback.
 """
 
 import argparse
+import contextlib
+import json
 import os
 import sys
+import threading
+from pathlib import Path
 
 from .errors import UserError
 
@@ -18,8 +22,10 @@ def quiet_tensorflow():
     still surfaces, as the Python exception."""
     # Forced, not defaulted: importing TensorFlow sets it to 1 for child processes.
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    saved = os.dup(2)
+    saved, python_stderr = os.dup(2), sys.stderr
     try:
+        # Python's own messages (another thread's errors) still reach the real stderr.
+        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 2)
             import tensorflow
@@ -27,31 +33,67 @@ def quiet_tensorflow():
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+        if sys.stderr is not python_stderr:
+            sys.stderr.close()
+            sys.stderr = python_stderr
     tensorflow.get_logger().setLevel("ERROR")  # e.g. the converter's "compiled metrics" notice
 
 
+@contextlib.contextmanager
+def tensorflow_meanwhile():
+    """Import TensorFlow (seconds, mostly on one core) in the background while the block
+    runs: training reads and renders its inputs meanwhile, and its fit waits for the import."""
+    failed = []
+    thread = threading.Thread(target=lambda: _catching(quiet_tensorflow, failed), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()  # never exit mid-import
+    if failed:
+        raise failed[0]
+
+
+def _catching(function, failed):
+    try:
+        function()
+    except Exception as exc:  # re-raised in the main thread
+        failed.append(exc)
+
+
 def cmd_train(args):
-    quiet_tensorflow()
-    from .train import HOLDOUT_WRITERS, Recipe, train
+    from .train import HOLDOUT_WRITERS, Recipe, inputs_sha256, train, up_to_date
     recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     l2=args.l2, seed=args.seed, deskew=not args.no_deskew,
                     normalize_size=not args.no_normalize_size, pen_copies=args.pen_copies,
                     pen_weight=args.pen_weight, letter_copies=args.letter_copies, doodles=args.doodles,
                     non_digit_weight=args.non_digit_weight, not_a_digit_bias=args.not_a_digit_bias,
                     unsure_margin=args.unsure_margin)
+    inputs = dict(limit=args.limit, pen_digits=None if args.no_pen_digits else args.pen_digits,
+                  estimate_writers=HOLDOUT_WRITERS, extra=args.extra, non_digits=args.non_digits)
     if args.no_pen_digits:
         print("note: training on MNIST only (--no-pen-digits), so the model has never seen a drawn digit")
     if not args.non_digits:
         print("note: no handwritten letters (--non-digits FILE), so \"not a digit\" is learnt from doodles only")
-    metrics = train(args.data, args.out, recipe, limit=args.limit, verbose=args.verbose,
-                    pen_digits=None if args.no_pen_digits else args.pen_digits,
-                    estimate_writers=HOLDOUT_WRITERS, extra=args.extra, non_digits=args.non_digits)
+    if not args.again and up_to_date(args.out, inputs_sha256(args.data, recipe, **inputs)):
+        # Training is deterministic: fitting again would write the same bits.
+        print(f"{args.out}/model.keras is up to date: these data files, this recipe and this code trained it "
+              "(--again, or make train AGAIN=1, fits anyway)")
+        report(json.loads((Path(args.out) / "metrics.json").read_text()))
+        return
+    with tensorflow_meanwhile():
+        metrics = train(args.data, args.out, recipe, verbose=args.verbose, **inputs)
+    print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")
+    report(metrics)
+
+
+def report(metrics):
+    """What a trained model measured: on unseen writers, its verdicts, on MNIST's test set."""
     if "heldout_pen" in metrics:
         held = metrics["heldout_pen"]
         print(f"drawn digits by unseen writers ({len(held['writers'])} held out, measured before "
               f"training on everyone): {held['accuracy']:.4f}")
     print(verdict_summary(metrics["verdict"]))
-    print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")
     # MNIST's test set, read by the ten digit outputs (the most likely digit).
     print(f"test accuracy: {metrics['test_accuracy']:.4f}")
 
@@ -166,6 +208,8 @@ def parser():
     t.add_argument("--no-deskew", action="store_true", help="train on raw (not deskewed) pixels")
     t.add_argument("--no-normalize-size", action="store_true", help="deskew only, no size normalisation")
     t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
+    t.add_argument("--again", action="store_true",
+                   help="fit even if --out already holds the model these inputs train (it would be the same)")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras progress: 0 none, 1 bar, 2 a line per epoch")
     t.set_defaults(run=cmd_train)
 

@@ -192,7 +192,7 @@ PEN_DIGITS_SHA256 = "a66225d68d7d68591e62944df1ad33b3f5aa608e2df2505844b41f5568a
 
 def uci_pen_digits():
     """UCI's original file in the user cache, downloaded there first if needed."""
-    target = cache_dir().parent / "pendigits" / PEN_DIGITS_FILE
+    target = pen_digits_path(UCI)
     if not target.is_file():
         _download_pen_digits(target)
     return target
@@ -247,12 +247,19 @@ def parse_unipen(text):
     return samples
 
 
+def pen_digits_path(path=None, download=False):
+    """The pen digits file that load_pen_digits(path) reads (with download, fetched first if need be)."""
+    path = path or os.environ.get(PEN_DIGITS_ENV) or ""
+    if str(path) == UCI:
+        return uci_pen_digits() if download else cache_dir().parent / "pendigits" / PEN_DIGITS_FILE
+    return Path(path)
+
+
 def load_pen_digits(path=None):
     """[{"label", "writer", "strokes": [[[x, y], ...], ...]}, ...] from the JSON file
     or UCI's original UNIPEN file (pendigits-orig.tra); "uci": UCI's, from the cache
     or downloaded."""
-    path = path or os.environ.get(PEN_DIGITS_ENV) or ""
-    path = uci_pen_digits() if str(path) == UCI else Path(path)
+    path = pen_digits_path(path, download=True)
     if not path.is_file():
         raise DataError(f"pen digits file {path} not found; pass its path "
                         f"(UCI's pendigits-orig.tra, or the same digits as JSON) or set ${PEN_DIGITS_ENV}")

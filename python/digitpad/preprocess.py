@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 PREPROCESS_VERSION = 3  # bump when the output changes beyond the tolerance
@@ -24,7 +25,6 @@ MOMENT_SCALE_MIN = 0.6
 MOMENT_SCALE_MAX = 1.6
 
 GRID = SIZE * SUPERSAMPLE
-_WINDOW_PIXELS = 1 << 18  # pen windows drawn per numpy batch: bounds memory
 _DESKEW_CHUNK = 1024  # images deskewed per numpy batch: bounds memory
 
 
@@ -47,45 +47,58 @@ def _segments(strokes) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(starts), np.concatenate(ends)
 
 
-def render_strokes(strokes, pen_width: float = PEN_WIDTH) -> np.ndarray:
+def render_strokes(strokes, pen_width: float = PEN_WIDTH, into: np.ndarray | None = None) -> np.ndarray:
     """Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased
-    round pen on a (GRID, GRID) float64 grid."""
+    round pen on a (GRID, GRID) float64 grid (`into`, if given)."""
     if not 0 <= pen_width < BOX:
         raise ValueError(f"pen_width must be in [0, {BOX}), got {pen_width!r}")
     a, b = _segments(strokes)
-    grid = np.zeros(GRID * GRID)
-    if len(a) == 0:
-        return grid.reshape(GRID, GRID)
-    points = np.concatenate([a, b])
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    extent = (hi - lo).max()
+    grid = np.zeros((GRID, GRID)) if into is None else into
+    grid[:] = 0.0
+    if len(a):
+        _draw(grid, a, b, float(pen_width))
+    return grid
+
+
+# Compiled, because the trainer draws ~50,000 drawings of ~40 segments (numpy's
+# per-segment windows cost ~1 ms a drawing). The same arithmetic, in the same order,
+# as preprocess.js's drawSegment.
+@numba.njit(cache=True, nogil=True)
+def _draw(grid, a, b, pen_width):
+    """Steps 2-3 into a zeroed (GRID, GRID) grid: segments a[k]-b[k] (raw units) fitted
+    into the box, each max-ed in over its bbox grown by the pen's reach (as preprocess.js)."""
+    lo_x, lo_y = min(a[:, 0].min(), b[:, 0].min()), min(a[:, 1].min(), b[:, 1].min())
+    hi_x, hi_y = max(a[:, 0].max(), b[:, 0].max()), max(a[:, 1].max(), b[:, 1].max())
+    extent = max(hi_x - lo_x, hi_y - lo_y)
     scale = (BOX - pen_width) * SUPERSAMPLE / extent if extent > 0 else 0.0
-    a = (a - (lo + hi) / 2) * scale + GRID / 2
-    b = (b - (lo + hi) / 2) * scale + GRID / 2
+    mid_x, mid_y = (lo_x + hi_x) / 2, (lo_y + hi_y) / 2
     radius = pen_width * SUPERSAMPLE / 2
-    # Each segment touches only its bbox grown by radius + 1; those windows,
-    # padded to the largest, are computed together and max-ed into the grid.
     reach = radius + 1
-    j0 = np.clip(np.floor(np.minimum(a[:, 0], b[:, 0]) - reach), 0, GRID - 1).astype(np.intp)
-    i0 = np.clip(np.floor(np.minimum(a[:, 1], b[:, 1]) - reach), 0, GRID - 1).astype(np.intp)
-    j1 = np.clip(np.ceil(np.maximum(a[:, 0], b[:, 0]) + reach), 0, GRID - 1).astype(np.intp)
-    i1 = np.clip(np.ceil(np.maximum(a[:, 1], b[:, 1]) + reach), 0, GRID - 1).astype(np.intp)
-    w, h = int((j1 - j0).max()) + 1, int((i1 - i0).max()) + 1
-    d = b - a
-    len2 = (d * d).sum(axis=1)
-    len2[len2 == 0] = 1.0  # a dot: t = 0, the nearest point is a
-    step = max(1, _WINDOW_PIXELS // (w * h))
-    for k in range(0, len(a), step):
-        s = slice(k, k + step)
-        cols = np.minimum(j0[s, None] + np.arange(w), GRID - 1)  # (m, w)
-        rows = np.minimum(i0[s, None] + np.arange(h), GRID - 1)  # (m, h)
-        px = (cols + 0.5)[:, None, :] - a[s, 0, None, None]  # pixel centre - a, (m, 1, w)
-        py = (rows + 0.5)[:, :, None] - a[s, 1, None, None]  # (m, h, 1)
-        dx, dy = d[s, 0, None, None], d[s, 1, None, None]
-        t = np.clip((px * dx + py * dy) / len2[s, None, None], 0.0, 1.0)
-        value = np.clip(radius + 0.5 - np.hypot(px - t * dx, py - t * dy), 0.0, 1.0)
-        np.maximum.at(grid, (rows[:, :, None] * GRID + cols[:, None, :]).ravel(), value.ravel())
-    return grid.reshape(GRID, GRID)
+    # Pixels at least this far (squared) from a segment get 0 from it: skipped, which saves
+    # most of the (slow) hypot calls and changes no value (the margin covers rounding).
+    beyond = (radius + 0.5) ** 2 * (1 + 1e-9)
+    for k in range(len(a)):
+        ax, ay = (a[k, 0] - mid_x) * scale + GRID / 2, (a[k, 1] - mid_y) * scale + GRID / 2
+        bx, by = (b[k, 0] - mid_x) * scale + GRID / 2, (b[k, 1] - mid_y) * scale + GRID / 2
+        j0 = int(min(max(math.floor(min(ax, bx) - reach), 0), GRID - 1))
+        j1 = int(min(max(math.ceil(max(ax, bx) + reach), 0), GRID - 1))
+        i0 = int(min(max(math.floor(min(ay, by) - reach), 0), GRID - 1))
+        i1 = int(min(max(math.ceil(max(ay, by) + reach), 0), GRID - 1))
+        dx, dy = bx - ax, by - ay
+        len2 = dx * dx + dy * dy
+        if len2 == 0:
+            len2 = 1.0  # a dot: t = 0, the nearest point is a
+        for i in range(i0, i1 + 1):
+            py = (i + 0.5) - ay
+            for j in range(j0, j1 + 1):
+                px = (j + 0.5) - ax
+                t = min(max((px * dx + py * dy) / len2, 0.0), 1.0)
+                ex, ey = px - t * dx, py - t * dy
+                if ex * ex + ey * ey >= beyond:
+                    continue
+                v = min(max(radius + 0.5 - math.sqrt(ex * ex + ey * ey), 0.0), 1.0)
+                if v > grid[i, j]:
+                    grid[i, j] = v
 
 
 def centering_shift(grid: np.ndarray) -> tuple[int, int]:
@@ -93,29 +106,59 @@ def centering_shift(grid: np.ndarray) -> tuple[int, int]:
 
     The one rule both implementations must follow exactly: floor(x + 0.5).
     """
-    total = grid.sum()
-    if not total > 0:
-        return 0, 0
-    h, w = grid.shape
-    cx = grid.sum(axis=0) @ (np.arange(w) + 0.5) / total
-    cy = grid.sum(axis=1) @ (np.arange(h) + 0.5) / total
-    return math.floor(w / 2 - cx + 0.5), math.floor(h / 2 - cy + 0.5)
+    return _centering_shift(np.ascontiguousarray(grid, dtype=np.float64))
 
 
-def shift_grid(grid: np.ndarray, dx: int, dy: int) -> np.ndarray:
-    """Step 4: translated by (dx, dy) px (positive: right, down), zero-filled."""
-    h, w = grid.shape
-    out = np.zeros_like(grid)
-    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = grid[
-        max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
-    ]
+def shift_and_downsample(grid: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """Steps 4-5: the (GRID, GRID) grid moved by (dx, dy) px (positive: right, down;
+    zero-filled), then the mean of each SUPERSAMPLE x SUPERSAMPLE block, as float32."""
+    out = np.zeros((SIZE, SIZE), dtype=np.float32)
+    _shift_and_downsample(np.ascontiguousarray(grid, dtype=np.float64), int(dx), int(dy), out)
     return out
 
 
-def downsample(grid: np.ndarray) -> np.ndarray:
-    """Step 5: the mean of each SUPERSAMPLE x SUPERSAMPLE block, as float32."""
-    n = grid.shape[0] // SUPERSAMPLE
-    return grid.reshape(n, SUPERSAMPLE, n, SUPERSAMPLE).mean(axis=(1, 3)).astype(np.float32)
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _render_many(a, b, ends, widths, out):
+    """Steps 1-5 of drawing k (segments a[ends[k-1]:ends[k]] to b[...]) into out[k], on every core."""
+    for k in numba.prange(len(widths)):
+        start = ends[k - 1] if k > 0 else 0
+        grid = np.zeros((GRID, GRID))
+        if ends[k] > start:
+            _draw(grid, a[start : ends[k]], b[start : ends[k]], widths[k])
+        dx, dy = _centering_shift(grid)
+        _shift_and_downsample(grid, dx, dy, out[k])
+
+
+# Steps 4-5 as preprocess.js takes them (centeringShift, shiftAndDownsample), compiled:
+# numpy's calls cost more than the arithmetic on one 112x112 grid.
+@numba.njit(cache=True, nogil=True)
+def _centering_shift(grid):
+    h, w = grid.shape
+    total = sx = sy = 0.0
+    for i in range(h):
+        for j in range(w):
+            v = grid[i, j]
+            total += v
+            sx += v * (j + 0.5)
+            sy += v * (i + 0.5)
+    if not total > 0:
+        return 0, 0
+    return math.floor(w / 2 - sx / total + 0.5), math.floor(h / 2 - sy / total + 0.5)
+
+
+@numba.njit(cache=True, nogil=True)
+def _shift_and_downsample(grid, dx, dy, out):
+    """shift_and_downsample into out, a (SIZE, SIZE) float32 array; each block's sum taken
+    in preprocess.js's order (row by row), without its per-pixel division."""
+    for r in range(SIZE):
+        for c in range(SIZE):
+            total = 0.0
+            for i in range(r * SUPERSAMPLE - dy, (r + 1) * SUPERSAMPLE - dy):
+                if 0 <= i < GRID:
+                    for j in range(c * SUPERSAMPLE - dx, (c + 1) * SUPERSAMPLE - dx):
+                        if 0 <= j < GRID:
+                            total += grid[i, j]
+            out[r, c] = total / (SUPERSAMPLE * SUPERSAMPLE)
 
 
 def _moment_scale(target: float, var: np.ndarray) -> np.ndarray:
@@ -127,20 +170,30 @@ def _moment_scale(target: float, var: np.ndarray) -> np.ndarray:
 
 def _bilinear(img: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """img (b, n, n) sampled at column u (b, n, n) and row v (b, n, 1), 0 outside."""
+    return _sample(img, u, v[:, :, 0])
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)  # numpy's gathers were most of deskew's time
+def _sample(img, u, v):
     b, n, _ = img.shape
-    padded = np.zeros((b, n + 4, n + 4))
-    padded[:, 2:-2, 2:-2] = img
-    j0, i0 = np.floor(u), np.floor(v)
-    fu, fv = u - j0, v - i0
-    # Clipped into the 2-px zero border, an index and its +1 neighbour both read 0.
-    w = n + 4
-    j = np.clip(j0, -2, n).astype(np.intp) + 2
-    i = np.clip(i0, -2, n).astype(np.intp) + 2
-    tap = (np.arange(b)[:, None, None] * w + i) * w + j  # top-left neighbour in the flat array
-    flat = padded.reshape(-1)
-    top = (1 - fu) * flat[tap] + fu * flat[tap + 1]
-    bottom = (1 - fu) * flat[tap + w] + fu * flat[tap + w + 1]
-    return (1 - fv) * top + fv * bottom
+    out = np.empty(u.shape)
+    for k in numba.prange(b):
+        for r in range(n):
+            i = math.floor(v[k, r])
+            fv = v[k, r] - i
+            for c in range(n):
+                j = math.floor(u[k, r, c])
+                fu = u[k, r, c] - j
+                top = (1 - fu) * _tap(img, k, i, j) + fu * _tap(img, k, i, j + 1)
+                bottom = (1 - fu) * _tap(img, k, i + 1, j) + fu * _tap(img, k, i + 1, j + 1)
+                out[k, r, c] = (1 - fv) * top + fv * bottom
+    return out
+
+
+@numba.njit(cache=True, inline="always")
+def _tap(img, k, i, j):
+    n = img.shape[1]
+    return img[k, int(i), int(j)] if 0 <= i < n and 0 <= j < n else 0.0
 
 
 def _deskew_batch(img: np.ndarray, normalize_size: bool) -> np.ndarray:
@@ -199,11 +252,24 @@ def preprocess_strokes(
 
     normalize_size is part of the deskew step: it needs deskew=True.
     """
+    return preprocess_many([(strokes, pen_width)], deskew=deskew, normalize_size=normalize_size)[0]
+
+
+def preprocess_many(jobs, *, deskew: bool = False, normalize_size: bool = False) -> np.ndarray:
+    """preprocess_strokes of each (strokes, pen_width) job (pen_width None: PEN_WIDTH),
+    (n, SIZE, SIZE) float32: the same values, with step 6 taken on the whole batch."""
     if normalize_size and not deskew:
         raise ValueError("normalize_size is part of the deskew step: pass deskew=True too")
-    grid = render_strokes(strokes, pen_width)
-    image = downsample(shift_grid(grid, *centering_shift(grid)))
-    return _deskew(image, normalize_size=normalize_size) if deskew else image
+    widths = np.array([PEN_WIDTH if w is None else w for _, w in jobs], dtype=np.float64)
+    if not np.all((widths >= 0) & (widths < BOX)):
+        raise ValueError(f"pen_width must be in [0, {BOX}), got {widths[~((widths >= 0) & (widths < BOX))][0]!r}")
+    segments = [_segments(strokes) for strokes, _ in jobs]
+    ends = np.cumsum([len(a) for a, _ in segments], dtype=np.int64)
+    a = np.concatenate([a for a, _ in segments] + [np.zeros((0, 2))])
+    b = np.concatenate([b for _, b in segments] + [np.zeros((0, 2))])
+    out = np.zeros((len(jobs), SIZE, SIZE), dtype=np.float32)
+    _render_many(a, b, ends, widths, out)
+    return _deskew(out, normalize_size=normalize_size) if deskew else out
 
 
 # --- Winding: how far a drawing's strokes turn (docs/preprocessing.md, "Winding") ---
@@ -236,10 +302,3 @@ def winding(strokes) -> float:
         turn = np.diff(np.arctan2(d[:, 1], d[:, 0]))
         total += np.abs(turn - 2 * np.pi * np.floor((turn + np.pi) / (2 * np.pi))).sum()
     return total / (2 * np.pi)
-
-
-def render_job(job) -> np.ndarray:
-    """preprocess_strokes for one (strokes, pen_width) pair (pen_width None: the
-    default pen): the unit of work train.py spreads over the cores."""
-    strokes, pen_width = job
-    return preprocess_strokes(strokes) if pen_width is None else preprocess_strokes(strokes, pen_width=pen_width)

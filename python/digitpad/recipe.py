@@ -22,7 +22,7 @@ DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES = 1, 999, 1000
 
 @dataclass
 class Recipe:
-    epochs: int = 10
+    epochs: int = 5  # vs 10: the same accuracy on unseen writers and MNIST (measured), half the fit
     batch_size: int = 512  # vs 256: same accuracy (measured), half the steps, ~25% faster fit
     learning_rate: float = 0.02
     l2: float = 1e-5

@@ -15,13 +15,11 @@ What makes a linear model read real scribbles (each step measured in docs/measur
   digits are rejected, and a "not sure" margin between the top two answers.
 """
 
-import concurrent.futures
 import contextlib
 import functools
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import platform
 import time
@@ -31,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from . import doodles as doodle_maker
-from .data import LOOKALIKES, cache_dir, load_mnist, load_non_digits, load_pen_digits, save_atomically, sha256
+from .data import (LOOKALIKES, DataError, cache_dir, load_mnist, load_non_digits, load_pen_digits,
+                   pen_digits_path, resolve_dir, save_atomically, sha256, verify)
 from .errors import UserError
-from .preprocess import PREPROCESS_VERSION, deskew, render_job, winding
+from .preprocess import PREPROCESS_VERSION, deskew, preprocess_many, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
                      HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
 
@@ -64,7 +63,7 @@ def augment(strokes, rng):
     stretch, shear = math.exp(rng.uniform(-0.2, 0.2)), rng.uniform(-0.15, 0.15)
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     matrix = rotation @ np.array([[stretch, shear], [0.0, 1.0]])
-    return [(np.asarray(s, dtype=np.float64) @ matrix.T).tolist() for s in strokes], rng.uniform(2.1, 3.0)
+    return [np.asarray(s, dtype=np.float64) @ matrix.T for s in strokes], rng.uniform(2.1, 3.0)
 
 
 # Rendered inputs are kept on disk, keyed on everything they depend on (the drawings,
@@ -109,31 +108,22 @@ def render_pen_digits(samples, recipe, rng_seed, copies=None):
     return cached("pen", key, lambda: _render_pen_digits(samples, recipe, np.random.default_rng(rng_seed), copies))
 
 
+def turns_of(samples):
+    """How far each sample's strokes wind (preprocess.winding); cached on disk like renders."""
+    return cached("turns", ["turns", _drawings_key(samples)],
+                  lambda: np.array([winding(s["strokes"]) for s in samples], dtype=np.float64))
+
+
 def _render_pen_digits(samples, recipe, rng, copies):
     jobs = [(s["strokes"], None) for s in samples]
-    for _ in range(copies):  # augmented in this order, whatever renders them
+    for _ in range(copies):
         jobs += [augment(s["strokes"], rng) for s in samples]
-    return _deskewed(render_all(jobs), recipe).reshape(copies + 1, len(samples), 28 * 28)
+    return _rendered(jobs, recipe).reshape(copies + 1, len(samples), 28 * 28)
 
 
-def render_all(jobs, parallel_from=2000):
-    """render_job for each (strokes, pen_width) job, in order: on every core once there
-    are parallel_from jobs or more. The same images either way (each is drawn on its own)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2 or len(jobs) < parallel_from:
-        return [render_job(job) for job in jobs]
-    # spawn, not fork: this process may already run TensorFlow's threads.
-    with concurrent.futures.ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(render_job, jobs, chunksize=max(1, len(jobs) // (cores * 16))))
-
-
-def _deskewed(images, recipe):
-    if not images:
-        return np.zeros((0, 28 * 28), np.float32)
-    images = np.stack(images)
-    if recipe.deskew:  # the same step preprocess_strokes(deskew=...) would take
-        images = deskew(images, normalize_size=recipe.normalize_size)
-    return images.reshape(len(images), -1)
+def _rendered(jobs, recipe):
+    """Model inputs, (n, 784), of (strokes, pen_width) jobs: what the page does to a drawing."""
+    return preprocess_many(jobs, **stroke_options(recipe)).reshape(len(jobs), 28 * 28)
 
 
 def render_doodles(seed, n, recipe, pen_seed=None):
@@ -147,8 +137,8 @@ def _render_doodles(seed, n, deskewed, normalize_size, pen_seed):
     def draw():
         rng = np.random.default_rng(pen_seed) if pen_seed is not None else None
         drawn = doodle_maker.doodles(seed, n)
-        images = render_all([(strokes, rng.uniform(2.1, 3.0) if rng else None) for strokes, _ in drawn])
-        x = _deskewed(images, Recipe(deskew=deskewed, normalize_size=normalize_size))
+        x = _rendered([(strokes, rng.uniform(2.1, 3.0) if rng else None) for strokes, _ in drawn],
+                      Recipe(deskew=deskewed, normalize_size=normalize_size))
         turns = np.array([[winding(strokes)] for strokes, _ in drawn])
         return np.concatenate([x.astype(np.float64), turns], axis=1)  # float32 pixels are exact in float64
     key = ["doodles", seed, n, deskewed, normalize_size, pen_seed]
@@ -197,6 +187,12 @@ def fit(x, y, recipe, sample_weight=None, verbose=1):
     return model
 
 
+def probabilities(model, x):
+    """The model's outputs for rows x, in one call: Keras's predict() costs more in
+    set-up (a data pipeline, a traced function) than these few thousand rows."""
+    return model(x, training=False).numpy()
+
+
 def judge(probs, recipe, turns=None):
     """The page's verdict per row of 11 probabilities (bias already folded in):
     (not a digit, not sure, the top-two margin). "Not a digit" when that output is
@@ -213,7 +209,7 @@ def judge(probs, recipe, turns=None):
 def measure_verdicts(model, data, recipe, pen_held, letters_held, mnist_probs):
     """How often each verdict is given on drawings the fit never saw: real digits of the
     held-out pen writers, letters of the held-out letter writers, held-out doodles."""
-    predict = lambda x: model.predict(x, batch_size=4000, verbose=0)  # noqa: E731
+    predict = functools.partial(probabilities, model)
     rates, counts, bands = {}, {}, []
     mnist_nd, _, _ = judge(mnist_probs, recipe)
     rates["mnist_test_not_a_digit"] = float(mnist_nd.mean())
@@ -294,8 +290,7 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     if pen:
         with phase(f"pen digits: rendering {len(pen):,} x {recipe.pen_copies + 1}", verbose):
             data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, recipe.seed),
-                        pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8),
-                        pen_turns=np.array([winding(s["strokes"]) for s in pen]))
+                        pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8), pen_turns=turns_of(pen))
     with phase(f"not a digit: rendering {len(letters):,} letters and {recipe.doodles + HELDOUT_DOODLES:,} doodles",
                verbose):
         data.update(_render_non_digits(letters, recipe))
@@ -312,6 +307,8 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
         metrics["heldout_pen"] = estimate["heldout_pen"]
         metrics["verdict"]["heldout"] = estimate["verdict"]["heldout"]
     metrics.update(recipe=asdict(recipe), data_sha256=checksums, versions=versions(),
+                   inputs_sha256=inputs_sha256(data_dir, recipe, limit, pen_digits, estimate_writers, extra,
+                                               non_digits),
                    wall_seconds=round(time.perf_counter() - started, 2))
 
     check_trained(model, metrics, limit)
@@ -330,6 +327,39 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
         raise UserError(f"could not write the trained model to {out}/: {exc.strerror or exc}; "
                         "the previous model there may be incomplete, run make train again") from None
     return metrics
+
+
+# What a trained model depends on besides the data: a change to any of these trains again.
+_TRAINER = [Path(__file__).with_name(f"{name}.py") for name in
+            ("data", "doodles", "model", "preprocess", "recipe", "train")]
+_LIBRARIES = ("numpy", "numba", "tensorflow", "tf-keras")
+
+
+def inputs_sha256(data_dir=None, recipe=None, limit=None, pen_digits=None, estimate_writers=(), extra=(),
+                  non_digits=None):
+    """One sha256 of all a train() with these arguments depends on (its data files' checksums,
+    recipe, options, code and libraries), or None if an input is not on disk yet."""
+    import importlib.metadata
+    try:
+        files = {"mnist": verify(resolve_dir(data_dir, download=False)),
+                 "pen": sha256(pen_digits_path(pen_digits)) if pen_digits else None,
+                 "extra": [sha256(p) for p in extra or ()], "letters": sha256(non_digits) if non_digits else None}
+    except (DataError, OSError):
+        return None
+    described = [files, asdict(recipe or Recipe()), limit, list(estimate_writers), [sha256(p) for p in _TRAINER],
+                 [importlib.metadata.version(name) for name in _LIBRARIES], platform.python_version()]
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def up_to_date(out_dir, key):
+    """Whether out_dir holds, intact, what a train() with inputs_sha256 `key` would write:
+    training is deterministic, so a second run would only write the same bits again."""
+    try:
+        metrics = json.loads((Path(out_dir) / "metrics.json").read_text())
+        return (key is not None and metrics.get("inputs_sha256") == key and bool(metrics.get("files"))
+                and all(sha256(Path(out_dir) / name) == digest for name, digest in metrics["files"].items()))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 # Far below what the recipe measures (96-97% on MNIST): a model this bad comes from
@@ -376,7 +406,7 @@ def _render_non_digits(letters, recipe):
     plain = [s for s in letters if s["char"] not in LOOKALIKES]
     ordered = plain + [s for s in letters if s["char"] in LOOKALIKES]
     rendered = render_pen_digits(plain, recipe, [recipe.seed, 1], recipe.letter_copies)
-    looks = _deskewed(render_all([(s["strokes"], None) for s in ordered[len(plain):]]), recipe)
+    looks = _rendered([(s["strokes"], None) for s in ordered[len(plain):]], recipe)
     doodles_x, _, _ = render_doodles(DOODLE_SEED, recipe.doodles, recipe, pen_seed=(recipe.seed, 2))
     heldout_x, heldout_kinds, heldout_turns = render_doodles(HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, recipe)
     # Row i of letters_x is letter i of `ordered`, plain; letter_copies_x, the augmented
@@ -384,7 +414,7 @@ def _render_non_digits(letters, recipe):
     return {"letters": ordered, "letters_x": np.concatenate([rendered[0], looks]),
             "letter_copies_x": rendered[1:], "letter_trainable": np.arange(len(ordered)) < len(plain),
             "letter_lookalike": np.arange(len(ordered)) >= len(plain),
-            "letters_turns": np.array([winding(s["strokes"]) for s in ordered]),
+            "letters_turns": turns_of(ordered),
             "doodles_x": doodles_x, "doodles_heldout_x": heldout_x, "doodles_heldout_kinds": heldout_kinds,
             "doodles_heldout_turns": heldout_turns}
 
@@ -426,12 +456,12 @@ def _fit_and_evaluate(data, recipe, verbose):
     bias[NOT_A_DIGIT] += recipe.not_a_digit_bias
     layer.set_weights([kernel, bias])
 
-    mnist_probs = model.predict(data["x_test"], batch_size=2000, verbose=0)
+    mnist_probs = probabilities(model, data["x_test"])
     scores = evaluate(mnist_probs, data["y_test"])
     metrics = {"test_accuracy": scores.pop("accuracy"), **scores, "trained_on": trained_on,
                "preprocess": {"version": PREPROCESS_VERSION, **stroke_options(recipe)}, "classes": CLASS_NAMES}
     if held.any():
-        drawn = evaluate(model.predict(data["pen_x"][0][held], verbose=0), pen_labels[held])
+        drawn = evaluate(probabilities(model, data["pen_x"][0][held]), pen_labels[held])
         metrics["heldout_pen"] = {"writers": sorted(recipe.holdout_writers), "samples": int(held.sum()),
                                   "rendered_in": "python (same spec as the page)", **drawn}
     heldout = measure_verdicts(model, data, recipe, held, letters_held, mnist_probs)
