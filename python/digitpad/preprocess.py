@@ -283,22 +283,40 @@ def winding(strokes) -> float:
     points = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
     if not points:
         return 0.0
-    size = np.ptp(np.concatenate(points), axis=0).max()
+    return _winding(np.concatenate(points), np.cumsum([len(p) for p in points]))
+
+
+@numba.njit(cache=True, nogil=True)  # as preprocess.js's winding, step by step
+def _winding(p, ends):
+    size = max(p[:, 0].max() - p[:, 0].min(), p[:, 1].max() - p[:, 1].min())
     if not size > 0:
         return 0.0
     step = WINDING_STEP * size
     total = 0.0
-    for p in points:
-        if len(p) < 2:
+    start = 0
+    for end in ends:
+        s, start = p[start:end], end
+        n = len(s)
+        if n < 2:
             continue
-        along = np.r_[0, np.cumsum(np.hypot(*np.diff(p, axis=0).T))]
-        t = np.arange(math.floor(along[-1] / step) + 1) * step
-        j = np.minimum(np.searchsorted(along[1:], t, side="left"), len(along) - 2)
-        span = along[j + 1] - along[j]
-        f = np.where(span > 0, (t - along[j]) / np.where(span > 0, span, 1), 0)
-        q = p[j] + f[:, None] * (p[j + 1] - p[j])
-        d = np.diff(q, axis=0)
-        d = d[(d[:, 0] != 0) | (d[:, 1] != 0)]
-        turn = np.diff(np.arctan2(d[:, 1], d[:, 0]))
-        total += np.abs(turn - 2 * np.pi * np.floor((turn + np.pi) / (2 * np.pi))).sum()
-    return total / (2 * np.pi)
+        along = np.zeros(n)
+        for i in range(1, n):
+            along[i] = along[i - 1] + math.hypot(s[i, 0] - s[i - 1, 0], s[i, 1] - s[i - 1, 1])
+        j = 0
+        qx = qy = heading = 0.0
+        have_previous = have_heading = False
+        for k in range(math.floor(along[n - 1] / step) + 1):
+            t = k * step
+            while j < n - 2 and along[j + 1] < t:
+                j += 1
+            span = along[j + 1] - along[j]
+            f = (t - along[j]) / span if span > 0 else 0.0
+            x, y = s[j, 0] + f * (s[j + 1, 0] - s[j, 0]), s[j, 1] + f * (s[j + 1, 1] - s[j, 1])
+            if have_previous and (x != qx or y != qy):
+                angle = math.atan2(y - qy, x - qx)
+                if have_heading:
+                    turn = angle - heading
+                    total += abs(turn - 2 * math.pi * math.floor((turn + math.pi) / (2 * math.pi)))
+                heading, have_heading = angle, True
+            qx, qy, have_previous = x, y, True
+    return total / (2 * math.pi)
