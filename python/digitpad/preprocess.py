@@ -47,14 +47,13 @@ def _segments(strokes) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(starts), np.concatenate(ends)
 
 
-def render_strokes(strokes, pen_width: float = PEN_WIDTH, into: np.ndarray | None = None) -> np.ndarray:
+def render_strokes(strokes, pen_width: float = PEN_WIDTH) -> np.ndarray:
     """Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased
-    round pen on a (GRID, GRID) float64 grid (`into`, if given)."""
+    round pen on a (GRID, GRID) float64 grid."""
     if not 0 <= pen_width < BOX:
         raise ValueError(f"pen_width must be in [0, {BOX}), got {pen_width!r}")
     a, b = _segments(strokes)
-    grid = np.zeros((GRID, GRID)) if into is None else into
-    grid[:] = 0.0
+    grid = np.zeros((GRID, GRID))
     if len(a):
         _draw(grid, a, b, float(pen_width))
     return grid
