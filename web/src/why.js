@@ -36,9 +36,10 @@ export class Why {
   constructor(root = document.querySelector('[data-testid=why]')) {
     this.root = root;
     this.weights = null;
-    // The templates twice: slightly blurred, to read their shapes, and exact (one click deeper).
-    this.readable = this.createTemplates(root.querySelector('[data-testid=readable-templates]'), 'readable', 'blurred');
-    this.templates = this.createTemplates(root.querySelector('[data-testid=exact-templates]'), 'template', 'exact');
+    // The templates twice: slightly blurred, to read their shapes, and exact (one click deeper);
+    // their 20 canvases are made when the panel first opens, not in the loading page's task.
+    this.readable = null;
+    this.templates = null;
     this.maps = ['top', 'runner-up'].map((name) => {
       const canvas = root.querySelector(`[data-testid=evidence-${name}]`);
       const context = canvas.getContext('2d');
@@ -65,6 +66,8 @@ export class Why {
   repaint() {
     if (!this.root.open) return;
     this.colors ??= this.readColors();
+    this.readable ??= this.createTemplates(this.root.querySelector('[data-testid=readable-templates]'), 'readable', 'blurred');
+    this.templates ??= this.createTemplates(this.root.querySelector('[data-testid=exact-templates]'), 'template', 'exact');
     if (this.weights && !this.painted) this.paintTemplates();
     for (const map of this.maps) this.paint(map);
   }
