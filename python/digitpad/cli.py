@@ -210,7 +210,7 @@ def parser():
     t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
     t.add_argument("--again", action="store_true",
                    help="fit even if --out already holds the model these inputs train (it would be the same)")
-    t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras progress: 0 none, 1 bar, 2 a line per epoch")
+    t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="fitting progress: 0 none, 1 a bar, 2 a line per epoch")
     t.set_defaults(run=cmd_train)
 
     w = sub.add_parser("site", help="copy exactly the files the site serves into one folder")
