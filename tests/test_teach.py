@@ -89,6 +89,14 @@ STORED_JS = """() => new Promise((resolve) => {
     };
 })"""
 FITS_JS = "performance.getEntriesByName('digitpad-teach-fit').length"
+# How many digits the kept taught model learned from (0: none kept). It is written
+# just after it answers, so a test reloads only once it is there.
+KEPT_JS = """() => new Promise((resolve) => {
+    indexedDB.open('digitpad').onsuccess = (e) => {
+        e.target.result.transaction('taught').objectStore('taught').get('model').onsuccess =
+            (r) => resolve(r.target.result?.count ?? 0);
+    };
+})"""
 
 
 def teach(page, sample, label, pad, rng, expect):
@@ -114,6 +122,7 @@ def test_taught_model_is_kept_not_refitted(page, live_url, pen_digits):
     strokes = chromium.place(samples[0]["strokes"], pad, rng)
     chromium.draw(page, strokes, real_input=False)
     taught_reading = chromium.read_prediction(page, len(strokes))
+    page.wait_for_function(f"async () => (await ({KEPT_JS})()) === 2")
     page.reload()
     page.wait_for_selector("[data-testid=teach-status][data-samples='2']", timeout=20_000)
     assert page.evaluate(FITS_JS) == 0

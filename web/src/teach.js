@@ -17,6 +17,7 @@ export class TeachPanel {
     this.store = new SampleStore();
     this.undos = []; // how to undo each change, newest last
     this.fitting = null; // the fit under way, if any
+    this.tapped = null; // when the tap being answered happened
     this.again = false; // the samples changed while fitting: fit once more
     this.worker = null;
     this.calls = new Map(); // worker requests waiting for their answer, by id
@@ -45,11 +46,19 @@ export class TeachPanel {
       this.say('Draw a digit first, then tap what it should be.');
       return;
     }
-    const tapped = performance.now();
+    this.tapped = performance.now();
     // With a number on the pad, the correction is for the selected digit only.
     const strokes = this.recognizer.selectedStrokes(this.pad.strokes).map((stroke) => stroke.map(([x, y]) => [x, y]));
     await this.change(() => this.store.add(digit, strokes));
-    performance.measure('digitpad-teach', { start: tapped }); // tap to the taught model answering, for `make bench`
+    this.answered(); // if no taught model answered (an error), the tap ends here
+  }
+
+  // The tap to the taught model answering, for `make bench` (the taught model is
+  // still being written to the device then).
+  answered() {
+    if (this.tapped === null) return;
+    performance.measure('digitpad-teach', { start: this.tapped });
+    this.tapped = null;
   }
 
   forget() {
@@ -145,11 +154,14 @@ export class TeachPanel {
       });
       const taught = { model: base.id, samples: signature, count: records.length, before, after,
         kernel, bias, classes: base.classes };
-      await store.keepTaught(taught).catch(() => {}); // kept or not, it answers now
+      // Kept or not, it answers now: the write is not waited for before answering.
+      const keeping = store.keepTaught(taught).catch(() => {});
       if (!this.again) {
         await recognizer.use(recognizer.shipped.withWeights(taught));
         this.report(taught);
+        this.answered();
       }
+      await keeping; // before a later fit's write: the newest taught model is kept last
     } catch (error) { // e.g. a model exported without its replay set
       this.say(`Your digits are kept, but the model could not learn from them: ${error.message}`);
       this.status.dataset.samples = String(records.length);
