@@ -154,14 +154,17 @@ export class TeachPanel {
       });
       const taught = { model: base.id, samples: signature, count: records.length, before, after,
         kernel, bias, classes: base.classes };
-      // Kept or not, it answers now: the write is not waited for before answering.
-      const keeping = store.keepTaught(taught).catch(() => {});
+      // It answers first, then is kept (kept or not: it answers). Each step in a task of its
+      // own: the worker's reply, answering, and copying the weights into IndexedDB together
+      // made one long task on a slow phone.
+      await nextTask();
       if (!this.again) {
         await recognizer.use(recognizer.shipped.withWeights(taught));
         this.report(taught);
         this.answered();
       }
-      await keeping; // before a later fit's write: the newest taught model is kept last
+      await nextTask();
+      await store.keepTaught(taught).catch(() => {}); // before a later fit's: the newest is kept last
     } catch (error) { // e.g. a model exported without its replay set
       this.say(`Your digits are kept, but the model could not learn from them: ${error.message}`);
       this.status.dataset.samples = String(records.length);
