@@ -1,5 +1,8 @@
 """make bench's moving parts that can break without a benchmark run."""
 
+import subprocess
+import sys
+
 from digitpad_bench import bench
 from digitpad_bench.bench import quantization_targets, trainer_targets
 from digitpad_bench.page_bench import build_full_variant
@@ -56,3 +59,13 @@ def test_teaching_bench_reports_every_count(site, browser):
     assert all({"longest_task_ms", "longest_task_median_ms", "longest_script_ms"} <= set(t)
                for t in results["loads"].values())
     assert len(results["targets"]) == 3 and "3 taught" in teach_table(results)
+
+
+def test_the_tutorial_process_loads_no_more_than_the_tutorial():
+    """The baseline `make bench` times `make train` against imports TensorFlow, numpy and
+    digitpad's MNIST reader: not the trainer's compiled preprocessing, nor Keras."""
+    code = ("import sys, digitpad_bench.tutorial; "
+            "print(sorted({'numba', 'tf_keras', 'digitpad.train', 'digitpad.preprocess'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -379,18 +379,22 @@ def test_a_second_train_with_nothing_changed_fits_nothing(tmp_path, mnist_dir):
     env["DIGITPAD_RENDER_CACHE"] = str(tmp_path / "renders")
     command = [sys.executable, "-m", "digitpad", "train", "--data", str(mnist_dir), "--out", str(tmp_path / "b"),
                "--epochs", "1", "--limit", "1000", "--no-pen-digits", "--doodles", "200", "--verbose", "0"]
+    # The same command, saying at exit whether TensorFlow was imported.
+    watched = [sys.executable, "-c", "import atexit, runpy, sys; atexit.register(lambda: print("
+               "'tensorflow imported:', 'tensorflow' in sys.modules)); sys.argv[0] = 'digitpad'; "
+               "runpy.run_module('digitpad', run_name='__main__')", *command[3:]]
     runs = []
     for extra in ([], [], ["--again"]):
-        result = subprocess.run(command + extra, capture_output=True, text=True, timeout=300, env=env)
+        result = subprocess.run(watched + extra, capture_output=True, text=True, timeout=300, env=env)
         assert result.returncode == 0, result.stderr
         runs.append((result.stdout, {p.name: p.stat().st_mtime_ns for p in (tmp_path / "b").iterdir()},
                      load(tmp_path / "b" / "model.keras").get_weights()))
-        if len(runs) == 1:
-            weights = runs[0][2]
-    (first, stamps, _), (second, kept, _), (third, rewritten, again) = runs
+    (first, stamps, weights), (second, kept, _), (third, rewritten, again) = runs
     assert "is up to date" in second and "is up to date" not in first + third
+    assert "tensorflow imported: False" in second and "tensorflow imported: True" in first
     assert kept == stamps and rewritten["model.keras"] != stamps["model.keras"]
-    assert second.splitlines()[-1] == first.splitlines()[-1]  # the stored test accuracy, reported again
+    accuracy = [line for line in (first + second).splitlines() if line.startswith("test accuracy: ")]
+    assert len(accuracy) == 2 and accuracy[0] == accuracy[1]  # the stored one, reported again
     assert all(np.array_equal(a, b) for a, b in zip(weights, again))
 
 
@@ -416,4 +420,3 @@ def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path
     with open(out / "replay.bin", "ab") as f:
         f.write(b"\0")
     assert not up_to_date(out, key)
-

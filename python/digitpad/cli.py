@@ -7,11 +7,9 @@ else is a bug and keeps its traceback.
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import threading
-from pathlib import Path
 
 from .errors import UserError
 
@@ -75,11 +73,11 @@ def cmd_train(args):
         print("note: training on MNIST only (--no-pen-digits), so the model has never seen a drawn digit")
     if not args.non_digits:
         print("note: no handwritten letters (--non-digits FILE), so \"not a digit\" is learnt from doodles only")
-    if not args.again and up_to_date(args.out, inputs_sha256(args.data, recipe, **inputs)):
-        # Training is deterministic: fitting again would write the same bits.
+    kept = None if args.again else up_to_date(args.out, inputs_sha256(args.data, recipe, **inputs))
+    if kept:  # training is deterministic: fitting again would write the same bits
         print(f"{args.out}/model.keras is up to date: these data files, this recipe and this code trained it "
               "(--again, or make train AGAIN=1, fits anyway)")
-        report(json.loads((Path(args.out) / "metrics.json").read_text()))
+        report(kept)
         return
     with tensorflow_meanwhile():
         metrics = train(args.data, args.out, recipe, verbose=args.verbose, **inputs)

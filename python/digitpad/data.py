@@ -167,6 +167,11 @@ def read_idx(path):
     return body.reshape(shape)
 
 
+def to_inputs(images):
+    """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1]: what the model reads."""
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0
+
+
 def load_mnist(data_dir=None, download=True):
     """Verified MNIST as uint8 arrays: (x_train, y_train, x_test, y_test), checksums."""
     folder = resolve_dir(data_dir, download)

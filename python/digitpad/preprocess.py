@@ -50,13 +50,21 @@ def _segments(strokes) -> tuple[np.ndarray, np.ndarray]:
 def render_strokes(strokes, pen_width: float = PEN_WIDTH) -> np.ndarray:
     """Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased
     round pen on a (GRID, GRID) float64 grid."""
-    if not 0 <= pen_width < BOX:
-        raise ValueError(f"pen_width must be in [0, {BOX}), got {pen_width!r}")
+    (pen_width,) = _pen_widths([pen_width])
     a, b = _segments(strokes)
     grid = np.zeros((GRID, GRID))
     if len(a):
-        _draw(grid, a, b, float(pen_width))
+        _draw(grid, a, b, pen_width)
     return grid
+
+
+def _pen_widths(values) -> np.ndarray:
+    """The pen widths as float64 (None: PEN_WIDTH), each checked to be in [0, BOX)."""
+    widths = np.array([PEN_WIDTH if w is None else w for w in values], dtype=np.float64)
+    bad = widths[~((widths >= 0) & (widths < BOX))]
+    if len(bad):
+        raise ValueError(f"pen_width must be in [0, {BOX}), got {float(bad[0])!r}")
+    return widths
 
 
 # Compiled, because the trainer draws ~50,000 drawings of ~40 segments (numpy's
@@ -167,13 +175,9 @@ def _moment_scale(target: float, var: np.ndarray) -> np.ndarray:
     return np.where(ok, np.clip(scale, MOMENT_SCALE_MIN, MOMENT_SCALE_MAX), 1.0)
 
 
-def _bilinear(img: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """img (b, n, n) sampled at column u (b, n, n) and row v (b, n, 1), 0 outside."""
-    return _sample(img, u, v[:, :, 0])
-
-
 @numba.njit(cache=True, nogil=True, parallel=True)  # numpy's gathers were most of deskew's time
-def _sample(img, u, v):
+def _bilinear(img, u, v):
+    """img (b, n, n) sampled at column u (b, n, n) and row v (b, n), 0 outside."""
     b, n, _ = img.shape
     out = np.empty(u.shape)
     for k in numba.prange(b):
@@ -217,7 +221,7 @@ def _deskew_batch(img: np.ndarray, normalize_size: bool) -> np.ndarray:
     tx = (centres - SIZE / 2) / scale_x[:, None]  # (b, cols)
     ty = (centres - SIZE / 2) / scale_y[:, None]  # (b, rows)
     u = cx[:, None, None] + tx[:, None, :] + alpha[:, None, None] * ty[:, :, None] - 0.5
-    v = (cy[:, None] + ty - 0.5)[:, :, None]
+    v = cy[:, None] + ty - 0.5
     out = _bilinear(img, u, v)
     out[~ink] = img[~ink]
     return out
@@ -259,9 +263,7 @@ def preprocess_many(jobs, *, deskew: bool = False, normalize_size: bool = False)
     (n, SIZE, SIZE) float32: the same values, with step 6 taken on the whole batch."""
     if normalize_size and not deskew:
         raise ValueError("normalize_size is part of the deskew step: pass deskew=True too")
-    widths = np.array([PEN_WIDTH if w is None else w for _, w in jobs], dtype=np.float64)
-    if not np.all((widths >= 0) & (widths < BOX)):
-        raise ValueError(f"pen_width must be in [0, {BOX}), got {widths[~((widths >= 0) & (widths < BOX))][0]!r}")
+    widths = _pen_widths([w for _, w in jobs])
     segments = [_segments(strokes) for strokes, _ in jobs]
     ends = np.cumsum([len(a) for a, _ in segments], dtype=np.int64)
     a = np.concatenate([a for a, _ in segments] + [np.zeros((0, 2))])

@@ -29,17 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from . import doodles as doodle_maker
-from .data import (LOOKALIKES, DataError, cache_dir, load_mnist, load_non_digits, load_pen_digits,
-                   pen_digits_path, resolve_dir, save_atomically, sha256, verify)
+from .data import (LOOKALIKES, DataError, cache_dir, load_mnist, load_non_digits, load_pen_digits,  # noqa: F401
+                   pen_digits_path, resolve_dir, save_atomically, sha256, to_inputs, verify)  # (to_inputs re-exported)
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION, deskew, preprocess_many, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
                      HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
-
-
-def to_inputs(images):
-    """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1]: what the model reads."""
-    return images.reshape(len(images), -1).astype(np.float32) / 255.0
 
 
 def prepare_mnist(images, recipe):
@@ -70,7 +65,14 @@ def augment(strokes, rng):
 # the seed and options, the code that renders them): a second `make train` with
 # nothing changed skips rendering, and gets the same arrays bit for bit.
 RENDER_CACHE_ENV = "DIGITPAD_RENDER_CACHE"  # a folder, or "off"
-_CODE = [Path(__file__).with_name(name) for name in ("preprocess.py", "train.py", "doodles.py")]
+
+
+def _sources(*names):
+    """These modules of the trainer, as files (their sha256s key caches and models)."""
+    return [Path(__file__).with_name(f"{name}.py") for name in names]
+
+
+_RENDERING = _sources("preprocess", "train", "doodles")
 
 
 def cached(name, key, compute):
@@ -79,7 +81,7 @@ def cached(name, key, compute):
     if setting == "off":
         return compute()
     folder = Path(setting) if setting else cache_dir().parent / "renders"
-    digest = hashlib.sha256(json.dumps([key, [sha256(p) for p in _CODE]], sort_keys=True).encode())
+    digest = hashlib.sha256(json.dumps([key, [sha256(p) for p in _RENDERING]], sort_keys=True).encode())
     path = folder / f"{name}-{digest.hexdigest()[:32]}.npy"
     try:
         return np.load(path, allow_pickle=False)
@@ -358,8 +360,7 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
 
 
 # What a trained model depends on besides the data: a change to any of these trains again.
-_TRAINER = [Path(__file__).with_name(f"{name}.py") for name in
-            ("data", "doodles", "model", "preprocess", "recipe", "train")]
+_TRAINER = _sources("data", "doodles", "model", "preprocess", "recipe", "train")
 _LIBRARIES = ("numpy", "numba", "tensorflow", "tf-keras")
 
 
@@ -380,14 +381,15 @@ def inputs_sha256(data_dir=None, recipe=None, limit=None, pen_digits=None, estim
 
 
 def up_to_date(out_dir, key):
-    """Whether out_dir holds, intact, what a train() with inputs_sha256 `key` would write:
-    training is deterministic, so a second run would only write the same bits again."""
+    """The metrics of the model in out_dir if it is, intact, what a train() with inputs_sha256
+    `key` would write (training is deterministic: a second run would write the same bits), else None."""
     try:
         metrics = json.loads((Path(out_dir) / "metrics.json").read_text())
-        return (key is not None and metrics.get("inputs_sha256") == key and bool(metrics.get("files"))
-                and all(sha256(Path(out_dir) / name) == digest for name, digest in metrics["files"].items()))
+        intact = (key is not None and metrics.get("inputs_sha256") == key and bool(metrics.get("files"))
+                  and all(sha256(Path(out_dir) / name) == digest for name, digest in metrics["files"].items()))
     except (OSError, ValueError, AttributeError):
-        return False
+        return None
+    return metrics if intact else None
 
 
 # Far below what the recipe measures (96-97% on MNIST): a model this bad comes from

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.data import load_mnist
-from digitpad.train import Recipe, evaluate, fit, prepare_mnist, to_inputs
+from digitpad.train import Recipe, evaluate, fit, prepare_mnist, probabilities, to_inputs
 
 from .tutorial import bench_tutorial
 
@@ -53,7 +53,7 @@ def bench_ours(mnist, name, recipe):
     started = time.perf_counter()
     model = fit(x, y_train, recipe, verbose=0)
     seconds = time.perf_counter() - started
-    accuracy = evaluate(model.predict(x_t, batch_size=2000, verbose=0), y_test)["accuracy"]
+    accuracy = evaluate(probabilities(model, x_t), y_test)["accuracy"]
     return {"name": name, "accuracy": accuracy, "fit_seconds": seconds}
 
 

@@ -5,6 +5,7 @@ import { exposeHandle } from './handle.js';
 import { Pad } from './pad.js';
 import { Boxes } from './reading.js';
 import { Recognizer } from './recognizer.js';
+import { nextTask } from './tasks.js';
 import { TeachPanel } from './teach.js';
 import { View } from './view.js';
 import { Why } from './why.js';
@@ -49,8 +50,6 @@ function readyText(metadata, problems) {
   const lacking = problems.length ? ` (${problems.join('; ')}: the page uses what is there)` : '';
   return `Model ready${accuracy}.${lacking}`;
 }
-
-const nextTask = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 
 async function start() {
   view.setModelState('loading', 'Loading the model…');

@@ -5,6 +5,7 @@
 // starts with it instead of fitting again. "My digits" lists them: remove one,
 // undo the last change (a tap, a removal, or forgetting them all), download.
 import { SampleStore, samplesFile } from './samples.js';
+import { nextTask } from './tasks.js';
 
 const $ = (selector) => document.querySelector(selector);
 const THUMB = 40; // css px of a listed drawing
@@ -313,4 +314,3 @@ function drawThumbnail(canvas, strokes, ink) {
   }
 }
 
-const nextTask = () => new Promise((resolve) => { setTimeout(resolve, 0); });
