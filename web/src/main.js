@@ -10,22 +10,16 @@ import { TeachPanel } from './teach.js';
 import { View } from './view.js';
 import { Why } from './why.js';
 
-// The model's files are fetched first, while model.js (and TF.js with it) loads:
-// a script of its own, run in a task of its own, so the pad is drawable before.
-// (Fetched here rather than by <link rel=preload>: WebKit would download them twice.)
-const early = Object.fromEntries(['model.json', 'metadata.json'].map((name) => [name, fetch(`model/${name}`)]));
-const loading = import('./model.js').then(({ loadModel }) => loadModel('model/', early));
-
 const $ = (selector) => document.querySelector(selector);
 const view = new View();
-const why = new Why();
+let why = null; // made in the page's second task (start, below)
 // The selected digit's details: bars, boxes, why panel.
 function showSelected(answer) {
   view.showSelected(answer);
   boxes.showSelected(answer);
   const digit = answer.digits[answer.selected];
-  if (digit) why.showEvidence(digit.pixels, digit.probs);
-  else why.clearEvidence();
+  if (digit) why?.showEvidence(digit.pixels, digit.probs);
+  else why?.clearEvidence();
 }
 const recognizer = new Recognizer({
   inputs: (digits) => view.showInputs(digits),
@@ -40,7 +34,6 @@ const recognizer = new Recognizer({
 });
 const pad = new Pad($('[data-testid=pad]'), (strokes, state) => recognizer.update(strokes, state));
 const boxes = new Boxes(pad, $('[data-testid=digit-boxes]'), (index) => recognizer.select(index));
-const teaching = new TeachPanel(pad, recognizer);
 bindControls(pad);
 exposeHandle(recognizer);
 
@@ -51,9 +44,19 @@ function readyText(metadata, problems) {
   return `Model ready${accuracy}.${lacking}`;
 }
 
+// The pad draws from the page's first task; the rest starts in the next, so no one task
+// keeps a slow phone from drawing while the page loads.
 async function start() {
   view.setModelState('loading', 'Loading the model…');
+  await nextTask();
   try {
+    // The model's files are fetched first, while model.js (and TF.js with it) loads: a script
+    // of its own, run in a task of its own. (Fetched here rather than by <link rel=preload>:
+    // WebKit would download them twice.)
+    const early = Object.fromEntries(['model.json', 'metadata.json'].map((name) => [name, fetch(`model/${name}`)]));
+    const loading = import('./model.js').then(({ loadModel }) => loadModel('model/', early));
+    why = new Why();
+    const teaching = new TeachPanel(pad, recognizer);
     const { model, metadata, problems } = await loading;
     const answering = recognizer.start(model, metadata);
     view.setModelState('ready', readyText(metadata, problems));

@@ -24,20 +24,9 @@ export class View {
     this.status = $('[data-testid=status]');
     this.previews = $('[data-testid=preview]');
     this.barsCaption = $('[data-testid=probs-caption]');
-    this.bars = this.createBars($('[data-testid=probs]'));
-  }
-
-  // One row per digit: label, bar, percentage. data-p holds the exact value.
-  createBars(list) {
-    return Array.from({ length: CLASSES }, (_, digit) => {
-      const row = document.createElement('li');
-      row.dataset.testid = `prob-${digit}`;
-      row.dataset.p = '0';
-      row.innerHTML = '<span class="digit"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>';
-      row.querySelector('.digit').textContent = digit;
-      list.append(row);
-      return { row, fill: row.querySelector('.fill'), value: row.querySelector('.value') };
-    });
+    // The rows are in the page's HTML: building them here would lengthen the loading page's first task.
+    this.bars = [...$('[data-testid=probs]').children].map((row) => (
+      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value') }));
   }
 
   setModelState(state, message) {
