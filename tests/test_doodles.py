@@ -12,6 +12,13 @@ def test_same_seed_and_index_same_doodle():
     assert doodles.doodle(7, 3) != doodles.doodle(8, 3)  # another set, another doodle
 
 
+def test_arrays_hold_the_same_points():
+    for i in range(26):
+        strokes, kind = doodles.doodle(4, i)
+        arrays, same_kind = doodles.doodle(4, i, as_arrays=True)
+        assert same_kind == kind and [a.tolist() for a in arrays] == strokes
+
+
 def test_strokes_are_pen_strokes():
     for strokes, kind in doodles.doodles(1, 130):
         assert strokes and all(len(stroke) >= 1 for stroke in strokes), kind

@@ -6,10 +6,8 @@ else is a bug and keeps its traceback.
 """
 
 import argparse
-import contextlib
 import os
 import sys
-import threading
 
 from .errors import UserError
 
@@ -37,28 +35,6 @@ def quiet_tensorflow():
     tensorflow.get_logger().setLevel("ERROR")  # e.g. the converter's "compiled metrics" notice
 
 
-@contextlib.contextmanager
-def tensorflow_meanwhile():
-    """Import TensorFlow (seconds, mostly on one core) in the background while the block
-    runs: training reads and renders its inputs meanwhile, and its fit waits for the import."""
-    failed = []
-    thread = threading.Thread(target=lambda: _catching(quiet_tensorflow, failed), daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        thread.join()  # never exit mid-import
-    if failed:
-        raise failed[0]
-
-
-def _catching(function, failed):
-    try:
-        function()
-    except Exception as exc:  # re-raised in the main thread
-        failed.append(exc)
-
-
 def cmd_train(args):
     from .train import HOLDOUT_WRITERS, Recipe, inputs_sha256, train, up_to_date
     recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
@@ -79,8 +55,8 @@ def cmd_train(args):
               "(--again, or make train AGAIN=1, fits anyway)")
         report(kept)
         return
-    with tensorflow_meanwhile():
-        metrics = train(args.data, args.out, recipe, verbose=args.verbose, **inputs)
+    # TensorFlow (seconds, on one core) is imported while a child process renders the inputs.
+    metrics = train(args.data, args.out, recipe, verbose=args.verbose, meanwhile=quiet_tensorflow, **inputs)
     print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")
     report(metrics)
 

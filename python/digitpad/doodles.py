@@ -144,8 +144,9 @@ def kind_of(index):
     return KINDS[index % len(KINDS)]
 
 
-def doodle(seed, index):
-    """(strokes, kind name): doodle `index` of the set `seed`."""
+def doodle(seed, index, *, as_arrays=False):
+    """(strokes, kind name): doodle `index` of the set `seed`; with as_arrays, each stroke
+    an (n, 2) array of the same values (lists of floats cost more than drawing them)."""
     rng = np.random.default_rng([seed, index])
     kind = kind_of(index)
     strokes = [np.asarray(s, float) for s in kind(rng)]
@@ -160,10 +161,11 @@ def doodle(seed, index):
     for s in strokes:
         s = _resample(s / span @ matrix.T, rng.uniform(0.01, 0.03))
         tremor = np.cumsum(rng.normal(scale=0.004, size=s.shape), 0)
-        out.append(((s + tremor) * size + offset).round(1).tolist())
+        s = ((s + tremor) * size + offset).round(1)
+        out.append(s if as_arrays else s.tolist())
     return out, kind.__name__
 
 
-def doodles(seed, n):
+def doodles(seed, n, *, as_arrays=False):
     """The first n doodles of the set `seed`: [(strokes, kind name), ...]."""
-    return [doodle(seed, i) for i in range(n)]
+    return [doodle(seed, i, as_arrays=as_arrays) for i in range(n)]

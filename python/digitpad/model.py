@@ -17,12 +17,13 @@ INPUTS = 28 * 28
 CLASSES = len(CLASS_NAMES)
 
 
-def build_model(l2=1e-5):
-    """Dense(11, softmax) on flat pixels scaled to [0, 1], L2 on the weights."""
+def build_model(l2=1e-5, outputs=CLASSES, activation="softmax"):
+    """Dense(11, softmax) on flat pixels scaled to [0, 1], L2 on the weights. (The trainer
+    fits several such models at once as one wider layer without the softmax.)"""
     regularizer = keras.regularizers.l2(l2) if l2 else None
     return keras.Sequential([
         keras.Input(shape=(INPUTS,), name="pixels"),
-        keras.layers.Dense(CLASSES, activation="softmax", name="softmax",
+        keras.layers.Dense(outputs, activation=activation, name="softmax",
                            kernel_regularizer=regularizer),
     ], name="digitpad_softmax")
 

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import platform
+import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from . import doodles as doodle_maker
 from .data import (LOOKALIKES, DataError, cache_dir, load_mnist, load_non_digits, load_pen_digits,  # noqa: F401
                    pen_digits_path, resolve_dir, save_atomically, sha256, to_inputs, verify)  # (to_inputs re-exported)
 from .errors import UserError
-from .preprocess import PREPROCESS_VERSION, deskew, preprocess_many, winding
+from .preprocess import PREPROCESS_VERSION, deskew, preprocess_many, render_segments, segments_of, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
                      HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
 
@@ -50,15 +51,16 @@ def stroke_options(recipe):
     return {"deskew": recipe.deskew, "normalize_size": recipe.deskew and recipe.normalize_size}
 
 
-def augment(strokes, rng):
-    """The strokes with a small random rotation (+-12 deg), horizontal stretch
-    (x0.82-1.22) and shear (+-0.15), and a random pen width: variations between
-    writers that the 30 recorded ones do not cover."""
-    angle = math.radians(rng.uniform(-12, 12))
-    stretch, shear = math.exp(rng.uniform(-0.2, 0.2)), rng.uniform(-0.15, 0.15)
-    rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
-    matrix = rotation @ np.array([[stretch, shear], [0.0, 1.0]])
-    return [np.asarray(s, dtype=np.float64) @ matrix.T for s in strokes], rng.uniform(2.1, 3.0)
+def augmentations(rng, copies, n):
+    """For `copies` copies of n drawings: a 2x2 matrix each, (copies, n, 2, 2), a small random
+    rotation (+-12 deg), horizontal stretch (x0.82-1.22) and shear (+-0.15); and a random pen
+    width each, (copies, n): variations between writers that the 30 recorded ones do not cover."""
+    angle, stretch, shear, width = np.moveaxis(rng.uniform([-12, -0.2, -0.15, 2.1], [12, 0.2, 0.15, 3.0],
+                                                           size=(copies, n, 4)), -1, 0)
+    angle, stretch = np.radians(angle), np.exp(stretch)
+    cos, sin, zero, one = np.cos(angle), np.sin(angle), np.zeros_like(angle), np.ones_like(angle)
+    rotation = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
+    return rotation @ np.stack([np.stack([stretch, shear], -1), np.stack([zero, one], -1)], -2), width
 
 
 # Rendered inputs are kept on disk, keyed on everything they depend on (the drawings,
@@ -84,7 +86,7 @@ def cached(name, key, compute):
     digest = hashlib.sha256(json.dumps([key, [sha256(p) for p in _RENDERING]], sort_keys=True).encode())
     path = folder / f"{name}-{digest.hexdigest()[:32]}.npy"
     try:
-        return np.load(path, allow_pickle=False)
+        return np.load(path, mmap_mode="r")  # read-only, paged in as used: no copy up front
     except (OSError, ValueError):
         pass
     array = compute()
@@ -117,10 +119,15 @@ def turns_of(samples):
 
 
 def _render_pen_digits(samples, recipe, rng, copies):
-    jobs = [(s["strokes"], None) for s in samples]
-    for _ in range(copies):
-        jobs += [augment(s["strokes"], rng) for s in samples]
-    return _rendered(jobs, recipe).reshape(copies + 1, len(samples), 28 * 28)
+    a, b, ends = segments_of([s["strokes"] for s in samples])
+    matrices, widths = augmentations(rng, copies, len(samples))
+    # An augmented copy's segments are the plain ones through its drawing's matrix.
+    drawing = np.repeat(np.arange(len(samples)), np.diff(ends, prepend=0))
+    moved = [np.einsum("sij,sj->si", matrices[c, drawing], points) for c in range(copies) for points in (a, b)]
+    x = render_segments(np.concatenate([a, *moved[::2]]), np.concatenate([b, *moved[1::2]]),
+                        np.concatenate([ends + c * (ends[-1] if len(ends) else 0) for c in range(copies + 1)]),
+                        [None] * len(samples) + list(widths.ravel()), **stroke_options(recipe))
+    return x.reshape(copies + 1, len(samples), 28 * 28)
 
 
 def _rendered(jobs, recipe):
@@ -138,7 +145,7 @@ def render_doodles(seed, n, recipe, pen_seed=None):
 def _render_doodles(seed, n, deskewed, normalize_size, pen_seed):
     def draw():
         rng = np.random.default_rng(pen_seed) if pen_seed is not None else None
-        drawn = doodle_maker.doodles(seed, n)
+        drawn = doodle_maker.doodles(seed, n, as_arrays=True)
         x = _rendered([(strokes, rng.uniform(2.1, 3.0) if rng else None) for strokes, _ in drawn],
                       Recipe(deskew=deskewed, normalize_size=normalize_size))
         turns = np.array([[winding(strokes)] for strokes, _ in drawn])
@@ -174,36 +181,45 @@ def versions():
 
 
 def fit(x, y, recipe, sample_weight=None, verbose=1):
-    """A fitted model; the same seed gives the same weights (deterministic ops).
+    """A fitted model; the same seed gives the same weights (deterministic ops)."""
+    weights = np.ones(len(x), np.float32) if sample_weight is None else sample_weight
+    return fit_many(x, y, recipe, np.asarray(weights, np.float32)[:, None], verbose)[0]
+
+
+def fit_many(x, y, recipe, weights, verbose=1):
+    """One fitted model per column of loss weights (rows, k), all in one pass: the k models
+    are the k slices of one wider layer, and Adam, L2 and the loss treat each slice apart,
+    so each is the model its weights alone would give on these batches.
 
     Minibatch Adam written out, one traced function per epoch: Keras's fit() spent more
     setting up (a data pipeline, a training loop with metrics) than fitting 5 epochs."""
     import tensorflow as tf
     import tf_keras as keras
 
-    from .model import build_model, compile_model
+    from .model import CLASSES, build_model, compile_model
 
     keras.utils.set_random_seed(recipe.seed)
     tf.config.experimental.enable_op_determinism()
-    rows, batch = len(x), recipe.batch_size
-    model = compile_model(build_model(recipe.l2), recipe.learning_rate, recipe.epochs * -(-rows // batch))
-    inputs, labels = tf.constant(x), tf.constant(y.astype(np.int32))
-    weights = tf.constant(np.ones(rows, np.float32) if sample_weight is None else sample_weight.astype(np.float32))
+    rows, batch, k = len(x), recipe.batch_size, weights.shape[1]
+    wide = compile_model(build_model(recipe.l2, outputs=CLASSES * k, activation=None), recipe.learning_rate,
+                         recipe.epochs * -(-rows // batch))
+    inputs, labels, weights = tf.constant(x), tf.constant(y.astype(np.int32)), tf.constant(weights)
 
     @tf.function
     def epoch(order):
-        """One pass in the given order; the mean loss, weighted as Keras weighs it."""
+        """One pass in the given order; the first model's mean loss, weighted as Keras weighs it."""
         total = tf.constant(0.0)
         for start in tf.range(0, rows, batch):
             picked = order[start:start + batch]
             size = tf.cast(tf.size(picked), tf.float32)
             with tf.GradientTape() as tape:
-                probs = model(tf.gather(inputs, picked), training=True)
-                losses = keras.losses.sparse_categorical_crossentropy(tf.gather(labels, picked), probs)
-                loss = tf.reduce_sum(losses * tf.gather(weights, picked)) / size + sum(model.losses)
-            variables = model.trainable_variables
-            model.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-            total += loss * size
+                logits = tf.reshape(wide(tf.gather(inputs, picked), training=True), [-1, k, CLASSES])
+                losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
+                    tf.repeat(tf.gather(labels, picked)[:, None], k, axis=1), logits) * tf.gather(weights, picked)
+                loss = tf.reduce_sum(losses) / size + sum(wide.losses)
+            variables = wide.trainable_variables
+            wide.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            total += tf.reduce_sum(losses[:, 0])
         return total / rows
 
     shuffle = np.random.default_rng(recipe.seed)
@@ -214,7 +230,11 @@ def fit(x, y, recipe, sample_weight=None, verbose=1):
             bar.update(done, [("loss", loss)])
         elif verbose == 2:
             print(f"epoch {done}/{recipe.epochs}: loss {loss:.4f}", flush=True)
-    return model
+    kernel, bias = wide.layers[-1].get_weights()
+    models = [build_model(recipe.l2) for _ in range(k)]
+    for i, model in enumerate(models):
+        model.layers[-1].set_weights([kernel[:, i * CLASSES:(i + 1) * CLASSES], bias[i * CLASSES:(i + 1) * CLASSES]])
+    return models
 
 
 def probabilities(model, x):
@@ -296,44 +316,41 @@ def load_extra(paths):
 
 
 def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pen_digits=None,
-          estimate_writers=(), extra=(), non_digits=None):
+          estimate_writers=(), extra=(), non_digits=None, meanwhile=None):
     """Train on MNIST (plus pen digits if given) and non-digits (doodles, plus letters
     if given), evaluate on the MNIST test set and held-out drawings, save model and
     metrics; returns metrics.
 
-    estimate_writers: first fit once more without these pen writers (and without
-    HOLDOUT_LETTER_WRITERS' letters), only to measure how the recipe does on drawings
-    by people it never saw (the shipped model then trains on everyone)."""
+    estimate_writers: beside the shipped model (trained on everyone), fit one without these
+    pen writers (and without HOLDOUT_LETTER_WRITERS' letters), only to measure how the
+    recipe does on drawings by people it never saw.
+    meanwhile: run (e.g. TensorFlow's import) while child processes render the inputs."""
     started = time.perf_counter()
     recipe = recipe or Recipe()
     _check_writable(Path(out_dir))  # before the slow work, not after
     # Every input file is read and checked before the slow work: a bad one fails at once.
     letters = load_non_digits(non_digits) if non_digits else []
     pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
-    (x_train, y_train, x_test, y_test), checksums = load_mnist(data_dir)
+    mnist, checksums = load_mnist(data_dir)
     if limit:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-    with phase(f"MNIST: preparing {len(x_train) + len(x_test):,} images", verbose):
-        key = ["mnist", checksums, len(x_train), recipe.deskew, recipe.normalize_size]
-        both = cached("mnist", key, lambda: prepare_mnist(np.concatenate([x_train, x_test]), recipe))
-        data = {"x": both[:len(x_train)], "y": y_train, "x_test": both[len(x_train):], "y_test": y_test}
-    if pen:
-        with phase(f"pen digits: rendering {len(pen):,} x {recipe.pen_copies + 1}", verbose):
-            data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, recipe.seed),
-                        pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8), pen_turns=turns_of(pen))
-    with phase(f"not a digit: rendering {len(letters):,} letters and {recipe.doodles + HELDOUT_DOODLES:,} doodles",
-               verbose):
-        data.update(_render_non_digits(letters, recipe))
-    estimate = None
+        mnist = (mnist[0][:limit], mnist[1][:limit], *mnist[2:])
+    prepare = functools.partial(_prepare_inputs, mnist, checksums, pen, letters, recipe)
+    rendered = _render_ahead(prepare, verbose, meanwhile)
+    data = prepare(verbose=0 if rendered else verbose)  # from the render cache when rendered ahead
+    recipes = [recipe]
     if pen_digits and estimate_writers:  # (taught samples are never held out)
-        holdout = replace(recipe, holdout_writers=list(estimate_writers),
-                          holdout_letter_writers=HOLDOUT_LETTER_WRITERS if non_digits else [])
-        with phase(f"fitting without writers {', '.join(estimate_writers)}, to measure on them", verbose):
-            estimate = _fit_and_evaluate(data, holdout, verbose=0)[1]
+        recipes.append(replace(recipe, holdout_writers=list(estimate_writers),
+                               holdout_letter_writers=HOLDOUT_LETTER_WRITERS if non_digits else []))
     if verbose:
-        print("fitting the shipped model on everything:", flush=True)
-    model, metrics = _fit_and_evaluate(data, recipe, verbose)
-    if estimate:
+        print("fitting the shipped model on everything" + (
+            f", and beside it one without writers {', '.join(estimate_writers)} to measure on them"
+            if len(recipes) > 1 else "") + ":", flush=True)
+    x, y, weights, trained_on = _training_set(data, recipes)
+    models = fit_many(x, y, recipe, weights, verbose)
+    model, metrics = _evaluate(models[0], data, recipe)
+    metrics["trained_on"] = trained_on
+    if len(models) > 1:
+        estimate = _evaluate(models[1], data, recipes[1])[1]
         metrics["heldout_pen"] = estimate["heldout_pen"]
         metrics["verdict"]["heldout"] = estimate["verdict"]["heldout"]
     metrics.update(recipe=asdict(recipe), data_sha256=checksums, versions=versions(),
@@ -409,15 +426,18 @@ def check_trained(model, metrics, limit=None):
                         "settings and data; nothing was written")
 
 
+_WHOLE_LINES = False  # each phase's line printed at its end, not begun at its start
+
+
 @contextlib.contextmanager
 def phase(text, verbose):
     """One line per slow step of training: what it does, then how long it took."""
-    if verbose:
+    if verbose and not _WHOLE_LINES:
         print(f"{text}...", end="", flush=True)
     started = time.perf_counter()
     yield
     if verbose:
-        print(f" {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"{text}..." if _WHOLE_LINES else "", f"{time.perf_counter() - started:.1f} s", flush=True)
 
 
 def _check_writable(out):
@@ -428,6 +448,64 @@ def _check_writable(out):
         probe.unlink()
     except OSError as exc:
         raise UserError(f"cannot write to {out}/: {exc.strerror or exc}; choose another --out") from None
+
+
+def _prepare_inputs(mnist, checksums, pen, letters, recipe, verbose, parts=("digits", "non-digits")):
+    """Everything the fits take, rendered (or read from the render cache); or only these parts."""
+    data = _prepare_digits(mnist, checksums, pen, recipe, verbose) if "digits" in parts else {}
+    if "non-digits" in parts:
+        with phase(f"not a digit: rendering {len(letters):,} letters and {recipe.doodles + HELDOUT_DOODLES:,} "
+                   "doodles", verbose):
+            data.update(_render_non_digits(letters, recipe))
+    return data
+
+
+def _prepare_digits(mnist, checksums, pen, recipe, verbose):
+    x_train, y_train, x_test, y_test = mnist
+    with phase(f"MNIST: preparing {len(x_train) + len(x_test):,} images", verbose):
+        key = ["mnist", checksums, len(x_train), recipe.deskew, recipe.normalize_size]
+        both = cached("mnist", key, lambda: prepare_mnist(np.concatenate([x_train, x_test]), recipe))
+        data = {"x": both[:len(x_train)], "y": y_train, "x_test": both[len(x_train):], "y_test": y_test}
+    if pen:
+        with phase(f"pen digits: rendering {len(pen):,} x {recipe.pen_copies + 1}", verbose):
+            data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, recipe.seed),
+                        pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8), pen_turns=turns_of(pen))
+    return data
+
+
+def _render_ahead(prepare, verbose, meanwhile):
+    """Run meanwhile() while two forked child processes render everything into the render
+    cache (digits, and non-digits): TensorFlow's import holds one core and Python's lock for
+    seconds, which would stall rendering in this process. True if the children rendered it all."""
+    if meanwhile is None:
+        return False
+    if os.environ.get(RENDER_CACHE_ENV, "") == "off" or "tensorflow" in sys.modules:
+        meanwhile()  # no cache to hand the renders over, or too late to fork safely
+        return False
+    import multiprocessing
+    fork = multiprocessing.get_context("fork")
+    children = [fork.Process(target=_exit_quietly, args=(prepare, verbose, (part,)), daemon=True)
+                for part in ("digits", "non-digits")]
+    for child in children:
+        child.start()
+    try:
+        meanwhile()
+    finally:
+        for child in children:
+            child.join()
+    return all(child.exitcode == 0 for child in children)  # else this process renders, and reports what failed
+
+
+def _exit_quietly(function, *args):
+    """function(*args) in a child process, its progress lines whole (children print at
+    once); a failure exits 1 without a traceback (the parent then does the same work,
+    and reports the failure as it would have)."""
+    global _WHOLE_LINES
+    _WHOLE_LINES = True
+    try:
+        function(*args)
+    except Exception:
+        sys.exit(1)
 
 
 def _render_non_digits(letters, recipe):
@@ -449,36 +527,50 @@ def _render_non_digits(letters, recipe):
             "doodles_heldout_turns": heldout_turns}
 
 
-def _fit_and_evaluate(data, recipe, verbose):
-    """Fit on MNIST, the pen writers and letter writers not held out and the doodles;
-    score MNIST test and what was held out."""
+def _training_set(data, recipes):
+    """The rows fitted on, (x, y), with one column of loss weights per recipe: MNIST, the
+    pen writers and letter writers the first recipe does not hold out, and the doodles;
+    a later recipe's column is 0 on the rows of the writers it holds out. Also what the
+    first recipe trains on."""
+    recipe = recipes[0]
     x, y = data["x"], data["y"]
-    weights = np.ones(len(x), dtype=np.float32)
     trained_on = {"mnist_train": len(x)}
+    pen = data.get("pen", [])
+    writers = np.array([s["writer"] for s in pen])
+    held = [np.isin(writers, r.holdout_writers) for r in recipes]
+    parts = [(x, y, 1.0, [np.ones(len(x), bool)] * len(recipes))]  # (x, y, weight, kept by each recipe)
+    if pen and not held[0].all():
+        copies = len(data["pen_x"])
+        x_pen = data["pen_x"][:, ~held[0]].reshape(-1, x.shape[1])
+        parts.append((x_pen, np.tile(data["pen_labels"][~held[0]], copies), recipe.pen_weight,
+                      [np.tile(~h[~held[0]], copies) for h in held]))
+        trained_on.update(pen_digits=int((~held[0]).sum()), pen_renderings=len(x_pen),
+                          pen_writers=sorted(set(writers[~held[0]])))
+    letter_writers = np.array([s["writer"] for s in data["letters"]])
+    copied = data["letter_copies_x"].shape[1]  # the first `copied` letters have augmented copies
+    letters_in = data["letter_trainable"] & ~np.isin(letter_writers, recipe.holdout_letter_writers)
+    x_letters = np.concatenate([data["letters_x"][letters_in],
+                                data["letter_copies_x"][:, letters_in[:copied]].reshape(-1, x.shape[1])])
+    kept = [~np.isin(letter_writers, r.holdout_letter_writers) for r in recipes]
+    parts.append((x_letters, np.full(len(x_letters), NOT_A_DIGIT), recipe.non_digit_weight,
+                  [np.concatenate([k[letters_in], np.tile(k[:copied][letters_in[:copied]],
+                                                          len(data["letter_copies_x"]))]) for k in kept]))
+    parts.append((data["doodles_x"], np.full(len(data["doodles_x"]), NOT_A_DIGIT), recipe.non_digit_weight,
+                  [np.ones(len(data["doodles_x"]), bool)] * len(recipes)))
+    trained_on.update(letters=int(letters_in.sum()), letter_renderings=len(x_letters),
+                      letter_writers=sorted(set(letter_writers[letters_in])), doodles=len(data["doodles_x"]))
+    weights = np.concatenate([np.float32(w) * np.stack(keep, axis=1) for _, _, w, keep in parts]).astype(np.float32)
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.uint8),
+            weights, trained_on)
+
+
+def _evaluate(model, data, recipe):
+    """The fitted model with "not a digit" lowered, and its scores: MNIST test, and what
+    `recipe` held out."""
     pen = data.get("pen", [])
     held = np.array([s["writer"] in recipe.holdout_writers for s in pen], dtype=bool)
     pen_labels = data.get("pen_labels", np.zeros(0, np.uint8))
-    parts = [(x, y, weights)]
-    if pen and not held.all():
-        x_pen = data["pen_x"][:, ~held].reshape(-1, x.shape[1])
-        parts.append((x_pen, np.tile(pen_labels[~held], len(data["pen_x"])), recipe.pen_weight))
-        trained_on.update(pen_digits=int((~held).sum()), pen_renderings=len(x_pen),
-                          pen_writers=sorted({s["writer"] for s, h in zip(pen, held) if not h}))
     letters_held = np.array([s["writer"] in recipe.holdout_letter_writers for s in data["letters"]], dtype=bool)
-    letters_in = data["letter_trainable"] & ~letters_held
-    x_letters = np.concatenate([data["letters_x"][letters_in],
-                                data["letter_copies_x"][:, letters_in[:data["letter_copies_x"].shape[1]]]
-                                .reshape(-1, x.shape[1])])
-    for x_non in (x_letters, data["doodles_x"]):
-        parts.append((x_non, np.full(len(x_non), NOT_A_DIGIT), recipe.non_digit_weight))
-    trained_on.update(letters=int(letters_in.sum()), letter_renderings=len(x_letters),
-                      letter_writers=sorted({s["writer"] for s, i in zip(data["letters"], letters_in) if i}),
-                      doodles=len(data["doodles_x"]))
-    x = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts]).astype(np.uint8)
-    weights = np.concatenate([np.broadcast_to(np.float32(p[2]), len(p[0])) for p in parts])
-
-    model = fit(x, y, recipe, weights, verbose)
     # Lower "not a digit" after fitting: the page's plain argmax then applies the
     # calibrated trade-off between rejecting non-digits and rejecting real digits.
     layer = model.layers[-1]
@@ -488,7 +580,7 @@ def _fit_and_evaluate(data, recipe, verbose):
 
     mnist_probs = probabilities(model, data["x_test"])
     scores = evaluate(mnist_probs, data["y_test"])
-    metrics = {"test_accuracy": scores.pop("accuracy"), **scores, "trained_on": trained_on,
+    metrics = {"test_accuracy": scores.pop("accuracy"), **scores,
                "preprocess": {"version": PREPROCESS_VERSION, **stroke_options(recipe)}, "classes": CLASS_NAMES}
     if held.any():
         drawn = evaluate(probabilities(model, data["pen_x"][0][held]), pen_labels[held])
