@@ -55,7 +55,7 @@ def cmd_train(args):
               "(--again, or make train AGAIN=1, fits anyway)")
         report(kept)
         return
-    # TensorFlow (seconds, on one core) is imported while a child process renders the inputs.
+    # TensorFlow (seconds, on one core) is imported while child processes render the inputs.
     metrics = train(args.data, args.out, recipe, verbose=args.verbose, meanwhile=quiet_tensorflow, **inputs)
     print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")
     report(metrics)

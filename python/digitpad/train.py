@@ -17,6 +17,7 @@ What makes a linear model read real scribbles (each step measured in docs/measur
 
 import contextlib
 import functools
+import gc
 import hashlib
 import json
 import math
@@ -40,7 +41,8 @@ from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOOD
 
 def prepare_mnist(images, recipe):
     """MNIST images as model inputs, normalised like the page's drawings."""
-    x = images.astype(np.float32) / 255.0
+    x = images.astype(np.float32)
+    x /= 255.0  # in place: one array of 70,000 images fewer to allocate
     if recipe.deskew:
         x = deskew(x, normalize_size=recipe.normalize_size)
     return x.reshape(len(x), -1)
@@ -328,52 +330,56 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     started = time.perf_counter()
     recipe = recipe or Recipe()
     _check_writable(Path(out_dir))  # before the slow work, not after
-    # Every input file is read and checked before the slow work: a bad one fails at once.
-    letters = load_non_digits(non_digits) if non_digits else []
-    pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
-    mnist, checksums = load_mnist(data_dir)
-    if limit:
-        mnist = (mnist[0][:limit], mnist[1][:limit], *mnist[2:])
-    prepare = functools.partial(_prepare_inputs, mnist, checksums, pen, letters, recipe)
-    rendered = _render_ahead(prepare, verbose, meanwhile)
-    data = prepare(verbose=0 if rendered else verbose)  # from the render cache when rendered ahead
-    recipes = [recipe]
-    if pen_digits and estimate_writers:  # (taught samples are never held out)
-        recipes.append(replace(recipe, holdout_writers=list(estimate_writers),
-                               holdout_letter_writers=HOLDOUT_LETTER_WRITERS if non_digits else []))
-    if verbose:
-        print("fitting the shipped model on everything" + (
-            f", and beside it one without writers {', '.join(estimate_writers)} to measure on them"
-            if len(recipes) > 1 else "") + ":", flush=True)
-    x, y, weights, trained_on = _training_set(data, recipes)
-    models = fit_many(x, y, recipe, weights, verbose)
-    model, metrics = _evaluate(models[0], data, recipe)
-    metrics["trained_on"] = trained_on
-    if len(models) > 1:
-        estimate = _evaluate(models[1], data, recipes[1])[1]
-        metrics["heldout_pen"] = estimate["heldout_pen"]
-        metrics["verdict"]["heldout"] = estimate["verdict"]["heldout"]
-    metrics.update(recipe=asdict(recipe), data_sha256=checksums, versions=versions(),
-                   inputs_sha256=inputs_sha256(data_dir, recipe, limit, pen_digits, estimate_writers, extra,
-                                               non_digits),
-                   wall_seconds=round(time.perf_counter() - started, 2))
+    # The inputs are ~10^6 small Python lists: each full garbage collection walked them all
+    # (~0.2-0.3 s a time, reading included), and would touch the children's copies of them.
+    with _collections_skipping_inputs() as inputs_read:
+        # Every input file is read and checked before the slow work: a bad one fails at once.
+        letters = load_non_digits(non_digits) if non_digits else []
+        pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
+        mnist, checksums = load_mnist(data_dir)
+        if limit:
+            mnist = (mnist[0][:limit], mnist[1][:limit], *mnist[2:])
+        prepare = functools.partial(_prepare_inputs, mnist, checksums, pen, letters, recipe)
+        inputs_read()
+        recipes = [recipe]
+        if pen_digits and estimate_writers:  # (taught samples are never held out)
+            recipes.append(replace(recipe, holdout_writers=list(estimate_writers),
+                                   holdout_letter_writers=HOLDOUT_LETTER_WRITERS if non_digits else []))
+        with _rendered_ahead(prepare, verbose, meanwhile) as rendered:
+            data = prepare(verbose=0 if rendered else verbose)  # from the render cache when rendered ahead
+            x, y, weights, trained_on = _training_set(data, recipes)
+        if verbose:
+            print("fitting the shipped model on everything" + (
+                f", and beside it one without writers {', '.join(estimate_writers)} to measure on them"
+                if len(recipes) > 1 else "") + ":", flush=True)
+        models = fit_many(x, y, recipe, weights, verbose)
+        model, metrics = _evaluate(models[0], data, recipe)
+        metrics["trained_on"] = trained_on
+        if len(models) > 1:
+            estimate = _evaluate(models[1], data, recipes[1])[1]
+            metrics["heldout_pen"] = estimate["heldout_pen"]
+            metrics["verdict"]["heldout"] = estimate["verdict"]["heldout"]
+        metrics.update(recipe=asdict(recipe), data_sha256=checksums, versions=versions(),
+                       inputs_sha256=inputs_sha256(data_dir, recipe, limit, pen_digits, estimate_writers, extra,
+                                                   non_digits),
+                       wall_seconds=round(time.perf_counter() - started, 2))
 
-    check_trained(model, metrics, limit)
-    out = Path(out_dir)
-    try:
-        save_atomically(lambda path: model.save(path), out / "model.keras")
-        replay_x = np.concatenate([data["x"], data["letters_x"][data["letter_trainable"]], data["doodles_x"]])
-        replay_y = np.concatenate([data["y"], np.full(len(replay_x) - len(data["x"]), NOT_A_DIGIT)])
-        write_replay_set(out / "replay.bin", replay_x, replay_y)
-        # Written last, naming the files it describes: export refuses a model.keras or
-        # replay.bin from another run (a full disk or a kill between the three writes).
-        metrics["files"] = {name: sha256(out / name) for name in ("model.keras", "replay.bin")}
-        save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
-                        out / "metrics.json")
-    except OSError as exc:
-        raise UserError(f"could not write the trained model to {out}/: {exc.strerror or exc}; "
-                        "the previous model there may be incomplete, run make train again") from None
-    return metrics
+        check_trained(model, metrics, limit)
+        out = Path(out_dir)
+        try:
+            save_atomically(lambda path: model.save(path), out / "model.keras")
+            replay_x = np.concatenate([data["x"], data["letters_x"][data["letter_trainable"]], data["doodles_x"]])
+            replay_y = np.concatenate([data["y"], np.full(len(replay_x) - len(data["x"]), NOT_A_DIGIT)])
+            write_replay_set(out / "replay.bin", replay_x, replay_y)
+            # Written last, naming the files it describes: export refuses a model.keras or
+            # replay.bin from another run (a full disk or a kill between the three writes).
+            metrics["files"] = {name: sha256(out / name) for name in ("model.keras", "replay.bin")}
+            save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)),
+                            out / "metrics.json")
+        except OSError as exc:
+            raise UserError(f"could not write the trained model to {out}/: {exc.strerror or exc}; "
+                            "the previous model there may be incomplete, run make train again") from None
+        return metrics
 
 
 # What a trained model depends on besides the data: a change to any of these trains again.
@@ -426,6 +432,18 @@ def check_trained(model, metrics, limit=None):
                         "settings and data; nothing was written")
 
 
+@contextlib.contextmanager
+def _collections_skipping_inputs():
+    """No garbage collection until inputs_read() (yielded) is called, then collections that
+    skip every object existing at that point, until the block ends."""
+    gc.disable()
+    try:
+        yield lambda: (gc.freeze(), gc.enable())
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 _WHOLE_LINES = False  # each phase's line printed at its end, not begun at its start
 
 
@@ -473,27 +491,44 @@ def _prepare_digits(mnist, checksums, pen, recipe, verbose):
     return data
 
 
-def _render_ahead(prepare, verbose, meanwhile):
-    """Run meanwhile() while two forked child processes render everything into the render
-    cache (digits, and non-digits): TensorFlow's import holds one core and Python's lock for
-    seconds, which would stall rendering in this process. True if the children rendered it all."""
+@contextlib.contextmanager
+def _rendered_ahead(prepare, verbose, meanwhile):
+    """Yields whether two forked child processes rendered everything into the render cache
+    (digits, and non-digits) while meanwhile() ran on a thread; the block then runs as that
+    goes on, and its end waits for it. meanwhile is TensorFlow's import: seconds of one core
+    and of Python's lock, which would stall rendering in this process."""
     if meanwhile is None:
-        return False
+        yield False
+        return
     if os.environ.get(RENDER_CACHE_ENV, "") == "off" or "tensorflow" in sys.modules:
         meanwhile()  # no cache to hand the renders over, or too late to fork safely
-        return False
+        yield False
+        return
     import multiprocessing
+    import threading
     fork = multiprocessing.get_context("fork")
     children = [fork.Process(target=_exit_quietly, args=(prepare, verbose, (part,)), daemon=True)
                 for part in ("digits", "non-digits")]
     for child in children:
         child.start()
+    failed = []
+
+    def run():
+        try:
+            meanwhile()
+        except BaseException as exc:  # re-raised in this thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)  # after the forks: never fork mid-import
+    thread.start()
     try:
-        meanwhile()
-    finally:
         for child in children:
             child.join()
-    return all(child.exitcode == 0 for child in children)  # else this process renders, and reports what failed
+        yield all(child.exitcode == 0 for child in children)  # else this process renders, and says what failed
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _exit_quietly(function, *args):
@@ -514,7 +549,7 @@ def _render_non_digits(letters, recipe):
     plain = [s for s in letters if s["char"] not in LOOKALIKES]
     ordered = plain + [s for s in letters if s["char"] in LOOKALIKES]
     rendered = render_pen_digits(plain, recipe, [recipe.seed, 1], recipe.letter_copies)
-    looks = _rendered([(s["strokes"], None) for s in ordered[len(plain):]], recipe)
+    looks = render_pen_digits(ordered[len(plain):], recipe, None, copies=0)[0]
     doodles_x, _, _ = render_doodles(DOODLE_SEED, recipe.doodles, recipe, pen_seed=(recipe.seed, 2))
     heldout_x, heldout_kinds, heldout_turns = render_doodles(HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, recipe)
     # Row i of letters_x is letter i of `ordered`, plain; letter_copies_x, the augmented
