@@ -132,7 +132,9 @@ def _resample(points, step):
     """Points every `step` along the stroke, as a pen samples it at a steady speed."""
     if len(points) < 2:
         return points
-    along = np.r_[0, np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))]
+    steps = np.diff(points, axis=0)
+    # (np.linalg.norm's and np.r_'s arithmetic, without their per-call cost)
+    along = np.concatenate(([0.0], np.cumsum(np.sqrt((steps * steps).sum(axis=1)))))
     if along[-1] == 0:
         return points[:1]
     t = np.arange(0, along[-1] + 1e-9, step)
