@@ -72,7 +72,8 @@ def _pen_widths(values) -> np.ndarray:
 @numba.njit(cache=True, nogil=True)
 def _draw(grid, a, b, pen_width):
     """Steps 2-3 into a zeroed (GRID, GRID) grid: segments a[k]-b[k] (raw units) fitted
-    into the box, each max-ed in over its bbox grown by the pen's reach (as preprocess.js)."""
+    into the box, each max-ed in over its bbox grown by the pen's reach (as preprocess.js).
+    Returns the rows and columns drawn over, (i0, i1, j0, j1): all ink is inside."""
     lo_x, lo_y = min(a[:, 0].min(), b[:, 0].min()), min(a[:, 1].min(), b[:, 1].min())
     hi_x, hi_y = max(a[:, 0].max(), b[:, 0].max()), max(a[:, 1].max(), b[:, 1].max())
     extent = max(hi_x - lo_x, hi_y - lo_y)
@@ -83,6 +84,7 @@ def _draw(grid, a, b, pen_width):
     # Pixels at least this far (squared) from a segment get 0 from it: skipped, which saves
     # most of the (slow) hypot calls and changes no value (the margin covers rounding).
     beyond = (radius + 0.5) ** 2 * (1 + 1e-9)
+    top, bottom, left, right = GRID, -1, GRID, -1
     for k in range(len(a)):
         ax, ay = (a[k, 0] - mid_x) * scale + GRID / 2, (a[k, 1] - mid_y) * scale + GRID / 2
         bx, by = (b[k, 0] - mid_x) * scale + GRID / 2, (b[k, 1] - mid_y) * scale + GRID / 2
@@ -90,6 +92,7 @@ def _draw(grid, a, b, pen_width):
         j1 = int(min(max(math.ceil(max(ax, bx) + reach), 0), GRID - 1))
         i0 = int(min(max(math.floor(min(ay, by) - reach), 0), GRID - 1))
         i1 = int(min(max(math.ceil(max(ay, by) + reach), 0), GRID - 1))
+        top, bottom, left, right = min(top, i0), max(bottom, i1), min(left, j0), max(right, j1)
         dx, dy = bx - ax, by - ay
         len2 = dx * dx + dy * dy
         if len2 == 0:
@@ -105,6 +108,7 @@ def _draw(grid, a, b, pen_width):
                 v = min(max(radius + 0.5 - math.sqrt(ex * ex + ey * ey), 0.0), 1.0)
                 if v > grid[i, j]:
                     grid[i, j] = v
+    return top, bottom, left, right
 
 
 def centering_shift(grid: np.ndarray) -> tuple[int, int]:
@@ -112,37 +116,48 @@ def centering_shift(grid: np.ndarray) -> tuple[int, int]:
 
     The one rule both implementations must follow exactly: floor(x + 0.5).
     """
-    return _centering_shift(np.ascontiguousarray(grid, dtype=np.float64))
+    g = np.ascontiguousarray(grid, dtype=np.float64)
+    return _centering_shift(g, 0, g.shape[0] - 1, 0, g.shape[1] - 1)
 
 
 def shift_and_downsample(grid: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """Steps 4-5: the (GRID, GRID) grid moved by (dx, dy) px (positive: right, down;
     zero-filled), then the mean of each SUPERSAMPLE x SUPERSAMPLE block, as float32."""
     out = np.zeros((SIZE, SIZE), dtype=np.float32)
-    _shift_and_downsample(np.ascontiguousarray(grid, dtype=np.float64), int(dx), int(dy), out)
+    g = np.ascontiguousarray(grid, dtype=np.float64)
+    _shift_and_downsample(g, int(dx), int(dy), out, 0, GRID - 1, 0, GRID - 1)
     return out
+
+
+_CHUNK = 32  # drawings per task of _render_many, each task drawing on one grid
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _render_many(a, b, ends, widths, out):
-    """Steps 1-5 of drawing k (segments a[ends[k-1]:ends[k]] to b[...]) into out[k], on every core."""
-    for k in numba.prange(len(widths)):
-        start = ends[k - 1] if k > 0 else 0
+    """Steps 1-5 of drawing k (segments a[ends[k-1]:ends[k]] to b[...]) into out[k] (zeroed),
+    on every core. Only the rows and columns a drawing inked are summed and cleared after: the
+    rest of the grid is zeros, which change no sum (the values are the same, ~1/3 less work)."""
+    for chunk in numba.prange((len(widths) + _CHUNK - 1) // _CHUNK):
         grid = np.zeros((GRID, GRID))
-        if ends[k] > start:
-            _draw(grid, a[start : ends[k]], b[start : ends[k]], widths[k])
-        dx, dy = _centering_shift(grid)
-        _shift_and_downsample(grid, dx, dy, out[k])
+        for k in range(chunk * _CHUNK, min(len(widths), (chunk + 1) * _CHUNK)):
+            start = ends[k - 1] if k > 0 else 0
+            if ends[k] == start:
+                continue  # nothing drawn: no ink
+            i0, i1, j0, j1 = _draw(grid, a[start : ends[k]], b[start : ends[k]], widths[k])
+            dx, dy = _centering_shift(grid, i0, i1, j0, j1)
+            _shift_and_downsample(grid, dx, dy, out[k], i0, i1, j0, j1)
+            grid[i0 : i1 + 1, j0 : j1 + 1] = 0.0
 
 
 # Steps 4-5 as preprocess.js takes them (centeringShift, shiftAndDownsample), compiled:
 # numpy's calls cost more than the arithmetic on one 112x112 grid.
 @numba.njit(cache=True, nogil=True)
-def _centering_shift(grid):
+def _centering_shift(grid, i0, i1, j0, j1):
+    """centering_shift, summing rows i0..i1 and columns j0..j1 only (all ink is there)."""
     h, w = grid.shape
     total = sx = sy = 0.0
-    for i in range(h):
-        for j in range(w):
+    for i in range(i0, i1 + 1):
+        for j in range(j0, j1 + 1):
             v = grid[i, j]
             total += v
             sx += v * (j + 0.5)
@@ -153,11 +168,12 @@ def _centering_shift(grid):
 
 
 @numba.njit(cache=True, nogil=True)
-def _shift_and_downsample(grid, dx, dy, out):
-    """shift_and_downsample into out, a (SIZE, SIZE) float32 array; each block's sum taken
-    in preprocess.js's order (row by row), without its per-pixel division."""
-    for r in range(SIZE):
-        for c in range(SIZE):
+def _shift_and_downsample(grid, dx, dy, out, i0, i1, j0, j1):
+    """shift_and_downsample into out, a zeroed (SIZE, SIZE) float32 array; each block's sum
+    taken in preprocess.js's order (row by row), without its per-pixel division. Only the
+    blocks over rows i0..i1 and columns j0..j1 of the grid (all its ink) are summed."""
+    for r in range(max((i0 + dy) // SUPERSAMPLE, 0), min((i1 + dy) // SUPERSAMPLE, SIZE - 1) + 1):
+        for c in range(max((j0 + dx) // SUPERSAMPLE, 0), min((j1 + dx) // SUPERSAMPLE, SIZE - 1) + 1):
             total = 0.0
             for i in range(r * SUPERSAMPLE - dy, (r + 1) * SUPERSAMPLE - dy):
                 if 0 <= i < GRID:
