@@ -455,7 +455,9 @@ def phase(text, verbose):
     started = time.perf_counter()
     yield
     if verbose:
-        print(f"{text}..." if _WHOLE_LINES else "", f"{time.perf_counter() - started:.1f} s", flush=True)
+        took = f"{time.perf_counter() - started:.1f} s"
+        # One string, one write: the lines children print at the same time never interleave.
+        print(f"{text}... {took}" if _WHOLE_LINES else f" {took}", flush=True)
 
 
 def _check_writable(out):
