@@ -112,26 +112,30 @@ def _timed(command, env=None):
     return time.perf_counter() - started
 
 
-def bench_whole_train(data_dir, pen_digits, work):
-    """Whole `make train` (pen digits and non-digits as configured): cold (an empty render
-    cache and build folder), warm (nothing changed: the same again), and refit (--again: renders
-    cached, both fits redone), beside the tutorial's whole process run before and after."""
-    cache, out = Path(work) / "renders", Path(work) / "build"
-    tutorial = [bench_tutorial_process(data_dir)]
-    cold = bench_make_train(data_dir, pen_digits, out, cache)
+def bench_whole_train(data_dir, pen_digits, work, rounds=3):
+    """Whole `make train` (pen digits and non-digits as configured) beside the tutorial's whole
+    process: `rounds` of the tutorial then a cold run (an empty render cache and build folder),
+    alternated so that a slow spell of the machine falls on both; then warm (nothing changed:
+    the same again) and refit (--again: renders cached, both fits redone). Ratios of medians."""
+    tutorial, cold = [], []
+    for r in range(rounds):
+        tutorial.append(bench_tutorial_process(data_dir))
+        cold.append(bench_make_train(data_dir, pen_digits, Path(work) / f"build{r}", Path(work) / f"renders{r}"))
+    out, cache = Path(work) / f"build{rounds - 1}", Path(work) / f"renders{rounds - 1}"
     warm = bench_make_train(data_dir, pen_digits, out, cache)
     refit = bench_make_train(data_dir, pen_digits, out, cache, again=True)
-    tutorial.append(bench_tutorial_process(data_dir))
-    base = statistics.mean(tutorial)
+    base = statistics.median(tutorial)
     return {"tutorial_seconds": tutorial, "cold_seconds": cold, "warm_seconds": warm, "refit_seconds": refit,
-            "cold_ratio": cold / base, "warm_ratio": warm / base, "refit_ratio": refit / base}
+            "cold_ratio": statistics.median(cold) / base, "warm_ratio": warm / base, "refit_ratio": refit / base}
 
 
 def whole_train_text(w):
-    return ("| whole process | wall time | vs the tutorial's |\n| --- | --- | --- |\n"
-            f"| TF1 tutorial's recipe (import, read MNIST, fit, evaluate; mean of 2) | "
-            f"{statistics.mean(w['tutorial_seconds']):.1f} s | 1.00x |\n"
-            f"| `make train`, cold (nothing cached) | {w['cold_seconds']:.1f} s | {w['cold_ratio']:.2f}x |\n"
+    rounds = lambda seconds: ", ".join(f"{s:.1f}" for s in seconds)  # noqa: E731
+    return (f"| whole process | wall time | vs the tutorial's |\n| --- | --- | --- |\n"
+            f"| TF1 tutorial's recipe (import, read MNIST, fit, evaluate; median of {len(w['tutorial_seconds'])}: "
+            f"{rounds(w['tutorial_seconds'])}) | {statistics.median(w['tutorial_seconds']):.1f} s | 1.00x |\n"
+            f"| `make train`, cold (nothing cached; median of {len(w['cold_seconds'])}, each after a tutorial run: "
+            f"{rounds(w['cold_seconds'])}) | {statistics.median(w['cold_seconds']):.1f} s | {w['cold_ratio']:.2f}x |\n"
             f"| `make train`, warm (nothing changed: the model is kept) | {w['warm_seconds']:.1f} s | "
             f"{w['warm_ratio']:.2f}x |\n"
             f"| `make train AGAIN=1` (renders cached, both fits redone) | {w['refit_seconds']:.1f} s | "
