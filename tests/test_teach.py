@@ -132,6 +132,25 @@ def test_taught_model_is_kept_not_refitted(page, live_url, pen_digits):
     assert page.errors == []
 
 
+def test_a_digit_taught_the_moment_the_model_is_ready_is_kept(page, live_url, pen_digits):
+    """Taught before the page has read what earlier visits kept (it reads them just after the
+    model is ready): kept on the device all the same, so still taught after a reload."""
+    page.goto(live_url)
+    sample = [s for s in pen_digits if s["writer"] == WRITER][0]
+    strokes = chromium.place(sample["strokes"], page.locator("[data-testid=pad]").bounding_box(), random.Random(4))
+    page.reload(wait_until="commit")  # the same pad, and the page's script not yet run
+    page.evaluate("""async ([strokes, label]) => {
+        while (document.body.dataset.model !== 'ready') await new Promise((r) => setTimeout(r, 1));
+        (""" + chromium.DISPATCH_JS + """)(strokes);
+        document.querySelector(`[data-testid=teach-${label}]`).click();
+    }""", [[[list(p) for p in stroke] for stroke in strokes], sample["label"]])
+    page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
+    page.wait_for_function(f"async () => (await ({KEPT_JS})()) === 1")
+    page.reload()
+    page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
+    assert len(page.evaluate(STORED_JS)) == 1 and page.errors == []
+
+
 def test_my_digits_can_be_corrected(page, live_url, pen_digits):
     """The same drawing is kept once; remove one, undo, forget all and undo that."""
     page.goto(live_url)

@@ -23,6 +23,9 @@ export class TeachPanel {
     this.worker = null;
     this.calls = new Map(); // worker requests waiting for their answer, by id
     this.base = null; // the shipped model's weights, as plain arrays
+    // Settled once restore() has read what earlier visits kept: a change waits for it, or
+    // a digit taught the moment the model is ready would be kept in memory only.
+    this.read = new Promise((resolve) => { this.readDone = resolve; });
     this.status = $('[data-testid=teach-status]');
     this.list = $('[data-testid=teach-list]');
     this.items = new Map(); // the list's items, by record id and label
@@ -78,6 +81,7 @@ export class TeachPanel {
 
   // Make a change to the samples (a function returning how to undo it), then refit.
   async change(make, message = '') {
+    await this.read;
     try {
       this.undos.push(await make());
     } catch (error) {
@@ -92,6 +96,7 @@ export class TeachPanel {
   async restore() {
     // Yielding between steps keeps each of load's tasks short on a slow phone.
     const taught = await this.store.load();
+    this.readDone();
     await nextTask();
     const base = await this.baseWeights();
     await nextTask();
