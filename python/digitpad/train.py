@@ -20,7 +20,6 @@ import functools
 import gc
 import hashlib
 import json
-import math
 import os
 import platform
 import sys
