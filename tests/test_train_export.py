@@ -375,6 +375,47 @@ def test_rendering_ahead_in_child_processes_trains_the_same_model(tmp_path, mnis
         json.loads((tmp_path / "here" / "metrics.json").read_text())["heldout_pen"]
 
 
+# _rendered_ahead in a fresh process (this one has imported TensorFlow: it would not fork).
+# Each part and meanwhile() leave a file naming the process, or the thread, they ran in.
+AHEAD_PY = """
+import json, os, sys, threading
+from pathlib import Path
+from digitpad import train
+out, mode = Path(sys.argv[1]), sys.argv[2]
+def prepare(verbose, parts):
+    (out / f"{parts[0]}-{os.getpid()}").write_text("")
+    if mode == "child fails" and parts[0] == "non-digits":
+        raise RuntimeError("a child failed")
+def meanwhile():
+    (out / f"meanwhile-main-thread-{threading.current_thread() is threading.main_thread()}").write_text("")
+    if mode == "meanwhile fails":
+        raise RuntimeError("meanwhile failed")
+with train._rendered_ahead(prepare, 0, meanwhile) as rendered:
+    print(json.dumps({"rendered": rendered, "pid": os.getpid()}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["fine", "child fails", "meanwhile fails"])
+def test_rendering_ahead_forks_two_children_and_runs_meanwhile_beside_them(tmp_path, mode):
+    """The digits and the non-digits render in two child processes, not this one, while
+    meanwhile() (TensorFlow's import) runs on a thread of this one. A failed child only makes
+    it say so, quietly (this process then renders, and reports); meanwhile's error is raised."""
+    env = {**os.environ, "DIGITPAD_RENDER_CACHE": str(tmp_path / "renders")}
+    result = subprocess.run([sys.executable, "-c", AHEAD_PY, str(tmp_path), mode], capture_output=True, text=True,
+                            timeout=120, env=env)
+    made = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert "meanwhile-main-thread-False" in made, made
+    if mode == "meanwhile fails":
+        assert result.returncode != 0 and "meanwhile failed" in result.stderr
+        return
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    said = json.loads(result.stdout)
+    children = {name.rsplit("-", 1)[0]: int(name.rsplit("-", 1)[1]) for name in made if name[0] in "dn"}
+    assert set(children) == {"digits", "non-digits"} and said["pid"] not in children.values()
+    assert len(set(children.values())) == 2
+    assert said["rendered"] is (mode == "fine")
+
+
 def test_cached_and_uncached_renders_train_the_same_model(tmp_path, mnist_dir, monkeypatch):
     """Issue 17: a second run with nothing changed reads the rendered inputs from the
     cache, and the weights are the same, bit for bit, as without any cache."""

@@ -303,6 +303,9 @@ def sample_problem(sample):
     return strokes_problem(strokes)
 
 
+_NUMBERS = (int, float)  # not bool: True is no coordinate
+
+
 def strokes_problem(strokes):
     """Why `strokes` are not 1-40 lists of finite [x, y] (at most 5,000 points), or ""."""
     if not isinstance(strokes, list) or not 1 <= len(strokes) <= SAMPLE_LIMITS["strokes"]:
@@ -322,9 +325,6 @@ def strokes_problem(strokes):
             if not (type(x) in _NUMBERS and type(y) in _NUMBERS and -reach <= x <= reach and -reach <= y <= reach):
                 return f"a point is not [x, y] of finite numbers within ±{reach:g}"
     return ""
-
-
-_NUMBERS = (int, float)  # not bool: True is no coordinate
 
 
 # --- Handwritten letters: examples of "not a digit" ------------------------------

@@ -480,6 +480,7 @@ def _prepare_inputs(mnist, checksums, pen, letters, recipe, verbose, parts=("dig
 
 
 def _prepare_digits(mnist, checksums, pen, recipe, verbose):
+    """MNIST prepared and the pen digits rendered (or read from the render cache)."""
     x_train, y_train, x_test, y_test = mnist
     with phase(f"MNIST: preparing {len(x_train) + len(x_test):,} images", verbose):
         key = ["mnist", checksums, len(x_train), recipe.deskew, recipe.normalize_size]
@@ -571,42 +572,46 @@ def _training_set(data, recipes):
     recipe = recipes[0]
     x, y = data["x"], data["y"]
     trained_on = {"mnist_train": len(x)}
-    pen = data.get("pen", [])
-    writers = np.array([s["writer"] for s in pen])
-    held = [np.isin(writers, r.holdout_writers) for r in recipes]
+    held = [_held_out(data, r) for r in recipes]  # (pen digits, letters) each recipe holds out
     parts = [(x, y, 1.0, [np.ones(len(x), bool)] * len(recipes))]  # (x, y, weight, kept by each recipe)
-    if pen and not held[0].all():
+    pen_in = ~held[0][0]
+    if pen_in.any():
         copies = len(data["pen_x"])
-        x_pen = data["pen_x"][:, ~held[0]].reshape(-1, x.shape[1])
-        parts.append((x_pen, np.tile(data["pen_labels"][~held[0]], copies), recipe.pen_weight,
-                      [np.tile(~h[~held[0]], copies) for h in held]))
-        trained_on.update(pen_digits=int((~held[0]).sum()), pen_renderings=len(x_pen),
-                          pen_writers=sorted(set(writers[~held[0]])))
-    letter_writers = np.array([s["writer"] for s in data["letters"]])
+        x_pen = data["pen_x"][:, pen_in].reshape(-1, x.shape[1])
+        parts.append((x_pen, np.tile(data["pen_labels"][pen_in], copies), recipe.pen_weight,
+                      [np.tile(~pen[pen_in], copies) for pen, _ in held]))
+        trained_on.update(pen_digits=int(pen_in.sum()), pen_renderings=len(x_pen),
+                          pen_writers=sorted({s["writer"] for s, i in zip(data["pen"], pen_in) if i}))
     copied = data["letter_copies_x"].shape[1]  # the first `copied` letters have augmented copies
-    letters_in = data["letter_trainable"] & ~np.isin(letter_writers, recipe.holdout_letter_writers)
+    letters_in = data["letter_trainable"] & ~held[0][1]
     x_letters = np.concatenate([data["letters_x"][letters_in],
                                 data["letter_copies_x"][:, letters_in[:copied]].reshape(-1, x.shape[1])])
-    kept = [~np.isin(letter_writers, r.holdout_letter_writers) for r in recipes]
     parts.append((x_letters, np.full(len(x_letters), NOT_A_DIGIT), recipe.non_digit_weight,
-                  [np.concatenate([k[letters_in], np.tile(k[:copied][letters_in[:copied]],
-                                                          len(data["letter_copies_x"]))]) for k in kept]))
+                  [np.concatenate([~letters[letters_in], np.tile(~letters[:copied][letters_in[:copied]],
+                                                                 len(data["letter_copies_x"]))])
+                   for _, letters in held]))
     parts.append((data["doodles_x"], np.full(len(data["doodles_x"]), NOT_A_DIGIT), recipe.non_digit_weight,
                   [np.ones(len(data["doodles_x"]), bool)] * len(recipes)))
     trained_on.update(letters=int(letters_in.sum()), letter_renderings=len(x_letters),
-                      letter_writers=sorted(set(letter_writers[letters_in])), doodles=len(data["doodles_x"]))
+                      letter_writers=sorted({s["writer"] for s, i in zip(data["letters"], letters_in) if i}),
+                      doodles=len(data["doodles_x"]))
     weights = np.concatenate([np.float32(w) * np.stack(keep, axis=1) for _, _, w, keep in parts]).astype(np.float32)
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.uint8),
             weights, trained_on)
 
 
+def _held_out(data, recipe):
+    """Which pen digits and which letters `recipe` holds out (by their writers), as two masks."""
+    def writers(samples, held):
+        return np.array([s["writer"] in held for s in samples], dtype=bool)
+    return writers(data.get("pen", []), recipe.holdout_writers), writers(data["letters"], recipe.holdout_letter_writers)
+
+
 def _evaluate(model, data, recipe):
     """The fitted model with "not a digit" lowered, and its scores: MNIST test, and what
     `recipe` held out."""
-    pen = data.get("pen", [])
-    held = np.array([s["writer"] in recipe.holdout_writers for s in pen], dtype=bool)
+    held, letters_held = _held_out(data, recipe)
     pen_labels = data.get("pen_labels", np.zeros(0, np.uint8))
-    letters_held = np.array([s["writer"] in recipe.holdout_letter_writers for s in data["letters"]], dtype=bool)
     # Lower "not a digit" after fitting: the page's plain argmax then applies the
     # calibrated trade-off between rejecting non-digits and rejecting real digits.
     layer = model.layers[-1]

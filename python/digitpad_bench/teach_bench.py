@@ -11,7 +11,6 @@ a slow spell of the machine falls on both.
 """
 
 import contextlib
-
 import json
 import random
 import shutil
