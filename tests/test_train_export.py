@@ -490,3 +490,18 @@ def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path
     with open(out / "replay.bin", "ab") as f:
         f.write(b"\0")
     assert not up_to_date(out, key)
+
+
+def test_training_rows_reach_tensorflow_without_a_copy():
+    from digitpad.train import _concatenate_aligned, _tensor
+    x = _concatenate_aligned([np.ones((3, 4), np.float32), np.zeros((2, 4), np.float32)])
+    assert x.ctypes.data % 64 == 0 and x.tolist() == [[1.0] * 4] * 3 + [[0.0] * 4] * 2
+    lent = _tensor(x)
+    x[0, 0] = 7  # the tensor is the array's memory
+    assert lent.numpy()[0, 0] == 7
+    # Memory TensorFlow's kernels cannot use as it is (misaligned, read-only) is copied.
+    for array in (np.arange(21, dtype=np.float32)[1:].reshape(5, 4), np.ones((5, 4), np.float32)):
+        array.flags.writeable = array.ctypes.data % 64 == 0  # the aligned one read-only
+        copy = _tensor(array)
+        assert copy.numpy().tolist() == array.tolist()
+        assert not np.shares_memory(copy.numpy(), array)
