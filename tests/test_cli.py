@@ -44,6 +44,15 @@ def test_command_line_starts_without_numpy_or_tensorflow():
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
+def test_tensorflow_comes_without_keras_3():
+    # Training and export use tf_keras; TensorFlow's eager load of Keras 3 (and scikit-learn)
+    # cost ~1 s of every cold `make train`.
+    code = ("import sys; from digitpad.cli import quiet_tensorflow; quiet_tensorflow(); "
+            "print(sorted({'keras', 'sklearn', 'tf_keras'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.split("\n")[-2] == "['tf_keras']"
+
+
 def test_train_and_export_print_only_their_own_lines(tmp_path, mnist_dir):
     """No TensorFlow start-up lines (CUDA factories, absl) nor converter notices."""
     train = run("train", "--data", str(mnist_dir), "--no-pen-digits", "--limit", "600", "--epochs", "1",

@@ -18,6 +18,9 @@ def quiet_tensorflow():
     still surfaces, as the Python exception."""
     # Forced, not defaulted: importing TensorFlow sets it to 1 for child processes.
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    # Everything here (and the converter) uses tf_keras, Keras 2. Unset, TensorFlow's import
+    # also loads Keras 3, and scikit-learn with it: ~1 s of a cold `make train` for nothing.
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
     saved, python_stderr = os.dup(2), sys.stderr
     try:
         # Python's own messages (another thread's errors) still reach the real stderr.
