@@ -319,13 +319,17 @@ def measure_verdicts(model, data, recipe, pen_held, letters_held, mnist_probs):
 REPLAY_PER_CLASS = 20
 
 
-def write_replay_set(path, x, y):
-    """REPLAY_PER_CLASS prepared training inputs per class: 784 uint8 pixels + 1 label byte each."""
+def write_replay_set(path, xs, y):
+    """REPLAY_PER_CLASS prepared training inputs per class: 784 uint8 pixels + 1 label byte each.
+    xs: the inputs in parts, their rows in order labelled y (picked from, never joined)."""
     def spread(rows):  # non-digits: across the letters and every kind of doodle
         return rows[np.linspace(0, len(rows) - 1, min(REPLAY_PER_CLASS, len(rows))).round().astype(int)]
     picks = np.concatenate([np.flatnonzero(y == d)[:REPLAY_PER_CLASS] for d in range(10)]
                            + [spread(np.flatnonzero(y == NOT_A_DIGIT))])
-    pixels = np.clip(np.floor(x[picks] * 255 + 0.5), 0, 255).astype(np.uint8)
+    starts = np.cumsum([0] + [len(x) for x in xs])
+    part = np.searchsorted(starts, picks, side="right") - 1
+    x = np.array([xs[p][i - starts[p]] for p, i in zip(part, picks)], np.float32).reshape(len(picks), -1)
+    pixels = np.clip(np.floor(x * 255 + 0.5), 0, 255).astype(np.uint8)
     rows = np.concatenate([pixels, y[picks, None].astype(np.uint8)], axis=1)
     save_atomically(lambda tmp: Path(tmp).write_bytes(rows.tobytes()), Path(path))
 
@@ -389,8 +393,8 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
         out = Path(out_dir)
         try:
             save_atomically(lambda path: model.save(path), out / "model.keras")
-            replay_x = np.concatenate([data["x"], data["letters_x"][data["letter_trainable"]], data["doodles_x"]])
-            replay_y = np.concatenate([data["y"], np.full(len(replay_x) - len(data["x"]), NOT_A_DIGIT)])
+            replay_x = [data["x"], data["letters_x"][data["letter_trainable"]], data["doodles_x"]]
+            replay_y = np.concatenate([data["y"], np.full(len(replay_x[1]) + len(replay_x[2]), NOT_A_DIGIT)])
             write_replay_set(out / "replay.bin", replay_x, replay_y)
             # Written last, naming the files it describes: export refuses a model.keras or
             # replay.bin from another run (a full disk or a kill between the three writes).
