@@ -508,6 +508,17 @@ def test_deskew_batch_equals_single(typical_images, normalize_size):
     assert pp.deskew(imgs[:0], normalize_size=normalize_size).shape == (0, 28, 28)
 
 
+@pytest.mark.parametrize("normalize_size", [False, True])
+def test_deskew_bytes_is_deskew_of_images_over_255(mnist_dir, normalize_size):
+    from digitpad.data import read_idx
+    images = read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")[:500]
+    images = np.concatenate([images, np.zeros((1, 28, 28), np.uint8)])  # and a blank one
+    exact = pp.deskew(images.astype(np.float32) / 255.0, normalize_size=normalize_size)
+    assert np.array_equal(pp.deskew_bytes(images, normalize_size=normalize_size), exact)
+    with pytest.raises(ValueError, match="uint8"):
+        pp.deskew_bytes(images.astype(np.float32))
+
+
 def test_normalize_size_flat_line_is_not_scaled_vertically():
     # One row of ink (y = 14.5): vy = 0 -> sy = 1 (and alpha = 0); only x is scaled.
     img = np.zeros((28, 28), dtype=np.float32)

@@ -33,17 +33,18 @@ from . import doodles as doodle_maker
 from .data import (LOOKALIKES, DataError, cache_dir, load_mnist, load_non_digits, load_pen_digits,  # noqa: F401
                    pen_digits_path, resolve_dir, save_atomically, sha256, to_inputs, verify)  # (to_inputs re-exported)
 from .errors import UserError
-from .preprocess import PREPROCESS_VERSION, deskew, preprocess_many, render_segments, segments_of, winding
+from .preprocess import PREPROCESS_VERSION, deskew_bytes, preprocess_many, render_segments, segments_of, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
                      HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
 
 
 def prepare_mnist(images, recipe):
     """MNIST images as model inputs, normalised like the page's drawings."""
-    x = images.astype(np.float32)
-    x /= 255.0  # in place: one array of 70,000 images fewer to allocate
     if recipe.deskew:
-        x = deskew(x, normalize_size=recipe.normalize_size)
+        x = deskew_bytes(images, normalize_size=recipe.normalize_size)
+    else:
+        x = images.astype(np.float32)
+        x /= 255.0  # in place: one array of 70,000 images fewer to allocate
     return x.reshape(len(x), -1)
 
 
