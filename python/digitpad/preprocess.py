@@ -195,9 +195,9 @@ def _moment_scale(target, var):
 # images ~2 s of the trainer's start; these loops take a fraction of that.
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _deskew_many(images, normalize_size, out):
-    """Step 6 of each (SIZE, SIZE) image into out (float32)."""
+    """Step 6 of each (SIZE, SIZE) image into out (float32), which may be images itself."""
     for k in numba.prange(images.shape[0]):
-        _deskew_one(images[k], normalize_size, out[k])
+        _deskew_one(images[k].copy(), normalize_size, out[k])
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -325,7 +325,9 @@ def render_segments(a, b, ends, pen_widths, *, deskew: bool = False, normalize_s
     widths = _pen_widths(pen_widths)
     out = np.zeros((len(ends), SIZE, SIZE), dtype=np.float32)
     _render_many(a, b, ends, widths, out)
-    return _deskew(out, normalize_size=normalize_size) if deskew else out
+    if deskew:  # in place: a second batch of images is fresh memory to fault in
+        _deskew_many(out, bool(normalize_size), out)
+    return out
 
 
 # --- Winding: how far a drawing's strokes turn (docs/preprocessing.md, "Winding") ---
