@@ -205,13 +205,15 @@ def fit_many(x, y, recipe, weights, verbose=1):
     rows, batch, k = len(x), recipe.batch_size, weights.shape[1]
     wide = compile_model(build_model(recipe.l2, outputs=CLASSES * k, activation=None), recipe.learning_rate,
                          recipe.epochs * -(-rows // batch))
+    # The optimizer's variables made now: made inside the traced epoch, tracing would run twice.
+    wide.optimizer.build(wide.trainable_variables)
     inputs, labels, weights = _tensor(x), tf.constant(y.astype(np.int32)), tf.constant(weights)
 
-    @tf.function
+    # The loop as tf.while_loop, not a Python loop for AutoGraph to rewrite: ~0.15 s less to trace.
+    @tf.function(autograph=False)
     def epoch(order):
         """One pass in the given order; the first model's mean loss, weighted as Keras weighs it."""
-        total = tf.constant(0.0)
-        for start in tf.range(0, rows, batch):
+        def step(start, total):
             picked = order[start:start + batch]
             size = tf.cast(tf.size(picked), tf.float32)
             with tf.GradientTape() as tape:
@@ -221,7 +223,8 @@ def fit_many(x, y, recipe, weights, verbose=1):
                 loss = tf.reduce_sum(losses) / size + sum(wide.losses)
             variables = wide.trainable_variables
             wide.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-            total += tf.reduce_sum(losses[:, 0])
+            return start + batch, total + tf.reduce_sum(losses[:, 0])
+        _, total = tf.while_loop(lambda start, _: start < rows, step, (tf.constant(0), tf.constant(0.0)))
         return total / rows
 
     shuffle = np.random.default_rng(recipe.seed)
