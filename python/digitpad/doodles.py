@@ -26,10 +26,15 @@ def _circle(start, n=40):
 
 def scribble(rng):
     """A random walk with momentum: a tangle of loops."""
-    steps, velocity, points = rng.integers(30, 160), rng.normal(size=2), [np.zeros(2)]
-    for _ in range(steps):
-        velocity = 0.75 * velocity + rng.normal(size=2) * 0.8
-        points.append(points[-1] + velocity)
+    steps, (vx, vy) = rng.integers(30, 160), rng.normal(size=2)
+    x = y = 0.0
+    points = [(x, y)]
+    # One draw for all the steps (the same numbers as a draw per step), and the walk in
+    # plain floats: the same arithmetic as on 2-element arrays, without their overhead.
+    for nx, ny in rng.normal(size=(steps, 2)).tolist():
+        vx, vy = 0.75 * vx + nx * 0.8, 0.75 * vy + ny * 0.8
+        x, y = x + vx, y + vy
+        points.append((x, y))
     return [np.array(points)]
 
 
@@ -132,13 +137,17 @@ def _resample(points, step):
     """Points every `step` along the stroke, as a pen samples it at a steady speed."""
     if len(points) < 2:
         return points
-    steps = np.diff(points, axis=0)
-    # (np.linalg.norm's and np.r_'s arithmetic, without their per-call cost)
-    along = np.concatenate(([0.0], np.cumsum(np.sqrt((steps * steps).sum(axis=1)))))
+    steps = points[1:] - points[:-1]
+    # (np.diff's, np.linalg.norm's and np.r_'s arithmetic, without their per-call cost)
+    along = np.empty(len(points))
+    along[0] = 0.0
+    np.cumsum(np.sqrt((steps * steps).sum(axis=1)), out=along[1:])
     if along[-1] == 0:
         return points[:1]
     t = np.arange(0, along[-1] + 1e-9, step)
-    return np.stack([np.interp(t, along, points[:, 0]), np.interp(t, along, points[:, 1])], 1)
+    out = np.empty((len(t), 2))
+    out[:, 0], out[:, 1] = np.interp(t, along, points[:, 0]), np.interp(t, along, points[:, 1])
+    return out
 
 
 def kind_of(index):
