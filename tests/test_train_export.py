@@ -493,9 +493,10 @@ def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path
 
 
 def test_training_rows_reach_tensorflow_without_a_copy():
-    from digitpad.train import _concatenate_aligned, _tensor
-    x = _concatenate_aligned([np.ones((3, 4), np.float32), np.zeros((2, 4), np.float32)])
-    assert x.ctypes.data % 64 == 0 and x.tolist() == [[1.0] * 4] * 3 + [[0.0] * 4] * 2
+    from digitpad.train import _stack_rows, _tensor
+    x = _stack_rows([(np.ones((3, 4), np.float32), None), (np.arange(12, dtype=np.float32).reshape(3, 4),
+                                                          np.array([True, False, True]))])
+    assert x.ctypes.data % 64 == 0 and x.tolist() == [[1.0] * 4] * 3 + [[0, 1, 2, 3], [8, 9, 10, 11]]
     lent = _tensor(x)
     x[0, 0] = 7  # the tensor is the array's memory
     assert lent.numpy()[0, 0] == 7

@@ -255,14 +255,25 @@ def _tensor(array):
 _ALIGN = 64  # bytes: TensorFlow's (Eigen's) alignment for tensor memory
 
 
-def _concatenate_aligned(arrays):
-    """np.concatenate's result, its memory aligned for _tensor (numpy's need not be)."""
-    shape = (sum(len(a) for a in arrays),) + arrays[0].shape[1:]
-    dtype = np.result_type(*arrays)
-    raw = np.empty(int(np.prod(shape)) * dtype.itemsize + _ALIGN, np.uint8)
+def _stack_rows(pieces):
+    """The rows of each (array, mask) piece (mask None: all rows), one piece after another,
+    in one array whose memory is aligned for _tensor (numpy's need not be). Each piece is
+    copied once, straight to its place: no joined or masked copy first."""
+    counts = [len(a) if mask is None else int(np.count_nonzero(mask)) for a, mask in pieces]
+    shape = (sum(counts),) + pieces[0][0].shape[1:]
+    dtype = np.result_type(*[a for a, _ in pieces])
+    size = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(size + _ALIGN, np.uint8)
     start = -raw.ctypes.data % _ALIGN
-    out = raw[start:start + int(np.prod(shape)) * dtype.itemsize].view(dtype).reshape(shape)
-    return np.concatenate(arrays, out=out)
+    out = raw[start:start + size].view(dtype).reshape(shape)
+    row = 0
+    for (array, mask), count in zip(pieces, counts):
+        if mask is None:
+            out[row:row + count] = array
+        else:
+            np.compress(mask, array, axis=0, out=out[row:row + count])
+        row += count
+    return out
 
 
 def probabilities(model, x):
@@ -606,31 +617,32 @@ def _training_set(data, recipes):
     x, y = data["x"], data["y"]
     trained_on = {"mnist_train": len(x)}
     held = [_held_out(data, r) for r in recipes]  # (pen digits, letters) each recipe holds out
-    parts = [(x, y, 1.0, [np.ones(len(x), bool)] * len(recipes))]  # (x, y, weight, kept by each recipe)
+    # (row pieces, y, weight, kept by each recipe); a piece is (array, mask of its rows or None)
+    parts = [([(x, None)], y, 1.0, [np.ones(len(x), bool)] * len(recipes))]
     pen_in = ~held[0][0]
     if pen_in.any():
         copies = len(data["pen_x"])
-        x_pen = data["pen_x"][:, pen_in].reshape(-1, x.shape[1])
-        parts.append((x_pen, np.tile(data["pen_labels"][pen_in], copies), recipe.pen_weight,
+        parts.append(([(data["pen_x"][c], None if pen_in.all() else pen_in) for c in range(copies)],
+                      np.tile(data["pen_labels"][pen_in], copies), recipe.pen_weight,
                       [np.tile(~pen[pen_in], copies) for pen, _ in held]))
-        trained_on.update(pen_digits=int(pen_in.sum()), pen_renderings=len(x_pen),
+        trained_on.update(pen_digits=int(pen_in.sum()), pen_renderings=copies * int(pen_in.sum()),
                           pen_writers=sorted({s["writer"] for s, i in zip(data["pen"], pen_in) if i}))
     copied = data["letter_copies_x"].shape[1]  # the first `copied` letters have augmented copies
     letters_in = data["letter_trainable"] & ~held[0][1]
-    x_letters = np.concatenate([data["letters_x"][letters_in],
-                                data["letter_copies_x"][:, letters_in[:copied]].reshape(-1, x.shape[1])])
-    parts.append((x_letters, np.full(len(x_letters), NOT_A_DIGIT), recipe.non_digit_weight,
+    letter_pieces = [(data["letters_x"], letters_in)] + [(c, letters_in[:copied]) for c in data["letter_copies_x"]]
+    letter_rows = sum(int(np.count_nonzero(mask)) for _, mask in letter_pieces)
+    parts.append((letter_pieces, np.full(letter_rows, NOT_A_DIGIT), recipe.non_digit_weight,
                   [np.concatenate([~letters[letters_in], np.tile(~letters[:copied][letters_in[:copied]],
                                                                  len(data["letter_copies_x"]))])
                    for _, letters in held]))
-    parts.append((data["doodles_x"], np.full(len(data["doodles_x"]), NOT_A_DIGIT), recipe.non_digit_weight,
-                  [np.ones(len(data["doodles_x"]), bool)] * len(recipes)))
-    trained_on.update(letters=int(letters_in.sum()), letter_renderings=len(x_letters),
+    parts.append(([(data["doodles_x"], None)], np.full(len(data["doodles_x"]), NOT_A_DIGIT),
+                  recipe.non_digit_weight, [np.ones(len(data["doodles_x"]), bool)] * len(recipes)))
+    trained_on.update(letters=int(letters_in.sum()), letter_renderings=letter_rows,
                       letter_writers=sorted({s["writer"] for s, i in zip(data["letters"], letters_in) if i}),
                       doodles=len(data["doodles_x"]))
     weights = np.concatenate([np.float32(w) * np.stack(keep, axis=1) for _, _, w, keep in parts]).astype(np.float32)
-    return (_concatenate_aligned([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.uint8),
-            weights, trained_on)
+    return (_stack_rows([piece for pieces, _, _, _ in parts for piece in pieces]),
+            np.concatenate([p[1] for p in parts]).astype(np.uint8), weights, trained_on)
 
 
 def _held_out(data, recipe):
