@@ -56,8 +56,9 @@ def test_teaching_bench_reports_every_count(site, browser):
     # Ready and long tasks from quiet loads, first answers from loads that draw at once.
     # (The longest tasks and scripts are maxima of max(0, ...): only their presence can be checked.)
     assert all(t["answer_ms"] > 0 and t["ready_ms"] > 0 for t in results["loads"].values())
-    assert all({"longest_task_ms", "longest_task_median_ms", "longest_script_ms"} <= set(t)
+    assert all({"longest_task_ms", "longest_task_median_ms", "longest_script_ms", "loads_with_long_task"} <= set(t)
                for t in results["loads"].values())
+    assert all(t["quiet_loads"] == 1 for t in results["loads"].values())
     assert len(results["targets"]) == 3 and "3 taught" in teach_table(results)
 
 
