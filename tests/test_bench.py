@@ -70,3 +70,12 @@ def test_the_tutorial_process_loads_no_more_than_the_tutorial():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_timed_processes_run_in_the_environment_the_bench_started_in(monkeypatch):
+    # Importing TensorFlow in the bench sets variables (TF_USE_LEGACY_KERAS...) that would
+    # change the tutorial's and make train's own imports.
+    from digitpad_bench.bench import _timed
+    monkeypatch.setenv("DIGITPAD_BENCH_PROBE", "set after the bench started")
+    probe = "import os, sys; sys.exit('DIGITPAD_BENCH_PROBE' in os.environ)"
+    assert _timed([sys.executable, "-c", probe]) > 0

@@ -30,6 +30,7 @@ import numpy as np
 from digitpad.data import load_mnist
 from digitpad.train import Recipe, evaluate, fit, prepare_mnist, probabilities, to_inputs
 
+from . import USER_ENV
 from .tutorial import bench_tutorial
 
 
@@ -92,7 +93,7 @@ def bench_make_train(data_dir, pen_digits, out, render_cache=None, again=False):
     command += ["--again"] if again else []
     if data_dir:
         command += ["--data", str(data_dir)]
-    env = dict(os.environ)
+    env = dict(USER_ENV)
     env.pop("DIGITPAD_PEN_DIGITS", None)
     if render_cache:
         env["DIGITPAD_RENDER_CACHE"] = str(render_cache)
@@ -106,9 +107,9 @@ def bench_tutorial_process(data_dir):
 
 
 def _timed(command, env=None):
-    """Wall seconds of one whole process."""
+    """Wall seconds of one whole process, in the environment the benchmark started in."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, env=env)
+    subprocess.run(command, check=True, capture_output=True, env=USER_ENV if env is None else env)
     return time.perf_counter() - started
 
 
