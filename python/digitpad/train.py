@@ -210,7 +210,7 @@ def fit_many(x, y, recipe, weights, verbose=1):
     wide.optimizer.build(wide.trainable_variables)
     inputs, labels, weights = _tensor(x), tf.constant(y.astype(np.int32)), tf.constant(weights)
 
-    # The loop as tf.while_loop, not a Python loop for AutoGraph to rewrite: ~0.15 s less to trace.
+    # The loop as tf.while_loop, not a Python loop for AutoGraph to rewrite: quicker to trace.
     @tf.function(autograph=False)
     def epoch(order):
         """One pass in the given order; the first model's mean loss, weighted as Keras weighs it."""
@@ -245,7 +245,7 @@ def fit_many(x, y, recipe, weights, verbose=1):
 
 def _tensor(array):
     """A TensorFlow tensor of the array's values: its memory itself when numpy can lend it
-    (tf.constant's copy of the training rows, hundreds of MB, cost a cold `make train` ~1 s)."""
+    (tf.constant would copy the training rows, hundreds of MB, on the way to the fit)."""
     import tensorflow as tf
     if array.flags.c_contiguous and array.flags.writeable and array.ctypes.data % _ALIGN == 0:
         return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
@@ -530,7 +530,7 @@ def _prepare_digits(mnist, checksums, pen, recipe, verbose):
         data = {"x": both[:len(x_train)], "y": y_train, "x_test": both[len(x_train):], "y_test": y_test}
     if pen:
         with phase(f"pen digits: rendering {len(pen):,} x {recipe.pen_copies + 1}", verbose):
-            key = _drawings_key(pen)  # once: ~0.1 s of JSON for 7,494 drawings
+            key = _drawings_key(pen)  # once: it serialises every drawing
             data.update(pen=pen, pen_x=render_pen_digits(pen, recipe, recipe.seed, drawings_key=key),
                         pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8),
                         pen_turns=turns_of(pen, key))
