@@ -501,8 +501,10 @@ def test_training_rows_reach_tensorflow_without_a_copy():
     x[0, 0] = 7  # the tensor is the array's memory
     assert lent.numpy()[0, 0] == 7
     # Memory TensorFlow's kernels cannot use as it is (misaligned, read-only) is copied.
-    for array in (np.arange(21, dtype=np.float32)[1:].reshape(5, 4), np.ones((5, 4), np.float32)):
-        array.flags.writeable = array.ctypes.data % 64 == 0  # the aligned one read-only
+    misaligned, read_only = x[1:], _stack_rows([(np.ones((5, 4), np.float32), None)])
+    read_only.flags.writeable = False
+    assert misaligned.ctypes.data % 64 and misaligned.flags.writeable and read_only.ctypes.data % 64 == 0
+    for array in (misaligned, read_only):
         copy = _tensor(array)
         assert copy.numpy().tolist() == array.tolist()
         assert not np.shares_memory(copy.numpy(), array)

@@ -288,9 +288,6 @@ def deskew_bytes(images, *, normalize_size: bool = False) -> np.ndarray:
     return out
 
 
-_deskew = deskew  # preprocess_strokes' `deskew` keyword shadows the function
-
-
 def preprocess_strokes(
     strokes, *, pen_width: float = PEN_WIDTH, deskew: bool = False, normalize_size: bool = False
 ) -> np.ndarray:

@@ -268,7 +268,7 @@ def _stack_rows(pieces):
     out = raw[start:start + size].view(dtype).reshape(shape)
     row = 0
     for (array, mask), count in zip(pieces, counts):
-        if mask is None:
+        if mask is None or count == len(array):
             out[row:row + count] = array
         else:
             np.compress(mask, array, axis=0, out=out[row:row + count])
@@ -622,7 +622,7 @@ def _training_set(data, recipes):
     pen_in = ~held[0][0]
     if pen_in.any():
         copies = len(data["pen_x"])
-        parts.append(([(data["pen_x"][c], None if pen_in.all() else pen_in) for c in range(copies)],
+        parts.append(([(data["pen_x"][c], pen_in) for c in range(copies)],
                       np.tile(data["pen_labels"][pen_in], copies), recipe.pen_weight,
                       [np.tile(~pen[pen_in], copies) for pen, _ in held]))
         trained_on.update(pen_digits=int(pen_in.sum()), pen_renderings=copies * int(pen_in.sum()),
