@@ -146,7 +146,7 @@ export class Pad {
   // Pen width scales with the pad, so the picture looks the same on a phone
   // and a desktop (the model's input does not depend on it).
   get penWidth() {
-    return Math.max(6, this.canvas.clientWidth * 0.045);
+    return Math.max(6, (this.cssWidth ?? this.canvas.clientWidth) * 0.045);
   }
 
   resize() {
@@ -162,11 +162,14 @@ export class Pad {
       if (this.strokes.length) queueMicrotask(() => this.changed(Boolean(this.current)));
     }
     const ratio = window.devicePixelRatio || 1;
-    const width = Math.round(this.canvas.clientWidth * ratio);
+    const width = Math.round(this.cssWidth * ratio);
     const height = Math.round(this.canvas.clientHeight * ratio);
     if (width !== this.canvas.width || height !== this.canvas.height) {
       this.canvas.width = width;
       this.canvas.height = height;
+      // Resizing cleared the canvas. An empty pad (as at load) then needs no
+      // drawing, which keeps the canvas's first use out of the page's first frame.
+      if (!this.strokes.length) return;
     }
     this.draw();
   }
@@ -182,7 +185,8 @@ export class Pad {
   // Pen settings for the canvas at its current size and pixel ratio.
   prepare() {
     const { context: g, canvas } = this;
-    const ratio = canvas.width / (canvas.clientWidth || 1);
+    // The size resize() read: reading it again after the canvas was resized would force a layout.
+    const ratio = canvas.width / (this.cssWidth || canvas.clientWidth || 1);
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.lineCap = 'round';
     g.lineJoin = 'round';
@@ -203,7 +207,7 @@ export class Pad {
   // Redraw everything (after a resize, undo or clear).
   draw() {
     const g = this.prepare();
-    g.clearRect(0, 0, this.canvas.clientWidth, this.canvas.clientHeight);
+    g.clearRect(0, 0, this.canvas.width, this.canvas.height); // more than enough: the transform scales down
     for (const stroke of this.strokes) {
       g.beginPath();
       g.moveTo(...stroke[0]);
