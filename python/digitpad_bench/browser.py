@@ -21,9 +21,10 @@ CHROMIUM = (os.environ.get("DIGITPAD_CHROMIUM") or shutil.which("chromium")
             or shutil.which("chromium-browser") or shutil.which("google-chrome") or "chromium")
 # Headless Chromium on a closed network: no background calls home; an uncapped
 # frame rate makes replayed pointer input several times faster.
+UNCAPPED_FRAMES = ["--disable-gpu-vsync", "--disable-frame-rate-limit"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-gpu-vsync", "--disable-frame-rate-limit"]
+                 *UNCAPPED_FRAMES]
 
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -49,8 +50,11 @@ def serving(site_root, csp=None):
         server.shutdown()
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+def launch(playwright, capped_frames=False):
+    """Debian's Chromium, headless. capped_frames: frames at the display's rate, as on a
+    phone, not as fast as the page changes (the compositor then competes for the cores)."""
+    args = [a for a in CHROMIUM_ARGS if not (capped_frames and a in UNCAPPED_FRAMES)]
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
 
 
 def place(strokes, pad, rng, size=(0.35, 0.75)):
