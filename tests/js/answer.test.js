@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DOT_SIZE, MAX_TURNS, MINUS_BAND, MINUS_FLAT, POINT_LOW, UNSURE_MARGIN, compose, judge, parseDrawing,
+  DOT_SIZE, MAX_TURNS, MINUS_BAND, MINUS_FLAT, MINUS_MIN, POINT_LOW, UNSURE_MARGIN, compose, judge, parseDrawing,
 } from '../../web/src/answer.js';
 import { winding } from '../../web/src/preprocess.js';
 import { readFileSync } from 'node:fs';
@@ -27,6 +27,7 @@ test('the thresholds are shares, in the ranges their comments give', () => {
   assert.ok(DOT_SIZE > 0 && DOT_SIZE < 0.5);
   assert.ok(POINT_LOW >= 0.5 && POINT_LOW < 1);
   assert.ok(MINUS_FLAT > 0 && MINUS_FLAT < 1);
+  assert.ok(MINUS_MIN > 0 && MINUS_MIN < DOT_SIZE);
   assert.ok(MINUS_BAND[0] < 0.5 && MINUS_BAND[1] > 0.5);
   assert.ok(UNSURE_MARGIN > 0 && UNSURE_MARGIN < 1);
 });
@@ -92,6 +93,16 @@ test('a short flat stroke at mid-height before the first digit is a minus', () =
   assert.equal(kinds(parts), 'minus digit');
   assert.equal(read(parts, [7]), '-7');
   assert.equal(read(parseDrawing([minus, ...THREE, tap(75, 95), ...shift(FIVE, 100)]), [3, 5]), '-3.5');
+});
+
+test('a quick dash, short enough to count as a dot, before the first digit is a minus too', () => {
+  const dash = [[-40, 50], [-22, 51]]; // 18 wide: under DOT_SIZE of the digit's 100, over MINUS_MIN
+  assert.ok(18 < DOT_SIZE * 100 && 18 >= MINUS_MIN * 100);
+  assert.equal(kinds(parseDrawing([dash, ...THREE])), 'minus digit');
+  assert.equal(read(parseDrawing([dash, ...THREE, tap(75, 95), ...shift(FIVE, 100)]), [3, 5]), '-3.5');
+  // Not a tap, nor a dash narrower than MINUS_MIN, nor one on the baseline: those are left out.
+  assert.equal(kinds(parseDrawing([[[-40, 50], [-35, 50]], ...THREE])), 'digit');
+  assert.equal(kinds(parseDrawing([[[-40, 98], [-22, 98]], ...THREE])), 'digit');
 });
 
 test('not a minus: an underscore, a slanted stroke, a flat stroke after a digit, or alone', () => {

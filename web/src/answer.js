@@ -15,6 +15,9 @@ export const DOT_SIZE = 0.25;
 export const POINT_LOW = 0.6;
 // A minus is flat: its height at most this share of its width.
 export const MINUS_FLAT = 0.35;
+// ...and may be short, a dot by its size, but at least this share of the largest
+// stroke wide: a quick dash before a digit is a minus, a tap there is not.
+export const MINUS_MIN = 0.1;
 // ...and at mid-height: its centre within this band of the first digit's height
 // (an underscore or an overline is not a minus).
 export const MINUS_BAND = [0.2, 0.8];
@@ -31,6 +34,7 @@ export const MAX_TURNS = 5;
 // In a model with 11 outputs, the one after the digits is "not a digit".
 const NOT_A_DIGIT = CLASSES;
 
+const width = (box) => box.x1 - box.x0;
 const height = (box) => box.y1 - box.y0;
 const size = (box) => Math.max(box.x1 - box.x0, height(box));
 const centre = (box) => [(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2];
@@ -44,7 +48,7 @@ function part(kind, items) {
 // Is `item` (the leftmost of the strokes that are not dots) a minus before the rest?
 function isMinus(item, others) {
   const { box } = item;
-  if (others.length === 0 || height(box) > MINUS_FLAT * (box.x1 - box.x0)) return false;
+  if (others.length === 0 || height(box) > MINUS_FLAT * width(box)) return false;
   return others.every((other) => box.x1 < other.box.x0);
 }
 
@@ -68,7 +72,8 @@ export function parseDrawing(strokes) {
   const dots = items.filter(isDot);
   const rest = items.filter((item) => !isDot(item));
 
-  const leftmost = rest.reduce((a, b) => (b.box.x0 < a.box.x0 ? b : a));
+  const dashes = dots.filter((item) => width(item.box) >= MINUS_MIN * largest);
+  const leftmost = [...rest, ...dashes].reduce((a, b) => (b.box.x0 < a.box.x0 ? b : a));
   const others = rest.filter((item) => item !== leftmost);
   let minus = isMinus(leftmost, others) ? leftmost : null;
   let groups = groupItems(minus ? others : rest);
@@ -80,6 +85,7 @@ export function parseDrawing(strokes) {
   // Each dot joins the digit it lies in, or is the decimal point between two digits.
   let point = null;
   for (const dot of dots) {
+    if (dot === minus) continue;
     const [x] = centre(dot.box);
     const home = groups.find(({ box }) => box.x0 <= x && x <= box.x1);
     if (home) {
