@@ -88,6 +88,26 @@ def test_decimal_point_and_minus(page, live_url, pen_digits):
     assert (shown["text"], shown["boxes"]) == ("-7", "7"), shown
 
 
+def test_a_lone_tap_is_not_a_digit_and_a_quick_short_dash_is_a_minus(page, live_url, pen_digits):
+    """A tap alone, stretched to the model's 28x28, read as a confident 1; and a dash a
+    fifth as wide as the digit is tall counted as a dot and was dropped: "3", not "-3"."""
+    open_ready(page, live_url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    middle = (pad["width"] / 2, pad["height"] / 2)
+    for blob in ([middle], [middle, (middle[0] + 3, middle[1] + 2)]):
+        shown = read_number(page, [[blob]])
+        assert (shown["text"], shown["verdict"]) == ("", "not-a-digit"), (blob, shown)
+    rng = random.Random(5)
+    seven = readable(page, pen_digits, 7, pad, rng)
+    digit = lay_out([seven], pad, rng, height=(0.4, 0.4), margin=0.3)[0]
+    x0, y0, _, y1 = bounds(digit)
+    height = y1 - y0
+    dash = [[(x0 - 0.4 * height + 0.025 * height * t, (y0 + y1) / 2 + 0.2 * t) for t in range(9)]]  # 0.2 h wide
+    shown = read_number(page, [dash, digit])
+    assert (shown["text"], shown["boxes"]) == ("-7", "7"), shown
+    assert page.errors == []
+
+
 def test_a_stray_tap_beside_a_seven_is_no_digit(page, live_url, pen_digits):
     open_ready(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()

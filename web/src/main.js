@@ -31,7 +31,7 @@ const recognizer = new Recognizer({
   },
   selected: showSelected,
   weights: (weights) => why.showTemplates(weights),
-});
+}, { inkWidth: () => pad.penWidth });
 const pad = new Pad($('[data-testid=pad]'), (strokes, state) => recognizer.update(strokes, state));
 const boxes = new Boxes(pad, $('[data-testid=digit-boxes]'), (index) => recognizer.select(index));
 bindControls(pad);

@@ -31,8 +31,11 @@ export class Recognizer {
   //   selected: the index in `digits` whose probabilities the page shows (-1: none),
   //   strokes: how many of the pad's strokes the answer accounts for,
   //   finished: no stroke was in progress (the answer to announce).
-  constructor(show) {
+  // inkWidth(): how wide the pen draws, in the strokes' units: a part no larger is a
+  // blob of ink (a tap), not a digit, however the model reads it once stretched to size.
+  constructor(show, { inkWidth = () => 0 } = {}) {
     this.show = show;
+    this.inkWidth = inkWidth;
     this.shipped = null; // the model as loaded
     this.model = null; // the one answering: the shipped one or one taught on this device
     this.options = {}; // preprocessing as the model was trained (from its metadata)
@@ -88,7 +91,7 @@ export class Recognizer {
       if (!current()) return;
       const outputs = probs.length / digitParts.length;
       const rows = digitParts.map((_, i) => row(probs, i, outputs));
-      const judged = rows.map((p, i) => judge(p, this.margin, winding(digitParts[i].strokes) > this.maxTurns));
+      const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i])));
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE), probs: Array.from(rows[i].subarray(0, CLASSES)),
       }));
@@ -100,6 +103,11 @@ export class Recognizer {
     this.show.answer(answer);
     // Stroke end to answer shown, for `make bench`.
     if (answer.finished && parts.length > 0) performance.measure('digitpad-update', { start: started });
+  }
+
+  // Not a digit whatever the model says: a scrawl that winds too much, or a dot.
+  notADigit({ strokes, box }) {
+    return winding(strokes) > this.maxTurns || Math.max(box.x1 - box.x0, box.y1 - box.y0) <= this.inkWidth();
   }
 
   // Show digit `index` of the shown answer in detail.
