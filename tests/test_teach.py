@@ -126,7 +126,7 @@ def test_taught_model_is_kept_not_refitted(page, live_url, pen_digits):
     page.reload()
     page.wait_for_selector("[data-testid=teach-status][data-samples='2']", timeout=20_000)
     assert page.evaluate(FITS_JS) == 0
-    assert "it now reads" in page.text_content("[data-testid=teach-status]")
+    assert "now reads" in page.text_content("[data-testid=teach-status]")
     chromium.draw(page, strokes, real_input=False)
     assert chromium.read_prediction(page, len(strokes))["probs"] == taught_reading["probs"]
     assert page.errors == []

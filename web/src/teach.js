@@ -10,6 +10,20 @@ import { nextTask } from './tasks.js';
 const $ = (selector) => document.querySelector(selector);
 const THUMB = 40; // css px of a listed drawing
 
+// What a fit achieved, in words: of the `count` taught digits, how many the taught model
+// reads as taught (`after`) and the shipped one did (`before`). Not "learned" when it
+// still reads a digit otherwise: one example may not outweigh thousands.
+export function learnedText({ count, after, before }) {
+  if (count === 1) {
+    return after === 1 ? 'Learned: it now reads your digit as you taught it.'
+      : 'Not learned yet: it still reads your digit otherwise. Teach it a few more like it.';
+  }
+  const shipped = `(the shipped model: ${before})`;
+  if (after === count) return `Learned: it now reads all ${count} of your digits as you taught them ${shipped}.`;
+  return `It now reads ${after} of your ${count} digits as you taught them ${shipped}. `
+    + 'Teach it a few more like the others.';
+}
+
 export class TeachPanel {
   // pad: where the digit to teach is drawn; recognizer: whose model is taught.
   constructor(pad, recognizer) {
@@ -217,8 +231,7 @@ export class TeachPanel {
     const parts = [];
     if (this.message) parts.push(this.message);
     else if (taught) {
-      parts.push(`Learned from ${taught.count === 1 ? 'your digit' : `${taught.count} of your digits`}: it now reads `
-        + `${taught.after} of them right (the shipped model: ${taught.before}).`);
+      parts.push(learnedText(taught));
     } else parts.push('Your corrections stay on this device.');
     if (store.why && store.records.length) parts.push(`They last until you leave: ${store.why}.`);
     else if (taught) parts.push('They stay on this device.');
