@@ -8,6 +8,7 @@ import random
 import shutil
 
 import numpy as np
+import pytest
 
 from digitpad_bench import browser as chromium
 from digitpad_bench.browser import lay_out, read_number
@@ -105,6 +106,31 @@ def test_a_lone_tap_is_not_a_digit_and_a_quick_short_dash_is_a_minus(page, live_
     dash = [[(x0 - 0.4 * height + 0.025 * height * t, (y0 + y1) / 2 + 0.2 * t) for t in range(9)]]  # 0.2 h wide
     shown = read_number(page, [dash, digit])
     assert (shown["text"], shown["boxes"]) == ("-7", "7"), shown
+    assert page.errors == []
+
+
+TEACH_TOP_JS = "() => document.querySelector('.teach-digits').getBoundingClientRect().top"
+
+
+@pytest.mark.parametrize("screen", ["page", "phone"])
+def test_the_teach_buttons_stay_put_whatever_the_answer(screen, request, live_url, pen_digits):
+    """A number's caption above the bars, or "That doesn't look like a digit." under an
+    empty reading, pushed the teach buttons down by 24-51 px as the user reached for them."""
+    page = request.getfixturevalue(screen)
+    open_ready(page, live_url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(4)
+    w, h = pad["width"], pad["height"]
+    spiral = [[(w / 2 + (0.02 + 0.3 * t / 400) * w * np.cos(t / 400 * 16 * np.pi),
+                h / 2 + (0.02 + 0.3 * t / 400) * h * np.sin(t / 400 * 16 * np.pi)) for t in range(401)]]  # 8 turns
+    tops = {"empty": page.evaluate(TEACH_TOP_JS)}
+    for name, digits in [("digit", lay_out([pen_digits[0]], pad, rng)), ("number", lay_out(pen_digits[1:4], pad, rng)),
+                         ("not a digit", [spiral])]:
+        shown = read_number(page, digits, keep=True)
+        assert name != "not a digit" or shown["verdict"] == "not-a-digit", shown
+        tops[name] = page.evaluate(TEACH_TOP_JS)
+        chromium.clear(page)
+    assert max(tops.values()) - min(tops.values()) < 1, tops
     assert page.errors == []
 
 
