@@ -244,3 +244,16 @@ def test_undo_brings_back_a_cleared_drawing_and_redo_replays(page, live_url):
 def test_no_keyboard_hints_on_touch_screens(phone, live_url):
     open_ready(phone, live_url)
     assert phone.locator("kbd").count() >= 3 and not any(k.is_visible() for k in phone.locator("kbd").all())
+
+
+def test_what_a_screen_reader_hears_of_the_pad_and_its_buttons(page, live_url):
+    """The pad was missing from the accessibility tree (a canvas with a label but no role);
+    the buttons' names carried their key hints ("Redo ⇧⌃Z"); two buttons were "Undo"."""
+    open_ready(page, live_url)
+    assert page.get_by_role("img", name="Drawing pad").get_attribute("data-testid") == "pad"
+    for name in ("Undo", "Redo", "Clear"):
+        button = page.get_by_role("button", name=name, exact=True)
+        assert button.count() == 1, name  # one button with that name, and without its key hint
+        assert button.get_attribute("aria-keyshortcuts")
+    assert page.get_by_role("button", name="Undo the last change to my digits").get_attribute("data-testid") == "teach-undo"
+    assert page.errors == []
