@@ -151,6 +151,8 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     summary = page.text_content("[data-testid=about-summary]")
     assert f"{meta['test_accuracy'] * 100:.1f}%" in summary
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
+    margin = meta.get("verdict", {}).get("unsure_margin", 0.35)
+    assert f"less than {round(margin * 100)} percentage points apart" in summary  # not "points": of what?
     # For a curious 12-year-old: none of the jargon, which waits under "The exact terms".
     for term in ("Dense", "softmax", "logit", "sheared", "renderings", "weights"):
         assert term not in summary, term

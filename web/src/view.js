@@ -106,7 +106,7 @@ export class View {
     if (meta.test_accuracy !== undefined) plain.push(` It reads ${percent(meta.test_accuracy)} of MNIST's test digits right (digits it never learned from)`);
     if (drawn) plain.push(`${meta.test_accuracy !== undefined ? ', and' : ' It reads'} ${percent(drawn.accuracy)} of ${number(drawn.samples)} digits drawn by ${drawn.writers.length} people it never saw`);
     if (meta.test_accuracy !== undefined || drawn) plain.push('.');
-    plain.push(` It says “not sure” when its two best guesses are less than ${Math.round(margin * 100)} points apart`);
+    plain.push(` It says “not sure” when its two best guesses are less than ${Math.round(margin * 100)} percentage points apart`);
     plain.push(classes > CLASSES ? ', and “not a digit” when the drawing looks more like the letters and doodles it was shown than like any digit' : '');
     plain.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
     $('[data-testid=about-summary]').textContent = plain.join('');
