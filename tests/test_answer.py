@@ -318,7 +318,7 @@ def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_dig
         ranked = sorted(range(10), key=lambda d: (-probs[d], d))
         assert (shown["text"], shown["verdict"]) == (str(ranked[0]), "unsure")
         assert page.text_content("[data-testid=alternative]") == f" or {ranked[1]}?"
-        assert "100 points" in page.text_content("[data-testid=about-summary]")
+        assert "100 percentage points" in page.text_content("[data-testid=about-summary]")
     assert page.errors == []
 
 
