@@ -44,6 +44,10 @@ export class TeachPanel {
     this.list = $('[data-testid=teach-list]');
     this.items = new Map(); // the list's items, by record id and label
     this.list.closest('details').addEventListener('toggle', () => this.render());
+    // A digit is drawn before it is taught: the worker starts once the first stroke is
+    // done and the page is idle, so the first tap does not also wait for it to start.
+    pad.canvas.addEventListener('pointerup', () => (window.requestIdleCallback ?? setTimeout)(() => this.startWorker()),
+      { once: true });
     this.buttons = { undo: $('[data-testid=teach-undo]'), download: $('[data-testid=teach-download]'),
       reset: $('[data-testid=teach-reset]') };
     for (let digit = 0; digit < 10; digit++) {
@@ -203,8 +207,18 @@ export class TeachPanel {
     return { id, kernel, bias, classes };
   }
 
-  // Run one fit in the worker (started on first use).
+  // Run one fit in the worker (started here if no finished stroke has started it yet).
   inWorker(job) {
+    this.startWorker();
+    const id = (this.lastId = (this.lastId ?? 0) + 1);
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...job });
+    });
+  }
+
+  // The worker, started once.
+  startWorker() {
     if (!this.worker) {
       this.worker = new Worker(new URL('teach-worker.js', import.meta.url), { type: 'module' });
       this.worker.onmessage = ({ data }) => {
@@ -218,11 +232,6 @@ export class TeachPanel {
         this.calls.clear();
       };
     }
-    const id = (this.lastId = (this.lastId ?? 0) + 1);
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...job });
-    });
   }
 
   // The status line after a fit (taught: what it was taught, or null: none).
