@@ -252,12 +252,11 @@ def test_the_worker_starts_once_a_digit_is_drawn_not_at_the_first_tap(page, live
     page.goto(live_url)
     page.wait_for_function("() => performance.getEntriesByName('digitpad-restored').length > 0")
     page.wait_for_timeout(500)
-    worker = lambda: any(url.endswith("dist/teach-worker.js") for url in page.requests)  # noqa: E731
-    assert not worker()
+    assert page.workers == []
     pad = page.locator("[data-testid=pad]").bounding_box()
     strokes = chromium.place(pen_digits[0]["strokes"], pad, random.Random(1))
-    chromium.draw(page, strokes, real_input=False)
-    chromium.read_prediction(page, len(strokes))
-    page.wait_for_timeout(500)
-    assert worker()
+    with page.expect_worker(timeout=5_000) as started:  # fails if no worker starts meanwhile
+        chromium.draw(page, strokes, real_input=False)
+        chromium.read_prediction(page, len(strokes))
+    assert started.value.url.endswith("dist/teach-worker.js")
     assert page.errors == []

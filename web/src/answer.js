@@ -36,7 +36,8 @@ const NOT_A_DIGIT = CLASSES;
 
 const width = (box) => box.x1 - box.x0;
 const height = (box) => box.y1 - box.y0;
-const size = (box) => Math.max(box.x1 - box.x0, height(box));
+// A part's size: its bounding box's larger side.
+export const size = (box) => Math.max(width(box), height(box));
 const centre = (box) => [(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2];
 
 function part(kind, items) {

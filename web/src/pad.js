@@ -146,7 +146,13 @@ export class Pad {
   // Pen width scales with the pad, so the picture looks the same on a phone
   // and a desktop (the model's input does not depend on it).
   get penWidth() {
-    return Math.max(6, (this.cssWidth ?? this.canvas.clientWidth) * 0.045);
+    return Math.max(6, this.width * 0.045);
+  }
+
+  // The pad's width in CSS px, as resize() last read it: reading the element again
+  // after the canvas was resized would force a layout. (Before the first resize: read it.)
+  get width() {
+    return this.cssWidth ?? this.canvas.clientWidth;
   }
 
   resize() {
@@ -185,8 +191,7 @@ export class Pad {
   // Pen settings for the canvas at its current size and pixel ratio.
   prepare() {
     const { context: g, canvas } = this;
-    // The size resize() read: reading it again after the canvas was resized would force a layout.
-    const ratio = canvas.width / (this.cssWidth || canvas.clientWidth || 1);
+    const ratio = canvas.width / (this.width || 1);
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.lineCap = 'round';
     g.lineJoin = 'round';

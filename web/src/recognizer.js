@@ -3,7 +3,7 @@
 // strokes into parts (answer.js), reads every digit in one batch and hands the
 // whole answer to `show`; an answer that a newer request has overtaken is
 // dropped, never shown. It knows nothing of the DOM.
-import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing } from './answer.js';
+import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing, size } from './answer.js';
 import { preprocessStrokes, winding } from './preprocess.js';
 import { CLASSES, INPUT_SIZE, argmax, row } from './shape.js';
 
@@ -107,7 +107,7 @@ export class Recognizer {
 
   // Not a digit whatever the model says: a scrawl that winds too much, or a dot.
   notADigit({ strokes, box }) {
-    return winding(strokes) > this.maxTurns || Math.max(box.x1 - box.x0, box.y1 - box.y0) <= this.inkWidth();
+    return winding(strokes) > this.maxTurns || size(box) <= this.inkWidth();
   }
 
   // Show digit `index` of the shown answer in detail.
