@@ -155,10 +155,16 @@ export class Pad {
     return this.cssWidth ?? this.canvas.clientWidth;
   }
 
+  // The canvas's border widths in CSS px ({ left, top }), as resize() last read them.
+  get border() {
+    return this.borders ?? { left: this.canvas.clientLeft, top: this.canvas.clientTop };
+  }
+
   resize() {
     // A rotated phone or a resized window: the drawing scales with the pad, whole.
     const scale = this.cssWidth ? this.canvas.clientWidth / this.cssWidth : 1;
     this.cssWidth = this.canvas.clientWidth;
+    this.borders = { left: this.canvas.clientLeft, top: this.canvas.clientTop };
     if (scale !== 1 && scale > 0) {
       const scaled = (strokes) => strokes.map((stroke) => stroke.map(([x, y]) => [x * scale, y * scale]));
       this.strokes = scaled(this.strokes);

@@ -33,16 +33,16 @@ export class Boxes {
   // border: offset by it, as the ink is.
   box(digit, index, count) {
     const { x0, x1, y0, y1 } = digit.box;
-    const canvas = this.pad.canvas;
+    const border = this.pad.border; // as last laid out: reading the canvas now would force a layout
     const margin = this.pad.penWidth / 2 + 2; // just around the ink, so neighbours' boxes do not overlap
     const symbol = digit.verdict === 'not-a-digit' ? '?' : String(digit.digit);
     const box = document.createElement('div');
     box.className = 'digit-box';
     box.dataset.testid = 'digit-box';
     box.dataset.digit = symbol;
-    const top = y0 - margin + canvas.clientTop;
+    const top = y0 - margin + border.top;
     Object.assign(box.style, {
-      left: `${x0 - margin + canvas.clientLeft}px`,
+      left: `${x0 - margin + border.left}px`,
       top: `${top}px`,
       width: `${x1 - x0 + 2 * margin}px`,
       height: `${y1 - y0 + 2 * margin}px`,

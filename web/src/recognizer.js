@@ -6,6 +6,7 @@
 import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing, size } from './answer.js';
 import { preprocessStrokes, winding } from './preprocess.js';
 import { CLASSES, INPUT_SIZE, argmax, row } from './shape.js';
+import { nextTask } from './tasks.js';
 
 // Requests numbered in order; an answer counts only while its request is the newest.
 class Requests {
@@ -41,15 +42,16 @@ export class Recognizer {
     this.options = {}; // preprocessing as the model was trained (from its metadata)
     this.margin = UNSURE_MARGIN; // the verdict's "not sure" margin (from its metadata)
     this.maxTurns = MAX_TURNS; // the most a digit may wind (from its metadata)
-    this.latest = { strokes: [], drawing: false }; // the pad as last reported
+    // The pad as last read: its parts, their model inputs, how many strokes it counts.
+    this.reading = { parts: [], digitParts: [], pixels: new Float32Array(0), counted: 0, finished: true };
     this.drawing = []; // a copy of the strokes last read, for `lastInput`
     this.input = null;
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
     this.requests = new Requests();
   }
 
-  // The loaded model starts answering at once; resolves once its weights are
-  // shown and the drawing is read again.
+  // The loaded model starts answering at once; resolves once the drawing is read
+  // again.
   start(model, metadata) {
     const preprocess = metadata.preprocess ?? {};
     this.options = { deskew: Boolean(preprocess.deskew), normalizeSize: Boolean(preprocess.normalize_size) };
@@ -62,29 +64,39 @@ export class Recognizer {
   }
 
   // Answer with `model` from now on (a taught one, or the shipped one), freeing
-  // a taught model it replaces.
+  // a taught model it replaces. Resolves once the drawing is read again; the
+  // weights are shown in the next task, so each task stays short on a slow phone.
   async use(model) {
     if (this.model && this.model !== this.shipped && this.model !== model) this.model.dispose();
     this.model = model;
-    this.show.weights(await model.read());
-    await this.update(this.latest.strokes, this.latest);
+    const weights = model.read(); // read now: a later use() may free this model
+    await this.answerReading();
+    nextTask().then(async () => {
+      if (this.model === model) this.show.weights(await weights);
+    });
   }
 
   // The pad changed. `strokes` is its live list: everything needed from it is
   // read before the first await. Mid-stroke the answer also shows the partial
   // stroke but does not count it. Resolves once the answer is shown or dropped.
-  async update(strokes, { drawing }) {
+  update(strokes, { drawing }) {
     const started = performance.now();
-    const current = this.requests.start();
-    this.latest = { strokes, drawing };
     this.drawing = strokes.slice();
     this.input = null;
-    const counted = drawing ? strokes.length - 1 : strokes.length;
     const parts = parseDrawing(strokes);
     const digitParts = parts.filter((part) => part.kind === 'digit');
     const pixels = this.inputs(digitParts.map((part) => part.strokes));
     this.show.inputs(digitParts.map((_, i) => ({ pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE) })));
-    let answer = { ...EMPTY, strokes: 0, finished: !drawing };
+    this.reading = { parts, digitParts, pixels, counted: drawing ? strokes.length - 1 : strokes.length, finished: !drawing };
+    return this.answerReading(started);
+  }
+
+  // Answer for the pad as last read (its parts and model inputs), by the answering
+  // model: a new model reads the same drawing without splitting or preprocessing it again.
+  async answerReading(started) {
+    const current = this.requests.start();
+    const { parts, digitParts, pixels, counted, finished } = this.reading;
+    let answer = { ...EMPTY, strokes: 0, finished };
     if (parts.length > 0) {
       if (!this.model) return; // answered once the model is ready
       const probs = await this.model.predict(pixels, digitParts.length);
@@ -97,12 +109,12 @@ export class Recognizer {
       }));
       // The last digit drawn is the one the bars show first.
       const newest = argmax(digits.map((digit) => digit.last));
-      answer = { ...compose(parts, judged, rows), parts, digits, selected: newest, strokes: counted, finished: !drawing };
+      answer = { ...compose(parts, judged, rows), parts, digits, selected: newest, strokes: counted, finished };
     }
     this.answer = answer;
     this.show.answer(answer);
     // Stroke end to answer shown, for `make bench`.
-    if (answer.finished && parts.length > 0) performance.measure('digitpad-update', { start: started });
+    if (started !== undefined && finished && parts.length > 0) performance.measure('digitpad-update', { start: started });
   }
 
   // Not a digit whatever the model says: a scrawl that winds too much, or a dot.

@@ -121,6 +121,7 @@ export class TeachPanel {
     const current = taught && taught.model === base.id && taught.samples === this.store.signature;
     if (current) {
       await this.recognizer.use(this.recognizer.shipped.withWeights(taught));
+      await nextTask();
       this.report(taught);
     } else if (this.store.records.length > 0 || taught) {
       await this.refit();
@@ -179,13 +180,14 @@ export class TeachPanel {
       const taught = { model: base.id, samples: signature, count: records.length, before, after,
         kernel, bias, classes: base.classes };
       // It answers first, then is kept (kept or not: it answers). Each step in a task of its
-      // own: the worker's reply, answering, and copying the weights into IndexedDB together
-      // made one long task on a slow phone.
+      // own: the worker's reply, answering, the status and list, and copying the weights into
+      // IndexedDB together made one long task on a slow phone.
       await nextTask();
       if (!this.again) {
         await recognizer.use(recognizer.shipped.withWeights(taught));
-        this.report(taught);
         this.answered();
+        await nextTask();
+        this.report(taught);
       }
       await nextTask();
       await store.keepTaught(taught).catch(() => {}); // before a later fit's: the newest is kept last
