@@ -1,0 +1,95 @@
+// Tests for web/src/recognizer.js with a stand-in model (run: npm test); with the real
+// model it is tested in Chromium (tests/test_page.py, tests/test_teach.py).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Recognizer } from '../../web/src/recognizer.js';
+import { nextTask } from '../../web/src/tasks.js';
+
+// A model that reads every input as `digit` (softmax outputs, 10 classes).
+function modelReading(digit) {
+  return {
+    classes: 10,
+    predicted: 0, // how many inputs it was asked to read
+    async predict(pixels, n) {
+      this.predicted += n;
+      const probs = new Float32Array(n * 10).fill(0.01);
+      for (let i = 0; i < n; i++) probs[i * 10 + digit] = 0.91;
+      return probs;
+    },
+    async read() {
+      return { kernel: new Float32Array(7840).fill(digit), bias: new Float32Array(10) };
+    },
+    dispose() {
+      this.disposed = true;
+    },
+  };
+}
+
+function recorder() {
+  const seen = { inputs: 0, answers: [], weights: [] };
+  const show = {
+    inputs: () => { seen.inputs += 1; },
+    answer: (answer) => seen.answers.push(answer),
+    selected: () => {},
+    weights: (weights) => seen.weights.push(weights.kernel[0]),
+  };
+  return { seen, show };
+}
+
+const STROKE = Array.from({ length: 20 }, (_, i) => [40, 20 + 4 * i]); // a "1"
+
+test('a new model answers for the drawing as last read, without reading it again', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  const shipped = modelReading(1);
+  await recognizer.start(shipped, { preprocess: { deskew: true, normalize_size: true } });
+  await recognizer.update([STROKE], { drawing: false });
+  assert.equal(seen.answers.at(-1).text, '1');
+  let preprocessed = 0;
+  const preprocess = recognizer.preprocess.bind(recognizer);
+  recognizer.preprocess = (strokes) => { preprocessed += 1; return preprocess(strokes); };
+  const inputs = seen.inputs;
+
+  const taught = modelReading(7);
+  await recognizer.use(taught);
+  const answer = seen.answers.at(-1);
+  assert.equal(answer.text, '7');
+  assert.equal(answer.strokes, 1);
+  assert.equal(taught.predicted, 1);
+  assert.equal(preprocessed, 0, 'the unchanged drawing was preprocessed again');
+  assert.equal(seen.inputs, inputs, 'the unchanged inputs were shown again');
+
+  // Back to the shipped model: the taught one is freed, the shipped one never.
+  await recognizer.use(shipped);
+  assert.equal(seen.answers.at(-1).text, '1');
+  assert.equal(taught.disposed, true);
+  assert.equal(shipped.disposed, undefined);
+});
+
+test('the weights are shown a task after the answer, and only the answering model\'s', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  await recognizer.start(modelReading(1), { preprocess: {} });
+  await nextTask();
+  assert.deepEqual(seen.weights, [1]);
+  await recognizer.update([STROKE], { drawing: false });
+
+  await recognizer.use(modelReading(7));
+  assert.deepEqual(seen.weights, [1], 'shown in the answer\'s task');
+  await recognizer.use(modelReading(3)); // replaced before its weights were shown
+  await nextTask();
+  await nextTask();
+  assert.deepEqual(seen.weights, [1, 3]);
+  assert.equal(seen.answers.at(-1).text, '3');
+});
+
+test('an empty pad has an empty answer whichever model answers', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  await recognizer.start(modelReading(1), { preprocess: {} });
+  await recognizer.update([STROKE], { drawing: false });
+  await recognizer.update([], { drawing: false });
+  await recognizer.use(modelReading(7));
+  assert.equal(seen.answers.at(-1).text, '');
+  assert.equal(seen.answers.at(-1).strokes, 0);
+});
