@@ -2,6 +2,7 @@
 // model it is tested in Chromium (tests/test_page.py, tests/test_teach.py).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { preprocessStrokes } from '../../web/src/preprocess.js';
 import { Recognizer } from '../../web/src/recognizer.js';
 import { nextTask } from '../../web/src/tasks.js';
 
@@ -12,6 +13,7 @@ function modelReading(digit) {
     predicted: 0, // how many inputs it was asked to read
     async predict(pixels, n) {
       this.predicted += n;
+      this.pixels = pixels;
       const probs = new Float32Array(n * 10).fill(0.01);
       for (let i = 0; i < n; i++) probs[i * 10 + digit] = 0.91;
       return probs;
@@ -92,4 +94,18 @@ test('an empty pad has an empty answer whichever model answers', async () => {
   await recognizer.use(modelReading(7));
   assert.equal(seen.answers.at(-1).text, '');
   assert.equal(seen.answers.at(-1).strokes, 0);
+});
+
+test('a digit drawn while the model loads is read with the model\'s preprocessing', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  const slanted = STROKE.map(([x, y], i) => [x + i, y]); // deskewing changes it
+  await recognizer.update([slanted], { drawing: false });
+  assert.equal(seen.answers.length, 0, 'answered before the model was ready');
+  const model = modelReading(4);
+  await recognizer.start(model, { preprocess: { deskew: true, normalize_size: true } });
+  assert.equal(seen.answers.at(-1).text, '4');
+  const expected = preprocessStrokes([slanted], { deskew: true, normalizeSize: true });
+  assert.deepEqual(Array.from(model.pixels), Array.from(expected));
+  assert.notDeepEqual(Array.from(expected), Array.from(preprocessStrokes([slanted])));
 });

@@ -42,8 +42,9 @@ export class Recognizer {
     this.options = {}; // preprocessing as the model was trained (from its metadata)
     this.margin = UNSURE_MARGIN; // the verdict's "not sure" margin (from its metadata)
     this.maxTurns = MAX_TURNS; // the most a digit may wind (from its metadata)
-    // The pad as last read: its parts, their model inputs, how many strokes it counts.
-    this.reading = { parts: [], digitParts: [], pixels: new Float32Array(0), counted: 0, finished: true };
+    // The pad as last read: its strokes, their parts, the parts' model inputs, how many
+    // strokes it counts, and whether no stroke was in progress.
+    this.reading = { strokes: [], parts: [], digitParts: [], pixels: new Float32Array(0), counted: 0, finished: true };
     this.drawing = []; // a copy of the strokes last read, for `lastInput`
     this.input = null;
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
@@ -60,6 +61,8 @@ export class Recognizer {
     const maxTurns = metadata.verdict?.max_turns;
     if (typeof maxTurns === 'number') this.maxTurns = maxTurns;
     this.shipped = model;
+    // A drawing made while the model loaded was read without its preprocessing: read it again.
+    this.readPad(this.reading.strokes, !this.reading.finished);
     return this.use(model);
   }
 
@@ -81,14 +84,20 @@ export class Recognizer {
   // stroke but does not count it. Resolves once the answer is shown or dropped.
   update(strokes, { drawing }) {
     const started = performance.now();
+    this.readPad(strokes, drawing);
+    return this.answerReading(started);
+  }
+
+  // Split the drawing into parts and preprocess its digits: the pad as last read.
+  readPad(strokes, drawing) {
     this.drawing = strokes.slice();
     this.input = null;
     const parts = parseDrawing(strokes);
     const digitParts = parts.filter((part) => part.kind === 'digit');
     const pixels = this.inputs(digitParts.map((part) => part.strokes));
     this.show.inputs(digitParts.map((_, i) => ({ pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE) })));
-    this.reading = { parts, digitParts, pixels, counted: drawing ? strokes.length - 1 : strokes.length, finished: !drawing };
-    return this.answerReading(started);
+    this.reading = { strokes, parts, digitParts, pixels, counted: drawing ? strokes.length - 1 : strokes.length,
+      finished: !drawing };
   }
 
   // Answer for the pad as last read (its parts and model inputs), by the answering
