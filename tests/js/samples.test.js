@@ -1,7 +1,7 @@
 // Tests for web/src/samples.js (run: npm test): which stored records are taught digits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LIMITS, problem } from '../../web/src/samples.js';
+import { LIMITS, SampleStore, problem } from '../../web/src/samples.js';
 
 const good = { label: 7, strokes: [[[0, 0], [10, 20.5]], [[3, 3]]] };
 
@@ -24,4 +24,18 @@ test('bad strokes and points are refused', () => {
   ];
   for (const strokes of bad) assert.notEqual(problem({ label: 1, strokes }), '', JSON.stringify(strokes).slice(0, 40));
   for (const record of [null, 7, 'x', []]) assert.notEqual(problem(record), '');
+});
+
+test('the same drawing taught again is kept once, also moved or scaled (a resized pad)', async () => {
+  const store = new SampleStore(); // not loaded: kept in memory
+  const drawing = [[[10, 10], [30, 60], [50, 10]], [[20, 35], [40, 35]]];
+  await store.add(5, drawing);
+  const turned = drawing.map((stroke) => stroke.map(([x, y]) => [x * 1.37 + 4, y * 1.37 - 2])); // scaled and moved
+  await store.add(4, turned);
+  assert.equal(store.records.length, 1);
+  assert.equal(store.records[0].label, 4);
+  // Another drawing: its own record, even with the same number of strokes and points.
+  await store.add(4, [[[10, 10], [30, 60], [50, 12]], [[20, 35], [40, 35]]]);
+  await store.add(4, [[[10, 10], [30, 60], [50, 10]], [[20, 35], [40, 35], [41, 36]]]);
+  assert.equal(store.records.length, 3);
 });

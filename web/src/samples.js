@@ -37,7 +37,22 @@ export function problem(record) {
   return '';
 }
 
-const sameDrawing = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// The same drawing: the same strokes and points, wherever they are and at whatever scale
+// (the pad scales its drawing when it is resized, e.g. a phone turned between two taps).
+function sameDrawing(a, b) {
+  if (a.length !== b.length || a.some((stroke, i) => stroke.length !== b[i].length)) return false;
+  const [pa, pb] = [a.flat(), b.flat()].map(normalized);
+  return pa.every((v, i) => Math.abs(v - pb[i]) < 1e-6);
+}
+
+// A drawing's coordinates, flat, moved to its box's corner and scaled by its larger side.
+function normalized(points) {
+  const xs = points.map(([x]) => x);
+  const ys = points.map(([, y]) => y);
+  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+  const side = Math.max(Math.max(...xs) - x0, Math.max(...ys) - y0) || 1;
+  return points.flatMap(([x, y]) => [(x - x0) / side, (y - y0) / side]);
+}
 
 function request(r) {
   return new Promise((resolve, reject) => {
