@@ -15,6 +15,7 @@ from digitpad_bench.browser import lay_out, read_number
 
 from .conftest import screenshot_path
 from .test_reading import DIGIT_PROBS_JS, open_ready, reading, wait_reading
+from .test_teach import STORED_JS
 
 PROBS_JS = "() => [...Array(10).keys()].map(d => Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p))"
 
@@ -357,14 +358,23 @@ def test_teaching_a_number_keeps_only_the_selected_digit(page, live_url, pen_dig
     page.locator("[data-testid=digit-box] button").nth(0).click()
     page.click(f"[data-testid=teach-{samples[0]['label']}]")
     page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
-    kept = page.evaluate("""() => new Promise((resolve) => {
-        indexedDB.open('digitpad').onsuccess = (e) => {
-            e.target.result.transaction('samples').objectStore('samples').getAll().onsuccess = (r) => resolve(r.target.result);
-        };
-    })""")
+    kept = page.evaluate(STORED_JS)
     assert [(s["label"], len(s["strokes"])) for s in kept] == [(samples[0]["label"], 1)]
     (x, y), (px, py) = kept[0]["strokes"][0][0], digits[0][0][0]  # pad coordinates: from its corner
     assert len(kept[0]["strokes"][0]) == len(digits[0][0]) and abs(x + pad["x"] - px) < 3 and abs(y + pad["y"] - py) < 3
+    # The taught digit stays selected, also once the pad is resized (a phone turned): a
+    # second tap corrects the same digit, not its neighbour, and it is kept once.
+    pressed = "() => [...document.querySelectorAll('[data-testid=digit-box] button')].map((b) => b.getAttribute('aria-pressed'))"
+    assert page.evaluate(pressed) == ["true", "false"]
+    page.set_viewport_size({"width": 1024, "height": 560})
+    page.wait_for_function(f"() => document.querySelector('[data-testid=pad]').clientWidth < {pad['width'] - 20}")
+    wait_reading(page, 2)
+    assert page.evaluate(pressed) == ["true", "false"]
+    relabel = (samples[0]["label"] + 1) % 10
+    page.click(f"[data-testid=teach-{relabel}]")
+    page.wait_for_function("() => performance.getEntriesByName('digitpad-teach').length === 2")
+    kept = page.evaluate(STORED_JS)
+    assert [(s["label"], len(s["strokes"]), len(s["strokes"][0])) for s in kept] == [(relabel, 1, len(digits[0][0]))]
     page.click("[data-testid=teach-reset]")
     page.wait_for_selector("[data-testid=teach-status][data-samples='0']", timeout=20_000)
     assert page.errors == []

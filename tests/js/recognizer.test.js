@@ -109,3 +109,25 @@ test('a digit drawn while the model loads is read with the model\'s preprocessin
   assert.deepEqual(Array.from(model.pixels), Array.from(expected));
   assert.notDeepEqual(Array.from(expected), Array.from(preprocessStrokes([slanted])));
 });
+
+test('a selected digit stays selected for a new model and a resized pad, not for a new stroke', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  await recognizer.start(modelReading(1), { preprocess: {} });
+  const shifted = (stroke, dx) => stroke.map(([x, y]) => [x + dx, y]);
+  const number = [STROKE, shifted(STROKE, 100), shifted(STROKE, 200)];
+  await recognizer.update(number, { drawing: false });
+  assert.equal(seen.answers.at(-1).digits.length, 3);
+  assert.equal(seen.answers.at(-1).selected, 2); // the last drawn
+  recognizer.select(1);
+
+  await recognizer.use(modelReading(7));
+  assert.equal(seen.answers.at(-1).text, '777');
+  assert.equal(seen.answers.at(-1).selected, 1);
+  const scaled = number.map((stroke) => stroke.map(([x, y]) => [x * 0.6, y * 0.6])); // the pad resized
+  await recognizer.update(scaled, { drawing: false });
+  assert.equal(seen.answers.at(-1).selected, 1);
+
+  await recognizer.update([...scaled, shifted(STROKE, 300)], { drawing: false }); // a fourth digit
+  assert.equal(seen.answers.at(-1).selected, 3);
+});

@@ -18,6 +18,12 @@ class Requests {
   }
 }
 
+// The answer shown has the same digits: made of the same strokes, with no stroke added.
+function sameDigits(shown, digits, counted) {
+  return shown.strokes === counted && shown.digits.length === digits.length
+    && digits.every((digit, i) => digit.last === shown.digits[i].last && digit.strokes.length === shown.digits[i].strokes.length);
+}
+
 const EMPTY = { text: '', verdict: '', alternative: '', parts: [], digits: [], selected: -1 };
 
 export class Recognizer {
@@ -116,9 +122,11 @@ export class Recognizer {
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE), probs: Array.from(rows[i].subarray(0, CLASSES)),
       }));
-      // The last digit drawn is the one the bars show first.
-      const newest = argmax(digits.map((digit) => digit.last));
-      answer = { ...compose(parts, judged, rows), parts, digits, selected: newest, strokes: counted, finished };
+      // The last digit drawn is the one the bars show first; a digit the user selected
+      // stays selected while the digits are the same (a taught model, a resized pad).
+      const selected = sameDigits(this.answer, digits, counted) ? this.answer.selected
+        : argmax(digits.map((digit) => digit.last));
+      answer = { ...compose(parts, judged, rows), parts, digits, selected, strokes: counted, finished };
     }
     this.answer = answer;
     this.show.answer(answer);
