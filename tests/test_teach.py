@@ -232,7 +232,7 @@ def test_a_store_from_a_newer_page_does_not_break_teaching(page, live_url, pen_d
     page.wait_for_selector("body[data-model=ready]", timeout=20_000)
     pad = page.locator("[data-testid=pad]").bounding_box()
     teach(page, pen_digits[0], pen_digits[0]["label"], pad, random.Random(5), 1)
-    assert "They last until you leave" in page.text_content("[data-testid=teach-status]")
+    assert "Your digit lasts until you leave" in page.text_content("[data-testid=teach-status]")
     assert page.errors == []
 
 

@@ -18,10 +18,25 @@ export function learnedText({ count, after, before }) {
     return after === 1 ? 'Learned: it now reads your digit as you taught it.'
       : 'Not learned yet: it still reads your digit otherwise. Teach it a few more like it.';
   }
-  const shipped = `(the shipped model: ${before})`;
-  if (after === count) return `Learned: it now reads all ${count} of your digits as you taught them ${shipped}.`;
-  return `It now reads ${after} of your ${count} digits as you taught them ${shipped}. `
-    + 'Teach it a few more like the others.';
+  const shipped = `as shipped, it read ${before}.`;
+  if (after === count) return `Learned: it now reads ${count === 2 ? 'both' : `all ${count}`} of your digits as you taught them; ${shipped}`;
+  return `It now reads ${after} of your ${count} digits as you taught them; ${shipped} `
+    + 'Teach it a few more like the ones it still misreads.';
+}
+
+// The status line after a fit: `message` if any, else what was learned (taught: the fit's
+// counts, or null: the shipped model answers); then whether the `count` digits are kept
+// (why: why not, '') and which kept records were skipped (why each).
+export function reportText({ message = '', taught = null, count, why = '', skipped = [] }) {
+  const parts = [message || (taught ? learnedText(taught) : 'Your corrections stay on this device.')];
+  const yours = count === 1 ? 'Your digit' : 'Your digits';
+  if (why && count) parts.push(`${yours} ${count === 1 ? 'lasts' : 'last'} until you leave: ${why}.`);
+  else if (taught) parts.push(`${yours} ${count === 1 ? 'stays' : 'stay'} on this device.`);
+  if (skipped.length) {
+    parts.push(`${skipped.length} kept digit${skipped.length === 1 ? '' : 's'} could not be read and `
+      + `${skipped.length === 1 ? 'was' : 'were'} skipped (${skipped[0]}).`);
+  }
+  return parts.join(' ');
 }
 
 export class TeachPanel {
@@ -87,7 +102,7 @@ export class TeachPanel {
     const { records } = this.store;
     if (records.length === 0) return undefined;
     return this.change(() => this.store.remove(records.map((r) => r.id)),
-      `Forgot your ${records.length === 1 ? 'digit' : `${records.length} digits`}: Undo brings them back.`);
+      `Forgot your ${records.length === 1 ? 'digit: Undo brings it back.' : `${records.length} digits: Undo brings them back.`}`);
   }
 
   async undo() {
@@ -239,19 +254,9 @@ export class TeachPanel {
   // The status line after a fit (taught: what it was taught, or null: none).
   report(taught) {
     const { store } = this;
-    const parts = [];
-    if (this.message) parts.push(this.message);
-    else if (taught) {
-      parts.push(learnedText(taught));
-    } else parts.push('Your corrections stay on this device.');
-    if (store.why && store.records.length) parts.push(`They last until you leave: ${store.why}.`);
-    else if (taught) parts.push('They stay on this device.');
-    if (store.skipped.length) {
-      parts.push(`${store.skipped.length} kept digit${store.skipped.length === 1 ? '' : 's'} could not be read and `
-        + `${store.skipped.length === 1 ? 'was' : 'were'} skipped (${store.skipped[0]}).`);
-    }
+    this.say(reportText({ message: this.message, taught, count: store.records.length, why: store.why,
+      skipped: store.skipped }));
     this.message = '';
-    this.say(parts.join(' '));
     this.render();
     this.status.dataset.samples = String(store.records.length);
   }
