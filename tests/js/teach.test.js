@@ -17,7 +17,7 @@ test('several digits: all of them, or how many, against the model as shipped', (
     'Learned: it now reads both of your digits as you taught them; as shipped, it read 0.');
   assert.equal(learnedText({ count: 5, after: 3, before: 1 }),
     'It now reads 3 of your 5 digits as you taught them; as shipped, it read 1. '
-    + 'Teach it a few more like the ones it still misreads.');
+    + 'Teach it a few more like the ones it misreads.');
 });
 
 test('the status line: one digit or several, kept or not, and what was skipped', () => {

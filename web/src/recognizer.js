@@ -18,10 +18,10 @@ class Requests {
   }
 }
 
-// The answer shown has the same digits: made of the same strokes, with no stroke added.
+// The answer shown has the same digits: as many, each with the same newest stroke, none added.
 function sameDigits(shown, digits, counted) {
   return shown.strokes === counted && shown.digits.length === digits.length
-    && digits.every((digit, i) => digit.last === shown.digits[i].last && digit.strokes.length === shown.digits[i].strokes.length);
+    && digits.every((digit, i) => digit.last === shown.digits[i].last);
 }
 
 const EMPTY = { text: '', verdict: '', alternative: '', parts: [], digits: [], selected: -1 };

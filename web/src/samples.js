@@ -4,6 +4,9 @@
 // can't be used (some private modes, a store written by a newer page), the
 // digits last until the page is left, and `why` says so.
 
+import { size } from './answer.js';
+import { groupBounds } from './segment.js';
+
 const DB = 'digitpad';
 const VERSION = 2; // 1: samples only; 2: and the taught model
 const SAMPLES = 'samples';
@@ -37,21 +40,13 @@ export function problem(record) {
   return '';
 }
 
-// The same drawing: the same strokes and points, wherever they are and at whatever scale
-// (the pad scales its drawing when it is resized, e.g. a phone turned between two taps).
-function sameDrawing(a, b) {
-  if (a.length !== b.length || a.some((stroke, i) => stroke.length !== b[i].length)) return false;
-  const [pa, pb] = [a.flat(), b.flat()].map(normalized);
-  return pa.every((v, i) => Math.abs(v - pb[i]) < 1e-6);
-}
-
-// A drawing's coordinates, flat, moved to its box's corner and scaled by its larger side.
-function normalized(points) {
-  const xs = points.map(([x]) => x);
-  const ys = points.map(([, y]) => y);
-  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
-  const side = Math.max(Math.max(...xs) - x0, Math.max(...ys) - y0) || 1;
-  return points.flatMap(([x, y]) => [(x - x0) / side, (y - y0) / side]);
+// A drawing's shape: its points moved to its box's corner and scaled by the box's larger
+// side (rounded to a millionth of it), so a drawing taught again after the pad scaled it
+// (a resized window, a phone turned) is the same drawing.
+function shape(strokes) {
+  const box = groupBounds(strokes);
+  const side = size(box) || 1;
+  return JSON.stringify(strokes.map((stroke) => stroke.map(([x, y]) => [x - box.x0, y - box.y0].map((v) => Math.round(v / side * 1e6)))));
 }
 
 function request(r) {
@@ -108,7 +103,7 @@ export class SampleStore {
     const record = { label, strokes, created: Date.now() };
     const wrong = problem(record);
     if (wrong) throw new Error(`this drawing cannot be kept: ${wrong}`);
-    const same = this.records.find((r) => sameDrawing(r.strokes, strokes));
+    const same = this.records.find((r) => shape(r.strokes) === shape(strokes));
     if (same) {
       const old = { ...same };
       same.label = label;

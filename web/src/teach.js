@@ -4,7 +4,9 @@
 // off the page's thread, and the taught model is kept too, so a later visit
 // starts with it instead of fitting again. "My digits" lists them: remove one,
 // undo the last change (a tap, a removal, or forgetting them all), download.
+import { size } from './answer.js';
 import { SampleStore, samplesFile } from './samples.js';
+import { groupBounds } from './segment.js';
 import { nextTask } from './tasks.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -21,7 +23,7 @@ export function learnedText({ count, after, before }) {
   const shipped = `as shipped, it read ${before}.`;
   if (after === count) return `Learned: it now reads ${count === 2 ? 'both' : `all ${count}`} of your digits as you taught them; ${shipped}`;
   return `It now reads ${after} of your ${count} digits as you taught them; ${shipped} `
-    + 'Teach it a few more like the ones it still misreads.';
+    + 'Teach it a few more like the ones it misreads.';
 }
 
 // The status line after a fit: `message` if any, else what was learned (taught: the fit's
@@ -29,9 +31,9 @@ export function learnedText({ count, after, before }) {
 // (why: why not, '') and which kept records were skipped (why each).
 export function reportText({ message = '', taught = null, count, why = '', skipped = [] }) {
   const parts = [message || (taught ? learnedText(taught) : 'Your corrections stay on this device.')];
-  const yours = count === 1 ? 'Your digit' : 'Your digits';
-  if (why && count) parts.push(`${yours} ${count === 1 ? 'lasts' : 'last'} until you leave: ${why}.`);
-  else if (taught) parts.push(`${yours} ${count === 1 ? 'stays' : 'stay'} on this device.`);
+  const one = count === 1;
+  if (why && count) parts.push(`Your digit${one ? ' lasts' : 's last'} until you leave: ${why}.`);
+  else if (taught) parts.push(`Your digit${one ? ' stays' : 's stay'} on this device.`);
   if (skipped.length) {
     parts.push(`${skipped.length} kept digit${skipped.length === 1 ? '' : 's'} could not be read and `
       + `${skipped.length === 1 ? 'was' : 'were'} skipped (${skipped[0]}).`);
@@ -328,23 +330,19 @@ function fingerprint(...arrays) {
 // A drawing fitted into a small square canvas.
 function drawThumbnail(canvas, strokes, ink) {
   const g = canvas.getContext('2d');
-  const points = strokes.flat();
-  const xs = points.map(([x]) => x);
-  const ys = points.map(([, y]) => y);
-  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
-  const side = Math.max(Math.max(...xs) - x0, Math.max(...ys) - y0, 1);
+  const box = groupBounds(strokes);
   const pen = canvas.width / 12;
-  const scale = (canvas.width - 2 * pen) / side;
-  const dx = (canvas.width - (Math.max(...xs) - x0) * scale) / 2;
-  const dy = (canvas.height - (Math.max(...ys) - y0) * scale) / 2;
+  const scale = (canvas.width - 2 * pen) / Math.max(size(box), 1);
+  const dx = (canvas.width - (box.x1 - box.x0) * scale) / 2;
+  const dy = (canvas.height - (box.y1 - box.y0) * scale) / 2;
+  const at = ([x, y]) => [(x - box.x0) * scale + dx, (y - box.y0) * scale + dy];
   g.strokeStyle = g.fillStyle = ink;
   g.lineWidth = pen;
   g.lineCap = g.lineJoin = 'round';
   for (const stroke of strokes) {
     g.beginPath();
-    stroke.forEach(([x, y], i) => g[i ? 'lineTo' : 'moveTo']((x - x0) * scale + dx, (y - y0) * scale + dy));
-    if (stroke.length === 1) g.arc((stroke[0][0] - x0) * scale + dx, (stroke[0][1] - y0) * scale + dy, pen / 2, 0, 2 * Math.PI);
+    stroke.forEach((point, i) => g[i ? 'lineTo' : 'moveTo'](...at(point)));
+    if (stroke.length === 1) g.arc(...at(stroke[0]), pen / 2, 0, 2 * Math.PI);
     g.stroke();
   }
 }
-
