@@ -48,11 +48,11 @@ export class Recognizer {
     this.options = {}; // preprocessing as the model was trained (from its metadata)
     this.margin = UNSURE_MARGIN; // the verdict's "not sure" margin (from its metadata)
     this.maxTurns = MAX_TURNS; // the most a digit may wind (from its metadata)
-    // The pad as last read: its strokes, their parts, the parts' model inputs, how many
-    // strokes it counts, and whether no stroke was in progress.
-    this.reading = { strokes: [], parts: [], digitParts: [], pixels: new Float32Array(0), counted: 0, finished: true };
-    this.drawing = []; // a copy of the strokes last read, for `lastInput`
-    this.input = null;
+    // The pad as last read: its strokes, their parts, the parts' model inputs (all, and
+    // each digit's), how many strokes it counts, and whether no stroke was in progress.
+    this.reading = { strokes: [], parts: [], digitParts: [], pixels: new Float32Array(0), inputs: [], counted: 0,
+      finished: true };
+    this.input = null; // the whole drawing's input, once asked for (`lastInput`)
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
     this.requests = new Requests();
   }
@@ -95,14 +95,16 @@ export class Recognizer {
   }
 
   // Split the drawing into parts and preprocess its digits: the pad as last read.
+  // (The pad replaces its list of strokes on a change, never edits it: `strokes` stays
+  // the list read.)
   readPad(strokes, drawing) {
-    this.drawing = strokes.slice();
     this.input = null;
     const parts = parseDrawing(strokes);
     const digitParts = parts.filter((part) => part.kind === 'digit');
     const pixels = this.inputs(digitParts.map((part) => part.strokes));
-    this.show.inputs(digitParts.map((_, i) => ({ pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE) })));
-    this.reading = { strokes, parts, digitParts, pixels, counted: drawing ? strokes.length - 1 : strokes.length,
+    const inputs = digitParts.map((_, i) => pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE));
+    this.show.inputs(inputs.map((input) => ({ pixels: input })));
+    this.reading = { strokes, parts, digitParts, pixels, inputs, counted: drawing ? strokes.length - 1 : strokes.length,
       finished: !drawing };
   }
 
@@ -110,7 +112,7 @@ export class Recognizer {
   // model: a new model reads the same drawing without splitting or preprocessing it again.
   async answerReading(started) {
     const current = this.requests.start();
-    const { parts, digitParts, pixels, counted, finished } = this.reading;
+    const { parts, digitParts, pixels, inputs, counted, finished } = this.reading;
     let answer = { ...EMPTY, strokes: 0, finished };
     if (parts.length > 0) {
       if (!this.model) return; // answered once the model is ready
@@ -120,7 +122,7 @@ export class Recognizer {
       const rows = digitParts.map((_, i) => row(probs, i, outputs));
       const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i])));
       const digits = digitParts.map((part, i) => ({
-        ...part, ...judged[i], pixels: pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE), probs: Array.from(rows[i].subarray(0, CLASSES)),
+        ...part, ...judged[i], pixels: inputs[i], probs: Array.from(rows[i].subarray(0, CLASSES)),
       }));
       // The last digit drawn is the one the bars show first; a digit the user selected
       // stays selected while the digits are the same (a taught model, a resized pad).
@@ -157,7 +159,8 @@ export class Recognizer {
   // The model's input for the whole drawing last read (computed when asked),
   // for tests and the curious.
   get lastInput() {
-    if (!this.input && this.drawing.length > 0) this.input = this.preprocess(this.drawing);
+    const { strokes } = this.reading;
+    if (!this.input && strokes.length > 0) this.input = this.preprocess(strokes);
     return this.input;
   }
 

@@ -103,7 +103,8 @@ export class SampleStore {
     const record = { label, strokes, created: Date.now() };
     const wrong = problem(record);
     if (wrong) throw new Error(`this drawing cannot be kept: ${wrong}`);
-    const same = this.records.find((r) => shape(r.strokes) === shape(strokes));
+    const drawn = shape(strokes);
+    const same = this.records.find((r) => shape(r.strokes) === drawn);
     if (same) {
       const old = { ...same };
       same.label = label;
