@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contributions, logits, maxAbs, smoothed, template, topTwo } from '../../web/src/explain.js';
-import { CLASSES, INPUT_SIZE } from '../../web/src/shape.js';
+import { CLASSES, INPUT_SIZE } from '../../web/src/model-io.js';
 
 // A deterministic pseudo-random generator (mulberry32), so failures repeat.
 function random(seed) {

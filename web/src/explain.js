@@ -20,7 +20,7 @@
 // a Float32Array(784 * k), row-major [784][k] (w_ij at kernel[i * k + j]), bias
 // a Float32Array(k), for k outputs (10 digits, or 10 and "not a digit").
 
-import { INPUT_SIZE, SIDE } from './shape.js';
+import { INPUT_SIZE, SIDE } from './model-io.js';
 
 // Digit j's template: its 784 weights, one per pixel, in image order.
 export function template(weights, digit, out = new Float32Array(INPUT_SIZE)) {

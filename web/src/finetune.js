@@ -9,7 +9,7 @@
 //   dLoss/dW = Xᵀ·(P − Y) / n + λ·W        dLoss/db = Σ_rows (P − Y) / n
 // and each step moves W and b a little against their gradient. Inputs are mostly
 // background (~150 of 784 pixels inked), so only inked pixels are visited.
-import { INPUT_SIZE } from './shape.js';
+import { INPUT_SIZE } from './model-io.js';
 
 // A taught digit counts as much as this many replayed examples: the user's
 // handwriting should win on their digits (at 8, the 11-output model kept misreading

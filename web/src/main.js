@@ -1,11 +1,11 @@
 // Entry point: creates the page's pieces and connects them, one way:
 // pad -> recognizer (parts, preprocess, model, verdicts) -> view, boxes, why panel.
 import { bindControls } from './controls.js';
-import { exposeHandle } from './handle.js';
+import { exposeHandle } from './test-handle.js';
 import { Pad } from './pad.js';
-import { Boxes } from './reading.js';
+import { Boxes } from './boxes.js';
 import { Recognizer } from './recognizer.js';
-import { nextTask } from './tasks.js';
+import { nextTask } from './next-task.js';
 import { TeachPanel } from './teach.js';
 import { View } from './view.js';
 import { Why } from './why.js';

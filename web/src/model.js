@@ -23,7 +23,7 @@ import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels 
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul';
 import { softmaxConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Softmax';
-import { INPUT_SIZE, OUTPUTS } from './shape.js';
+import { INPUT_SIZE, OUTPUTS } from './model-io.js';
 
 // One kernel per op in predict(). An op without its kernel fails with
 // "Kernel '…' not registered for backend 'cpu'": add the kernel here then.

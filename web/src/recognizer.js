@@ -5,8 +5,8 @@
 // dropped, never shown. It knows nothing of the DOM.
 import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing, size } from './answer.js';
 import { preprocessStrokes, winding } from './preprocess.js';
-import { CLASSES, INPUT_SIZE, argmax, row } from './shape.js';
-import { nextTask } from './tasks.js';
+import { CLASSES, INPUT_SIZE, argmax, row } from './model-io.js';
+import { nextTask } from './next-task.js';
 
 // Requests numbered in order; an answer counts only while its request is the newest.
 class Requests {

@@ -7,7 +7,7 @@
 import { size } from './answer.js';
 import { SampleStore, samplesFile } from './samples.js';
 import { groupBounds } from './segment.js';
-import { nextTask } from './tasks.js';
+import { nextTask } from './next-task.js';
 
 const $ = (selector) => document.querySelector(selector);
 const THUMB = 40; // css px of a listed drawing

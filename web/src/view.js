@@ -1,6 +1,6 @@
 // The view: shows what the model thinks. It only writes to the DOM; it never
 // touches the pad or the model.
-import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
 
 const $ = (selector) => document.querySelector(selector);
 

@@ -3,7 +3,7 @@
 // pixel's vote for the reading and for the runner-up). The numbers come from
 // explain.js; this module only writes to the elements of the why panel.
 import { contributions, maxAbs, smoothed, template, topTwo } from './explain.js';
-import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
 
 // The readable templates' blur, in input pixels: enough to hide pixel-to-pixel
 // noise, little enough to keep strokes apart.
