@@ -37,18 +37,6 @@ export function contributions(weights, pixels, digit, out = new Float32Array(INP
   return out;
 }
 
-// The scores, logit_j = sum_i x_i * w_ij + b_j (before softmax), one per output.
-export function logits(weights, pixels) {
-  const { kernel, bias } = weights;
-  const out = Float64Array.from(bias);
-  for (let i = 0; i < INPUT_SIZE; i++) {
-    const x = pixels[i];
-    if (x === 0) continue; // blank pixels do not vote
-    for (let j = 0; j < out.length; j++) out[j] += x * kernel[i * out.length + j];
-  }
-  return out;
-}
-
 // The most and second most probable digits, [best, runnerUp]. On a tie the
 // lower digit comes first, as the page's prediction picks it.
 export function topTwo(probs) {

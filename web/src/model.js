@@ -201,9 +201,9 @@ const FIELDS = {
     && (x.pen_digits === undefined || (isNumber(x.pen_digits, 0) && Array.isArray(x.pen_writers) && isNumber(x.pen_renderings, 0))),
   classes: (x) => isNumber(x, 1) || (Array.isArray(x) && x.length > 0),
 };
-export const STANDARD_PREPROCESS = { deskew: true, normalize_size: true };
+const STANDARD_PREPROCESS = { deskew: true, normalize_size: true };
 
-export function readMetadata(value) {
+function readMetadata(value) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     return { metadata: { preprocess: STANDARD_PREPROCESS }, problems: ['metadata.json holds no fields'] };
   }

@@ -175,13 +175,6 @@ export class Recognizer {
     return pixels;
   }
 
-  // The digit read for each input of a batch, by `model` (the answering one by default).
-  async classify(pixels, model = this.model) {
-    const n = pixels.length / INPUT_SIZE;
-    const probs = await model.predict(pixels, n);
-    return Array.from({ length: n }, (_, i) => argmax(row(probs, i, probs.length / n).subarray(0, CLASSES)));
-  }
-
   // Probabilities for n raw inputs (n x outputs, row-major), by the answering model.
   predictBatch(pixels, n) {
     return this.model.predict(pixels, n);

@@ -20,7 +20,7 @@ function parseHex(text, fallback) {
 // Signed values as colours over the canvas's own background: positive in
 // `colors.for`, negative in `colors.against`, opacity |value| / scale (so the
 // strongest value is solid and zero is transparent).
-export function paintSigned(values, scale, colors, rgba) {
+function paintSigned(values, scale, colors, rgba) {
   const inverse = scale > 0 ? 255 / scale : 0;
   for (let i = 0; i < INPUT_SIZE; i++) {
     const v = values[i];
