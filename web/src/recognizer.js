@@ -89,9 +89,8 @@ export class Recognizer {
   // read before the first await. Mid-stroke the answer also shows the partial
   // stroke but does not count it. Resolves once the answer is shown or dropped.
   update(strokes, { drawing }) {
-    const started = performance.now();
     this.readPad(strokes, drawing);
-    return this.answerReading(started);
+    return this.answerReading();
   }
 
   // Split the drawing into parts and preprocess its digits: the pad as last read.
@@ -110,7 +109,7 @@ export class Recognizer {
 
   // Answer for the pad as last read (its parts and model inputs), by the answering
   // model: a new model reads the same drawing without splitting or preprocessing it again.
-  async answerReading(started) {
+  async answerReading() {
     const current = this.requests.start();
     const { parts, digitParts, pixels, inputs, counted, finished } = this.reading;
     let answer = { ...EMPTY, strokes: 0, finished };
@@ -132,8 +131,6 @@ export class Recognizer {
     }
     this.answer = answer;
     this.show.answer(answer);
-    // Stroke end to answer shown, for `make bench`.
-    if (started !== undefined && finished && parts.length > 0) performance.measure('digitpad-update', { start: started });
   }
 
   // Not a digit whatever the model says: a scrawl that winds too much, or a dot.
