@@ -72,7 +72,7 @@ export class TeachPanel {
   }
 
   // A tap on `digit`: teach it the drawing (resolves once its fit is done), or say
-  // what to do first (returns nothing).
+  // what to do first (returns nothing: measure.js times only taps that teach).
   add(digit) {
     if (!this.recognizer.shipped || this.pad.isEmpty) {
       this.say('Draw a digit first, then tap what it should be.');
@@ -188,7 +188,7 @@ export class TeachPanel {
     }
   }
 
-  // The model just taught answers from now on.
+  // The model just taught answers from now on (a step of its own: measure.js times a tap to here).
   answerWith(taught) {
     return this.recognizer.use(this.recognizer.shipped.withWeights(taught));
   }
