@@ -348,7 +348,7 @@ def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_dig
 
 def test_teaching_a_number_keeps_only_the_selected_digit(page, live_url, pen_digits):
     """Issue 14: with a number on the pad, teach-N stores the selected digit's strokes."""
-    open_ready(page, live_url)
+    open_ready(page, live_url + chromium.MEASURE)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(9)
     samples = rng.sample([s for s in pen_digits if len(s["strokes"]) == 1], 2)

@@ -59,7 +59,7 @@ def test_site_holds_exactly_the_served_files(tmp_path, site):
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
                             "dist/digitpad.js", "dist/model.js", "dist/chunk.js", "dist/model.js.LEGAL.txt",
-                            "dist/teach-worker.js",
+                            "dist/teach-worker.js", "dist/measure.js",
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
 
 

@@ -109,7 +109,7 @@ def teach(page, sample, label, pad, rng, expect):
 
 def test_taught_model_is_kept_not_refitted(page, live_url, pen_digits):
     """After a reload the taught model answers at once, from the store: no fit runs."""
-    page.goto(live_url)
+    page.goto(live_url + chromium.MEASURE)
     page.wait_for_selector("body[data-model=ready]", timeout=20_000)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(2)
@@ -153,7 +153,7 @@ def test_a_digit_taught_the_moment_the_model_is_ready_is_kept(page, live_url, pe
 
 def test_my_digits_can_be_corrected(page, live_url, pen_digits):
     """The same drawing is kept once; remove one, undo, forget all and undo that."""
-    page.goto(live_url)
+    page.goto(live_url + chromium.MEASURE)
     page.wait_for_selector("body[data-model=ready]", timeout=20_000)
     assert page.is_disabled("[data-testid=teach-download]") and page.is_disabled("[data-testid=teach-undo]")
     pad = page.locator("[data-testid=pad]").bounding_box()
@@ -249,7 +249,7 @@ def test_teaching_targets_are_44px_on_touch_screens(phone, live_url):
 def test_the_worker_starts_once_a_digit_is_drawn_not_at_the_first_tap(page, live_url, pen_digits):
     """Started at the first tap, it made that tap ~50 ms slower at 4x (its start on the
     page's thread); nor is it started for visitors who only load the page."""
-    page.goto(live_url)
+    page.goto(live_url + chromium.MEASURE)
     page.wait_for_function("() => performance.getEntriesByName('digitpad-restored').length > 0")
     page.wait_for_timeout(500)
     assert page.workers == []

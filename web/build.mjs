@@ -4,6 +4,9 @@
 //    Chunk names carry no hash: site.py and sw.js list the files by name.
 //  - teach-worker.js, the teaching worker, built on its own (a worker cannot
 //    share the page's chunks).
+//  - measure.js, the timings tests and `make bench` read, built on its own: the
+//    page imports it by name only when its address asks (?measure), and none of
+//    the page's chunks holds any of it.
 import { build } from 'esbuild';
 
 const common = {
@@ -16,5 +19,7 @@ const common = {
   // plain JavaScript path.
   define: { WebAssembly: 'undefined' },
 };
-await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' }, splitting: true, chunkNames: '[name]' });
+await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' }, splitting: true, chunkNames: '[name]',
+  external: ['./measure.js'] });
 await build({ ...common, entryPoints: { 'teach-worker': 'web/src/teach-worker.js' } });
+await build({ ...common, entryPoints: { measure: 'web/src/measure.js' } });

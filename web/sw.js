@@ -4,10 +4,10 @@
 // deployed model) comes fresh from the server and refreshes the cache; offline,
 // the last good copy is served. The cache name carries a version: a new
 // sw.js (bump VERSION when the list of files changes) drops the old caches.
-const VERSION = 'digitpad-v4';
+const VERSION = 'digitpad-v5';
 const FILES = [
   './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
-  'dist/digitpad.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach-worker.js',
+  'dist/digitpad.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach-worker.js', 'dist/measure.js',
   'model/model.json', 'model/metadata.json', 'model/replay.bin',
 ];
 

@@ -14,10 +14,11 @@ from .data import remove_leftovers
 from .errors import UserError
 
 # The page and its bundle (the page's script, the model's, the code both use, the
-# teaching worker, TF.js's licences); the sourcemaps stay out (their sources are in the repo).
+# teaching worker, TF.js's licences, the timings the page loads only when asked: ?measure);
+# the sourcemaps stay out (their sources are in the repo).
 PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
               "dist/digitpad.js", "dist/model.js", "dist/chunk.js", "dist/model.js.LEGAL.txt",
-              "dist/teach-worker.js"]
+              "dist/teach-worker.js", "dist/measure.js"]
 
 
 def build_site(out="site", web="web", with_model=True):

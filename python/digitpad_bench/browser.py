@@ -28,6 +28,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 WEB = Path(__file__).resolve().parents[2] / "web"
+# Appended to the page's address: the page then loads web/src/measure.js, its timings as
+# performance marks and measures (digitpad-ready, -update, -teach, -teach-fit, -restored).
+MEASURE = "?measure"
 
 
 def page_only_site(destination):

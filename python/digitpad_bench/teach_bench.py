@@ -90,7 +90,7 @@ def teach_bench(pen_digits, model_dir, counts=(1, 10, 50), taps=TAPS, loads=LOAD
         site = browser.page_only_site(Path(tmp) / "web")
         shutil.copytree(model_dir, site / "model")
         pages = []  # (page, cdp, url): one never taught, one taught; two origins, two stores
-        for url in (stack.enter_context(serving_process(site)) for _ in range(2)):
+        for url in (stack.enter_context(serving_process(site)) + browser.MEASURE for _ in range(2)):
             context = chromium.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
             stack.callback(context.close)
             page = context.new_page()

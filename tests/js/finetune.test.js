@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TAUGHT_WEIGHT, classify, fineTune, parseReplay, teach } from '../../web/src/finetune.js';
-import { INPUT_SIZE } from '../../web/src/shape.js';
+import { INPUT_SIZE } from '../../web/src/model-io.js';
 
 // n random sparse "drawings", each class inking its own band of pixels (plus noise).
 function toyData(n, classes, seed = 1) {

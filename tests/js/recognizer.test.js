@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { preprocessStrokes } from '../../web/src/preprocess.js';
 import { Recognizer } from '../../web/src/recognizer.js';
-import { nextTask } from '../../web/src/tasks.js';
+import { nextTask } from '../../web/src/next-task.js';
 
 // A model that reads every input as `digit` (softmax outputs, 10 classes).
 function modelReading(digit) {

@@ -3,7 +3,7 @@
 // model's probabilities, and the whole put together as one reading with one
 // verdict. Pure: no DOM, no model.
 import { groupBounds, segmentStrokes } from './segment.js';
-import { CLASSES } from './shape.js';
+import { CLASSES } from './model-io.js';
 
 // A stroke whose largest side is below this share of the largest side of any
 // stroke is a dot: a tap or a tiny blob, never a digit of its own. Pen digits'

@@ -20,7 +20,7 @@
 // a Float32Array(784 * k), row-major [784][k] (w_ij at kernel[i * k + j]), bias
 // a Float32Array(k), for k outputs (10 digits, or 10 and "not a digit").
 
-import { INPUT_SIZE, SIDE } from './shape.js';
+import { INPUT_SIZE, SIDE } from './model-io.js';
 
 // Digit j's template: its 784 weights, one per pixel, in image order.
 export function template(weights, digit, out = new Float32Array(INPUT_SIZE)) {
@@ -34,18 +34,6 @@ export function template(weights, digit, out = new Float32Array(INPUT_SIZE)) {
 export function contributions(weights, pixels, digit, out = new Float32Array(INPUT_SIZE)) {
   const { kernel, bias: { length: k } } = weights;
   for (let i = 0; i < INPUT_SIZE; i++) out[i] = pixels[i] * kernel[i * k + digit];
-  return out;
-}
-
-// The scores, logit_j = sum_i x_i * w_ij + b_j (before softmax), one per output.
-export function logits(weights, pixels) {
-  const { kernel, bias } = weights;
-  const out = Float64Array.from(bias);
-  for (let i = 0; i < INPUT_SIZE; i++) {
-    const x = pixels[i];
-    if (x === 0) continue; // blank pixels do not vote
-    for (let j = 0; j < out.length; j++) out[j] += x * kernel[i * out.length + j];
-  }
   return out;
 }
 

@@ -9,7 +9,7 @@
 //   dLoss/dW = Xᵀ·(P − Y) / n + λ·W        dLoss/db = Σ_rows (P − Y) / n
 // and each step moves W and b a little against their gradient. Inputs are mostly
 // background (~150 of 784 pixels inked), so only inked pixels are visited.
-import { INPUT_SIZE } from './shape.js';
+import { INPUT_SIZE } from './model-io.js';
 
 // A taught digit counts as much as this many replayed examples: the user's
 // handwriting should win on their digits (at 8, the 11-output model kept misreading
@@ -33,7 +33,7 @@ export function parseReplay(bytes) {
 // How teach() fits: 30 steps with momentum, each seeing every taught digit and a
 // quarter of the replay set in turn. Measured on 4 writers' digits (the w14 test):
 // as good as 100 plain steps on all of them, in a tenth of the time.
-export const FIT = { steps: 30, momentum: 0.9, thin: 4 };
+const FIT = { steps: 30, momentum: 0.9, thin: 4 };
 
 // { kernel, bias } fitted to the taught inputs (n x 784) and labels mixed with
 // the replay set, starting from `base` ({ kernel: Float32Array(784 * classes),

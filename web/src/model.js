@@ -23,7 +23,7 @@ import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels 
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul';
 import { softmaxConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Softmax';
-import { INPUT_SIZE, OUTPUTS } from './shape.js';
+import { INPUT_SIZE, OUTPUTS } from './model-io.js';
 
 // One kernel per op in predict(). An op without its kernel fails with
 // "Kernel '…' not registered for backend 'cpu'": add the kernel here then.
@@ -201,9 +201,9 @@ const FIELDS = {
     && (x.pen_digits === undefined || (isNumber(x.pen_digits, 0) && Array.isArray(x.pen_writers) && isNumber(x.pen_renderings, 0))),
   classes: (x) => isNumber(x, 1) || (Array.isArray(x) && x.length > 0),
 };
-export const STANDARD_PREPROCESS = { deskew: true, normalize_size: true };
+const STANDARD_PREPROCESS = { deskew: true, normalize_size: true };
 
-export function readMetadata(value) {
+function readMetadata(value) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     return { metadata: { preprocess: STANDARD_PREPROCESS }, problems: ['metadata.json holds no fields'] };
   }

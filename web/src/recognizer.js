@@ -5,8 +5,8 @@
 // dropped, never shown. It knows nothing of the DOM.
 import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing, size } from './answer.js';
 import { preprocessStrokes, winding } from './preprocess.js';
-import { CLASSES, INPUT_SIZE, argmax, row } from './shape.js';
-import { nextTask } from './tasks.js';
+import { CLASSES, INPUT_SIZE, argmax, row } from './model-io.js';
+import { nextTask } from './next-task.js';
 
 // Requests numbered in order; an answer counts only while its request is the newest.
 class Requests {
@@ -89,9 +89,8 @@ export class Recognizer {
   // read before the first await. Mid-stroke the answer also shows the partial
   // stroke but does not count it. Resolves once the answer is shown or dropped.
   update(strokes, { drawing }) {
-    const started = performance.now();
     this.readPad(strokes, drawing);
-    return this.answerReading(started);
+    return this.answerReading();
   }
 
   // Split the drawing into parts and preprocess its digits: the pad as last read.
@@ -110,7 +109,7 @@ export class Recognizer {
 
   // Answer for the pad as last read (its parts and model inputs), by the answering
   // model: a new model reads the same drawing without splitting or preprocessing it again.
-  async answerReading(started) {
+  async answerReading() {
     const current = this.requests.start();
     const { parts, digitParts, pixels, inputs, counted, finished } = this.reading;
     let answer = { ...EMPTY, strokes: 0, finished };
@@ -132,8 +131,6 @@ export class Recognizer {
     }
     this.answer = answer;
     this.show.answer(answer);
-    // Stroke end to answer shown, for `make bench`.
-    if (started !== undefined && finished && parts.length > 0) performance.measure('digitpad-update', { start: started });
   }
 
   // Not a digit whatever the model says: a scrawl that winds too much, or a dot.
@@ -173,13 +170,6 @@ export class Recognizer {
     const pixels = new Float32Array(drawings.length * INPUT_SIZE);
     drawings.forEach((strokes, i) => pixels.set(this.preprocess(strokes), i * INPUT_SIZE));
     return pixels;
-  }
-
-  // The digit read for each input of a batch, by `model` (the answering one by default).
-  async classify(pixels, model = this.model) {
-    const n = pixels.length / INPUT_SIZE;
-    const probs = await model.predict(pixels, n);
-    return Array.from({ length: n }, (_, i) => argmax(row(probs, i, probs.length / n).subarray(0, CLASSES)));
   }
 
   // Probabilities for n raw inputs (n x outputs, row-major), by the answering model.

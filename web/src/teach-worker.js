@@ -5,7 +5,7 @@
 // taught drawings the base and the taught model read right), or { id, error }.
 import { classify, parseReplay, teach } from './finetune.js';
 import { preprocessStrokes } from './preprocess.js';
-import { INPUT_SIZE } from './shape.js';
+import { INPUT_SIZE } from './model-io.js';
 
 let replay = null; // { url, set }: fetched once
 const inputs = new Map(); // a taught drawing's model input, by its id and the options (strokes never change)

@@ -1,16 +1,15 @@
 // Teach it: tap the right digit for the drawing on the pad (or for the digit
 // selected in a number). The correction is kept on this device (samples.js);
-// a Web Worker fine-tunes the shipped model on all of them (teach-worker.js),
-// off the page's thread, and the taught model is kept too, so a later visit
-// starts with it instead of fitting again. "My digits" lists them: remove one,
-// undo the last change (a tap, a removal, or forgetting them all), download.
-import { size } from './answer.js';
+// a Web Worker fine-tunes the shipped model on all of them (fine-tuner.js), off
+// the page's thread, and the taught model is kept too, so a later visit starts
+// with it instead of fitting again. This file holds the panel's taps, Undo,
+// Forget and Download, and its status line; "My digits" lists them (taught-list.js).
+import { FineTuner } from './fine-tuner.js';
+import { nextTask } from './next-task.js';
 import { SampleStore, samplesFile } from './samples.js';
-import { groupBounds } from './segment.js';
-import { nextTask } from './tasks.js';
+import { TaughtList } from './taught-list.js';
 
 const $ = (selector) => document.querySelector(selector);
-const THUMB = 40; // css px of a listed drawing
 
 // What a fit achieved, in words: of the `count` taught digits, how many the taught model
 // reads as taught (`after`) and the shipped one did (`before`). Not "learned" when it
@@ -47,23 +46,19 @@ export class TeachPanel {
     this.pad = pad;
     this.recognizer = recognizer;
     this.store = new SampleStore();
+    this.tuner = new FineTuner(new URL('model/replay.bin', document.baseURI).href);
     this.undos = []; // how to undo each change, newest last
     this.fitting = null; // the fit under way, if any
-    this.tapped = null; // when the tap being answered happened
     this.again = false; // the samples changed while fitting: fit once more
-    this.worker = null;
-    this.calls = new Map(); // worker requests waiting for their answer, by id
-    this.base = null; // the shipped model's weights, as plain arrays
     // Settled once restore() has read what earlier visits kept: a change waits for it, or
     // a digit taught the moment the model is ready would be kept in memory only.
     this.read = new Promise((resolve) => { this.readDone = resolve; });
     this.status = $('[data-testid=teach-status]');
-    this.list = $('[data-testid=teach-list]');
-    this.items = new Map(); // the list's items, by record id and label
-    this.list.closest('details').addEventListener('toggle', () => this.render());
+    this.list = new TaughtList(this.store, (id) => this.change(() => this.store.remove([id])));
+    this.list.details.addEventListener('toggle', () => this.render());
     // A digit is drawn before it is taught: the worker starts once the first stroke is
     // done and the page is idle, so the first tap does not also wait for it to start.
-    pad.canvas.addEventListener('pointerup', () => (window.requestIdleCallback ?? setTimeout)(() => this.startWorker()),
+    pad.canvas.addEventListener('pointerup', () => (window.requestIdleCallback ?? setTimeout)(() => this.tuner.start()),
       { once: true });
     this.buttons = { undo: $('[data-testid=teach-undo]'), download: $('[data-testid=teach-download]'),
       reset: $('[data-testid=teach-reset]') };
@@ -73,31 +68,19 @@ export class TeachPanel {
     this.buttons.undo.addEventListener('click', () => this.undo());
     this.buttons.reset.addEventListener('click', () => this.forget());
     this.buttons.download.addEventListener('click', () => this.download());
-    this.list.addEventListener('click', (event) => {
-      const id = event.target.closest('[data-id]')?.dataset.id;
-      if (id !== undefined) this.change(() => this.store.remove([Number(id)]));
-    });
     this.render();
   }
 
-  async add(digit) {
+  // A tap on `digit`: teach it the drawing (resolves once its fit is done), or say
+  // what to do first (returns nothing: measure.js times only taps that teach).
+  add(digit) {
     if (!this.recognizer.shipped || this.pad.isEmpty) {
       this.say('Draw a digit first, then tap what it should be.');
-      return;
+      return undefined;
     }
-    this.tapped = performance.now();
     // With a number on the pad, the correction is for the selected digit only.
     const strokes = this.recognizer.selectedStrokes(this.pad.strokes).map((stroke) => stroke.map(([x, y]) => [x, y]));
-    await this.change(() => this.store.add(digit, strokes));
-    this.answered(); // if no taught model answered (an error), the tap ends here
-  }
-
-  // The tap to the taught model answering, for `make bench` (the taught model is
-  // still being written to the device then).
-  answered() {
-    if (this.tapped === null) return;
-    performance.measure('digitpad-teach', { start: this.tapped });
-    this.tapped = null;
+    return this.change(() => this.store.add(digit, strokes));
   }
 
   forget() {
@@ -133,7 +116,7 @@ export class TeachPanel {
     const taught = await this.store.load();
     this.readDone();
     await nextTask();
-    const base = await this.baseWeights();
+    const base = await this.tuner.baseWeights(this.recognizer.shipped);
     await nextTask();
     const current = taught && taught.model === base.id && taught.samples === this.store.signature;
     if (current) {
@@ -185,24 +168,15 @@ export class TeachPanel {
       this.report(null);
       return;
     }
-    const base = await this.baseWeights();
-    performance.mark('digitpad-teach-fit'); // a fit started: tests and `make bench` count them
+    const base = await this.tuner.baseWeights(recognizer.shipped);
     try {
-      const { kernel, bias, before, after } = await this.inWorker({
-        base,
-        samples: records.map(({ id, label, strokes }) => ({ id, label, strokes })),
-        options: recognizer.options,
-        replayUrl: new URL('model/replay.bin', document.baseURI).href,
-      });
-      const taught = { model: base.id, samples: signature, count: records.length, before, after,
-        kernel, bias, classes: base.classes };
+      const taught = await this.tuner.fit(base, records, recognizer.options, signature);
       // It answers first, then is kept (kept or not: it answers). Each step in a task of its
       // own: the worker's reply, answering, the status and list, and copying the weights into
       // IndexedDB together made one long task on a slow phone.
       await nextTask();
       if (!this.again) {
-        await recognizer.use(recognizer.shipped.withWeights(taught));
-        this.answered();
+        await this.answerWith(taught);
         await nextTask();
         this.report(taught);
       }
@@ -214,43 +188,9 @@ export class TeachPanel {
     }
   }
 
-  // The shipped model's weights as plain arrays, with a fingerprint of them (id):
-  // a kept taught model counts only for the shipped model it was taught from.
-  async baseWeights() {
-    if (this.base?.model !== this.recognizer.shipped) {
-      const { kernel, bias } = await this.recognizer.shipped.read();
-      this.base = { model: this.recognizer.shipped, id: fingerprint(kernel, bias), kernel, bias,
-        classes: this.recognizer.shipped.classes };
-    }
-    const { id, kernel, bias, classes } = this.base;
-    return { id, kernel, bias, classes };
-  }
-
-  // Run one fit in the worker (started here if no finished stroke has started it yet).
-  inWorker(job) {
-    this.startWorker();
-    const id = (this.lastId = (this.lastId ?? 0) + 1);
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...job });
-    });
-  }
-
-  // The worker, started once.
-  startWorker() {
-    if (!this.worker) {
-      this.worker = new Worker(new URL('teach-worker.js', import.meta.url), { type: 'module' });
-      this.worker.onmessage = ({ data }) => {
-        const call = this.calls.get(data.id);
-        this.calls.delete(data.id);
-        if (data.error) call.reject(new Error(data.error));
-        else call.resolve(data);
-      };
-      this.worker.onerror = (event) => {
-        for (const call of this.calls.values()) call.reject(new Error(event.message || 'the teaching worker failed'));
-        this.calls.clear();
-      };
-    }
+  // The model just taught answers from now on (a step of its own: measure.js times a tap to here).
+  answerWith(taught) {
+    return this.recognizer.use(this.recognizer.shipped.withWeights(taught));
   }
 
   // The status line after a fit (taught: what it was taught, or null: none).
@@ -269,80 +209,10 @@ export class TeachPanel {
 
   // The list of taught digits and which buttons can act.
   render() {
-    const { records } = this.store;
-    $('[data-testid=teach-count]').textContent = String(records.length);
-    this.buttons.download.disabled = records.length === 0;
-    this.buttons.reset.disabled = records.length === 0;
+    const none = this.store.records.length === 0;
+    this.buttons.download.disabled = none;
+    this.buttons.reset.disabled = none;
     this.buttons.undo.disabled = this.undos.length === 0;
-    // One list item per record, made once and reused; its picture drawn once the
-    // list is open: neither a tap nor a page load with many digits draws them all.
-    const items = records.map((record) => {
-      const key = `${record.id} ${record.label}`;
-      if (!this.items.has(key)) this.items.set(key, listItem(record));
-      return this.items.get(key);
-    });
-    if (this.list.closest('details').open) {
-      const ink = getComputedStyle(this.list).color;
-      for (const item of items) {
-        if (item.strokes) drawThumbnail(item.querySelector('canvas'), item.strokes, ink);
-        item.strokes = null;
-      }
-    }
-    const shown = new Set(items);
-    for (const [key, item] of this.items) if (!shown.has(item)) this.items.delete(key);
-    if (items.length !== this.list.children.length || items.some((item, i) => this.list.children[i] !== item)) {
-      this.list.replaceChildren(...items);
-    }
-  }
-}
-
-// A taught digit in the list: its drawing, its label, a button to remove it.
-function listItem(record) {
-  const item = document.createElement('li');
-  item.dataset.testid = 'taught';
-  item.strokes = record.strokes; // still to draw
-  const picture = document.createElement('canvas');
-  picture.width = picture.height = THUMB * devicePixelRatio;
-  picture.setAttribute('aria-hidden', 'true');
-  const label = document.createElement('span');
-  label.textContent = String(record.label);
-  const remove = document.createElement('button');
-  remove.type = 'button';
-  remove.dataset.id = String(record.id);
-  remove.dataset.testid = 'taught-remove';
-  remove.setAttribute('aria-label', `Remove this ${record.label}`);
-  remove.textContent = '×';
-  item.append(picture, label, remove);
-  return item;
-}
-
-// FNV-1a over the weights' bytes, as hex.
-function fingerprint(...arrays) {
-  let hash = 0x811c9dc5;
-  for (const array of arrays) {
-    // An indexed loop: for-of over 35 KB of bytes cost ~30 ms at load on a slow phone.
-    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-    for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) >>> 0;
-  }
-  return hash.toString(16);
-}
-
-// A drawing fitted into a small square canvas.
-function drawThumbnail(canvas, strokes, ink) {
-  const g = canvas.getContext('2d');
-  const box = groupBounds(strokes);
-  const pen = canvas.width / 12;
-  const scale = (canvas.width - 2 * pen) / Math.max(size(box), 1);
-  const dx = (canvas.width - (box.x1 - box.x0) * scale) / 2;
-  const dy = (canvas.height - (box.y1 - box.y0) * scale) / 2;
-  const at = ([x, y]) => [(x - box.x0) * scale + dx, (y - box.y0) * scale + dy];
-  g.strokeStyle = g.fillStyle = ink;
-  g.lineWidth = pen;
-  g.lineCap = g.lineJoin = 'round';
-  for (const stroke of strokes) {
-    g.beginPath();
-    stroke.forEach((point, i) => g[i ? 'lineTo' : 'moveTo'](...at(point)));
-    if (stroke.length === 1) g.arc(...at(stroke[0]), pen / 2, 0, 2 * Math.PI);
-    g.stroke();
+    this.list.render();
   }
 }

@@ -1,6 +1,6 @@
 // The view: shows what the model thinks. It only writes to the DOM; it never
 // touches the pad or the model.
-import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -8,7 +8,7 @@ const NOT_A_DIGIT = "That doesn't look like a digit.";
 const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
 
 // The answer in words, as a screen reader should hear it once it is settled.
-export function spoken(answer) {
+function spoken(answer) {
   if (answer.verdict === '') return 'The pad is empty.';
   if (answer.verdict === 'not-a-digit') return NOT_A_DIGIT;
   const unsure = answer.verdict === 'unsure' ? `Not sure: ${answer.text} or ${answer.alternative}?` : answer.text;

@@ -3,7 +3,7 @@
 // pixel's vote for the reading and for the runner-up). The numbers come from
 // explain.js; this module only writes to the elements of the why panel.
 import { contributions, maxAbs, smoothed, template, topTwo } from './explain.js';
-import { CLASSES, INPUT_SIZE, SIDE } from './shape.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
 
 // The readable templates' blur, in input pixels: enough to hide pixel-to-pixel
 // noise, little enough to keep strokes apart.
@@ -20,7 +20,7 @@ function parseHex(text, fallback) {
 // Signed values as colours over the canvas's own background: positive in
 // `colors.for`, negative in `colors.against`, opacity |value| / scale (so the
 // strongest value is solid and zero is transparent).
-export function paintSigned(values, scale, colors, rgba) {
+function paintSigned(values, scale, colors, rgba) {
   const inverse = scale > 0 ? 255 / scale : 0;
   for (let i = 0; i < INPUT_SIZE; i++) {
     const v = values[i];
