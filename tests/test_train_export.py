@@ -493,6 +493,31 @@ def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path
     assert not up_to_date(out, key)
 
 
+# Each key hashes these modules' files: what renders (the render cache), what trains (the model).
+KEYED = """
+import json, sys
+import digitpad.preprocess, digitpad.doodles
+rendering = sorted(m for m in sys.modules if m.startswith("digitpad."))
+import digitpad.train, digitpad.model
+training = sorted(m for m in sys.modules if m.startswith("digitpad."))
+from digitpad.cache import RENDERING
+from digitpad.freshness import TRAINER
+print(json.dumps([rendering, training, [p.stem for p in RENDERING], [p.stem for p in TRAINER]]))
+"""
+
+
+def test_the_keys_hash_every_module_that_renders_or_trains():
+    """A change to any code that renders the inputs renders them again, and a change to any
+    code train() runs trains again: no module is left out of the cache's or the model's key."""
+    result = subprocess.run([sys.executable, "-c", KEYED], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rendering, training, rendering_keyed, training_keyed = json.loads(result.stdout)
+    assert {m.split(".", 1)[1] for m in rendering} <= set(rendering_keyed)
+    assert {m.split(".", 1)[1] for m in training} - {"errors"} <= set(training_keyed)  # (errors: messages only)
+    assert all((Path(__file__).parents[1] / "python" / "digitpad" / f"{name}.py").is_file()
+               for name in rendering_keyed + training_keyed)
+
+
 def test_training_rows_reach_tensorflow_without_a_copy():
     from digitpad.fit import _tensor
     from digitpad.training_set import _stack_rows
