@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from digitpad_bench import browser as chromium
-from digitpad.data import load_mnist
+from digitpad.data import load_mnist, to_inputs
 from digitpad.export import export
 from digitpad.model import load
-from digitpad.train import to_inputs
 
 N_IMAGES = 200
 

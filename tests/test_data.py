@@ -11,6 +11,7 @@ import pytest
 
 from digitpad import data
 from digitpad.data import DataError, load_mnist, read_idx
+from digitpad.files import sha256
 
 from .conftest import FIXTURES, REPO
 
@@ -166,7 +167,7 @@ def uci_cache(monkeypatch, tmp_path):
 def test_pen_digits_download_into_cache(monkeypatch, tmp_path, uci_cache, unipen_path, pen_digits):
     monkeypatch.setattr(data, "PEN_DIGITS_URL", uci_zip(tmp_path, unipen_path.read_bytes()))
     assert data.load_pen_digits(data.UCI) == pen_digits
-    assert data.sha256(uci_cache / data.PEN_DIGITS_FILE) == data.PEN_DIGITS_SHA256
+    assert sha256(uci_cache / data.PEN_DIGITS_FILE) == data.PEN_DIGITS_SHA256
     monkeypatch.setattr(data, "PEN_DIGITS_URL", f"file://{tmp_path}/dead.zip")
     assert len(data.load_pen_digits(data.UCI)) == 7494  # from the cache, no second download
 

@@ -4,7 +4,7 @@ import json
 
 from digitpad.doodles import KINDS
 from digitpad_bench.eval_drawn import eval_drawn
-from digitpad.train import Recipe
+from digitpad.recipe import Recipe
 
 
 def test_eval_drawn_replays_unseen_writers(tmp_path, mnist_dir, pen_digits_path, non_digits_path, browser):

@@ -3,6 +3,7 @@
 import functools
 import http.server
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -129,3 +130,13 @@ def test_the_page_carries_the_servers_policy():
     assert sorted(meta.split("; ")) == sorted(set(CSP.split("; ")) - header_only)
     policy = html.index('http-equiv="Content-Security-Policy"')
     assert policy < html.index("<script") and policy < html.index("<link")
+
+
+def test_building_the_site_imports_no_numpy():
+    """`digitpad site` only copies files: its import (and the atomic-file helpers it uses)
+    must not pull in numpy, let alone TensorFlow."""
+    code = "import sys, digitpad.site; print(sorted({'numpy', 'tensorflow'} & set(sys.modules)))"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

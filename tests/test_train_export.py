@@ -16,7 +16,8 @@ import pytest
 
 from digitpad import export as export_module
 from digitpad.export import ExportError, export
-from digitpad.train import HOLDOUT_WRITERS, Recipe, train
+from digitpad.recipe import HOLDOUT_WRITERS, Recipe
+from digitpad.train import train
 
 
 def tree_digest(folder):
@@ -375,14 +376,14 @@ def test_rendering_ahead_in_child_processes_trains_the_same_model(tmp_path, mnis
         json.loads((tmp_path / "here" / "metrics.json").read_text())["heldout_pen"]
 
 
-# _rendered_ahead in a fresh process (this one has imported TensorFlow: it would not fork).
+# rendered_ahead in a fresh process (this one has imported TensorFlow: it would not fork).
 # Each part and meanwhile() leave a file naming the process, or the thread, they ran in.
 AHEAD_PY = """
 import json, os, sys, threading
 from pathlib import Path
-from digitpad import train
+from digitpad import ahead
 out, mode = Path(sys.argv[1]), sys.argv[2]
-def prepare(verbose, parts):
+def prepare(verbose, parts, whole_lines):
     (out / f"{parts[0]}-{os.getpid()}").write_text("")
     if mode == "child fails" and parts[0] == "non-digits":
         raise RuntimeError("a child failed")
@@ -390,7 +391,7 @@ def meanwhile():
     (out / f"meanwhile-main-thread-{threading.current_thread() is threading.main_thread()}").write_text("")
     if mode == "meanwhile fails":
         raise RuntimeError("meanwhile failed")
-with train._rendered_ahead(prepare, 0, meanwhile) as rendered:
+with ahead.rendered_ahead(prepare, 0, meanwhile) as rendered:
     print(json.dumps({"rendered": rendered, "pid": os.getpid()}))
 """
 
@@ -419,14 +420,14 @@ def test_rendering_ahead_forks_two_children_and_runs_meanwhile_beside_them(tmp_p
 def test_cached_and_uncached_renders_train_the_same_model(tmp_path, mnist_dir, monkeypatch):
     """Issue 17: a second run with nothing changed reads the rendered inputs from the
     cache, and the weights are the same, bit for bit, as without any cache."""
-    from digitpad import train as train_module
+    from digitpad import inputs
     from digitpad.model import load
     from .conftest import FIXTURES
     recipe = Recipe(epochs=1, pen_copies=1, doodles=100)
     weights = {}
     for run, cache in [("cold", "cache"), ("warm", "cache"), ("uncached", "off")]:
         monkeypatch.setenv("DIGITPAD_RENDER_CACHE", "off" if cache == "off" else str(tmp_path / cache))
-        train_module._render_doodles.cache_clear()  # as a new process starts
+        inputs._render_doodles.cache_clear()  # as a new process starts
         train(mnist_dir, tmp_path / run, recipe, limit=1000, verbose=0, pen_digits=FIXTURES / "pendigits-sample.json")
         weights[run] = load(tmp_path / run / "model.keras").get_weights()
         if run == "cold":
@@ -471,7 +472,7 @@ def test_a_second_train_with_nothing_changed_fits_nothing(tmp_path, mnist_dir):
 def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path):
     """A changed data file, recipe or option gives another inputs key; a missing input, none;
     a model file altered since it was written is not up to date."""
-    from digitpad.train import inputs_sha256, up_to_date
+    from digitpad.freshness import inputs_sha256, up_to_date
     letters = tmp_path / "letters.json"
     shutil.copy(letters_sample_path, letters)
     base = dict(data_dir=mnist_dir, recipe=Recipe(), limit=1000, non_digits=letters)
@@ -492,8 +493,34 @@ def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path
     assert not up_to_date(out, key)
 
 
+# Each key hashes these modules' files: what renders (the render cache), what trains (the model).
+KEYED = """
+import json, sys
+import digitpad.preprocess, digitpad.doodles
+rendering = sorted(m for m in sys.modules if m.startswith("digitpad."))
+import digitpad.train, digitpad.model
+training = sorted(m for m in sys.modules if m.startswith("digitpad."))
+from digitpad.cache import RENDERING
+from digitpad.freshness import TRAINER
+print(json.dumps([rendering, training, [p.stem for p in RENDERING], [p.stem for p in TRAINER]]))
+"""
+
+
+def test_the_keys_hash_every_module_that_renders_or_trains():
+    """A change to any code that renders the inputs renders them again, and a change to any
+    code train() runs trains again: no module is left out of the cache's or the model's key."""
+    result = subprocess.run([sys.executable, "-c", KEYED], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rendering, training, rendering_keyed, training_keyed = json.loads(result.stdout)
+    assert {m.split(".", 1)[1] for m in rendering} <= set(rendering_keyed)
+    assert {m.split(".", 1)[1] for m in training} - {"errors"} <= set(training_keyed)  # (errors: messages only)
+    assert all((Path(__file__).parents[1] / "python" / "digitpad" / f"{name}.py").is_file()
+               for name in rendering_keyed + training_keyed)
+
+
 def test_training_rows_reach_tensorflow_without_a_copy():
-    from digitpad.train import _stack_rows, _tensor
+    from digitpad.fit import _tensor
+    from digitpad.training_set import _stack_rows
     x = _stack_rows([(np.ones((3, 4), np.float32), None), (np.arange(12, dtype=np.float32).reshape(3, 4),
                                                           np.array([True, False, True]))])
     assert x.ctypes.data % 64 == 0 and x.tolist() == [[1.0] * 4] * 3 + [[0, 1, 2, 3], [8, 9, 10, 11]]

@@ -39,7 +39,8 @@ def quiet_tensorflow():
 
 
 def cmd_train(args):
-    from .train import HOLDOUT_WRITERS, Recipe, inputs_sha256, train, up_to_date
+    from .freshness import inputs_sha256, up_to_date
+    from .recipe import HOLDOUT_WRITERS, Recipe
     recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     l2=args.l2, seed=args.seed, deskew=not args.no_deskew,
                     normalize_size=not args.no_normalize_size, pen_copies=args.pen_copies,
@@ -58,6 +59,7 @@ def cmd_train(args):
               "(--again, or make train AGAIN=1, fits anyway)")
         report(kept)
         return
+    from .train import train
     # TensorFlow (seconds, on one core) is imported while child processes render the inputs.
     metrics = train(args.data, args.out, recipe, verbose=args.verbose, meanwhile=quiet_tensorflow, **inputs)
     print(f"wrote {args.out}/model.keras and {args.out}/metrics.json in {metrics['wall_seconds']} s")

@@ -16,7 +16,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .data import sha256
+from .files import sha256
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION
 from .site import replace_folder

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .data import remove_leftovers
+from .files import remove_leftovers
 from .errors import UserError
 
 # The page and its bundle (the page's script, the model's, the code both use, the

@@ -27,8 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.data import load_mnist
-from digitpad.train import Recipe, evaluate, fit, prepare_mnist, probabilities, to_inputs
+from digitpad.data import load_mnist, to_inputs
+from digitpad.evaluate import evaluate, probabilities
+from digitpad.fit import fit
+from digitpad.inputs import prepare_mnist
+from digitpad.recipe import Recipe
 
 from . import USER_ENV
 from .tutorial import bench_tutorial
@@ -153,7 +156,9 @@ def bench_quantization(data_dir, pen_digits, work):
 
     from digitpad.data import load_pen_digits
     from digitpad.export import QUANTIZATIONS, export
-    from digitpad.train import HOLDOUT_WRITERS, render_pen_digits, train
+    from digitpad.inputs import render_pen_digits
+    from digitpad.recipe import HOLDOUT_WRITERS
+    from digitpad.train import train
     recipe = Recipe(holdout_writers=HOLDOUT_WRITERS)
     train(data_dir, work / "build", recipe, verbose=0, pen_digits=pen_digits)
     (_, _, x_test, y_test), _ = load_mnist(data_dir)

@@ -26,8 +26,8 @@ import numpy as np
 
 from digitpad.data import LOOKALIKES, load_non_digits, load_pen_digits
 from digitpad.doodles import doodles
-from digitpad.recipe import HELDOUT_DOODLE_SEED, HOLDOUT_LETTER_WRITERS
-from digitpad.train import HOLDOUT_WRITERS, Recipe, train
+from digitpad.recipe import HELDOUT_DOODLE_SEED, HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, Recipe
+from digitpad.train import train
 
 NUMBERS = 250  # numbers of 2-6 held-out digits written side by side, read as one answer
 

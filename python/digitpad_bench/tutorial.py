@@ -4,7 +4,7 @@ placeholders and feed_dict, plain SGD lr 0.01, batch 100, 10 epochs, raw pixels.
 `python -m digitpad_bench.tutorial [MNIST folder]` runs it as its own whole process
 (the baseline `make bench` times `make train` against); besides TensorFlow it
 imports only numpy and digitpad's MNIST reader, as the tutorial imported only TensorFlow:
-not digitpad.train, whose compiled preprocessing and Keras would lengthen the baseline.
+not the trainer (digitpad.train and its modules), whose compiled preprocessing and Keras would lengthen the baseline.
 """
 
 import sys

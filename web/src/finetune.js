@@ -17,7 +17,7 @@ import { INPUT_SIZE } from './model-io.js';
 // weights are normalised, so the step bound below holds.
 export const TAUGHT_WEIGHT = 16;
 
-// The replay set as stored (784 uint8 pixels + label per example) -> { pixels, labels }.
+// replay.bin, laid out as python/digitpad/replay.py documents -> { pixels, labels }.
 export function parseReplay(bytes) {
   const n = Math.floor(bytes.length / (INPUT_SIZE + 1));
   const pixels = new Float32Array(n * INPUT_SIZE);

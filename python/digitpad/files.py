@@ -1,0 +1,54 @@
+"""Files written whole or not at all, and their sha256: no numpy, so `digitpad site` stays light."""
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_atomically(write, target):
+    """write(tmp) beside the target, then rename: an interrupted or failed write
+    (a raise inside `write`) never leaves a half file under the real name."""
+    target = Path(target)
+    remove_leftovers(target.parent, target.name)
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}{target.suffix}")
+    try:
+        write(str(tmp))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def remove_leftovers(folder, name):
+    """Delete what a killed run left beside `name` in `folder`: .NAME-tmp-PID-*,
+    .NAME-old-PID-* folders and .NAME.tmpPID* files whose process is gone."""
+    pattern = re.compile(rf"\.{re.escape(name)}(?:-tmp-|-old-|\.tmp)(\d*)")
+    if not Path(folder).is_dir():
+        return
+    for path in Path(folder).iterdir():
+        found = pattern.match(path.name)
+        if not found or (found.group(1) and _running(int(found.group(1)))):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
