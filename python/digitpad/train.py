@@ -33,7 +33,7 @@ from . import doodles as doodle_maker
 from .data import (LOOKALIKES, DataError, cache_dir, load_mnist, load_non_digits, load_pen_digits,  # noqa: F401
                    pen_digits_path, resolve_dir, save_atomically, sha256, to_inputs, verify)  # (to_inputs re-exported)
 from .errors import UserError
-from .preprocess import PREPROCESS_VERSION, deskew_bytes, preprocess_many, render_segments, segments_of, winding
+from .preprocess_fast import PREPROCESS_VERSION, deskew_bytes, preprocess_many, render_segments, segments_of, winding
 from .recipe import (CLASS_NAMES, DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES,  # noqa: F401
                      HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, NOT_A_DIGIT, Recipe)  # (re-exported)
 
