@@ -143,7 +143,7 @@ def test_a_numba_cache_compiled_with_other_numbers_is_not_used(tmp_path):
     package = tmp_path / "digitpad"
     shutil.copytree(REPO / "python" / "digitpad", package, ignore=shutil.ignore_patterns("__pycache__"))
     code = ("import json, sys; from digitpad import preprocess, preprocess_fast; "
-            "s = [[[0, 0], [3, 1], [5, 4], [4, 7], [1, 8], [-1, 5], [0, 2], [3, 3]]]; "
+            "s = [[[i, i % 2 * 3] for i in range(40)]]; "  # a zigzag: how far it turns depends on the step
             "print(json.dumps([preprocess_fast.winding(s), preprocess.winding(s)]))")
 
     def windings():
@@ -158,5 +158,5 @@ def test_a_numba_cache_compiled_with_other_numbers_is_not_used(tmp_path):
     spec["preprocess"]["WINDING_STEP"] *= 3
     (package / "spec.json").write_text(json.dumps(spec))
     fast_after, readable_after = windings()
-    assert readable_after != pytest.approx(readable, abs=1e-6)  # the change matters
+    assert readable_after < readable / 2  # the change matters
     assert fast_after == pytest.approx(readable_after, abs=1e-9)

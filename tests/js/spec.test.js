@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as answer from '../../web/src/answer.js';
 import * as preprocess from '../../web/src/preprocess.js';
 import { Recognizer } from '../../web/src/recognizer.js';
+import * as segment from '../../web/src/segment.js';
 import { INPUT_SIZE, SIDE } from '../../web/src/shape.js';
 
 const spec = JSON.parse(readFileSync(new URL('../../python/digitpad/spec.json', import.meta.url), 'utf8'));
@@ -17,8 +18,8 @@ test('preprocess.js exports the spec\'s preprocessing numbers', () => {
   assert.equal(INPUT_SIZE, spec.preprocess.SIZE ** 2);
 });
 
-test('answer.js exports the spec\'s numbers for parts and the verdict\'s fallbacks', () => {
-  for (const [name, value] of Object.entries(spec.parts)) assert.deepEqual(answer[name], value, name);
+test('segment.js and answer.js export the spec\'s numbers for parts, and the verdict\'s fallbacks', () => {
+  for (const [name, value] of Object.entries(spec.parts)) assert.deepEqual({ ...segment, ...answer }[name], value, name);
   assert.equal(answer.UNSURE_MARGIN, spec.verdict.unsure_margin);
   assert.equal(answer.MAX_TURNS, spec.verdict.max_turns);
   const recognizer = new Recognizer({});
