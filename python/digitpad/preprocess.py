@@ -167,7 +167,9 @@ def deskew_one(image: np.ndarray, normalize_size: bool) -> np.ndarray:
     def at(i, j):
         return padded[np.clip(i, -1, SIZE) + 1, np.clip(j, -1, SIZE) + 1]
 
-    return (1 - fv) * ((1 - fu) * at(i0, j0) + fu * at(i0, j0 + 1)) + fv * ((1 - fu) * at(i0 + 1, j0) + fu * at(i0 + 1, j0 + 1))
+    top = (1 - fu) * at(i0, j0) + fu * at(i0, j0 + 1)
+    bottom = (1 - fu) * at(i0 + 1, j0) + fu * at(i0 + 1, j0 + 1)
+    return (1 - fv) * top + fv * bottom
 
 
 def preprocess_strokes(
