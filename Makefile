@@ -47,7 +47,7 @@ node_modules/.installed: package.json package-lock.json
 
 # The page's JavaScript, bundled by esbuild from web/src into web/dist.
 bundle: web/dist/digitpad.js
-web/dist/digitpad.js: node_modules/.installed web/build.mjs $(wildcard web/src/*.js)
+web/dist/digitpad.js: node_modules/.installed web/build.mjs $(wildcard web/src/*.js) python/digitpad/spec.json
 	npm run --silent build
 
 train: $(VENV)/.installed

@@ -67,7 +67,7 @@ def test_the_tutorial_process_loads_no_more_than_the_tutorial():
     digitpad's MNIST reader: not the trainer's compiled preprocessing, nor Keras."""
     code = ("import sys, digitpad_bench.tutorial; "
             "print(sorted({'numba', 'tf_keras', 'digitpad.train', 'digitpad.inputs', 'digitpad.fit', "
-            "'digitpad.evaluate', 'digitpad.preprocess'} & set(sys.modules)))")
+            "'digitpad.evaluate', 'digitpad.preprocess_fast'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -3,7 +3,7 @@
 import numpy as np
 
 from digitpad import doodles
-from digitpad.preprocess import preprocess_strokes
+from digitpad.preprocess_fast import preprocess_strokes
 
 
 def test_same_seed_and_index_same_doodle():

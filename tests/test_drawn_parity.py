@@ -11,7 +11,7 @@ import random
 import numpy as np
 
 from digitpad_bench import browser as chromium
-from digitpad.preprocess import preprocess_strokes
+from digitpad.preprocess_fast import preprocess_strokes
 
 # The spec's tolerance between the two implementations (docs/preprocessing.md).
 # Chromium hands the pad fractional CSS-pixel coordinates, and the spec is

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from digitpad.spec import VERDICT
 from digitpad_bench import browser as chromium
 
 from .conftest import screenshot_path
@@ -151,7 +152,7 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     summary = page.text_content("[data-testid=about-summary]")
     assert f"{meta['test_accuracy'] * 100:.1f}%" in summary
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
-    margin = meta.get("verdict", {}).get("unsure_margin", 0.35)
+    margin = meta.get("verdict", {}).get("unsure_margin", VERDICT["unsure_margin"])
     assert f"less than {round(margin * 100)} percentage points apart" in summary  # not "points": of what?
     # For a curious 12-year-old: none of the jargon, which waits under "The exact terms".
     for term in ("Dense", "softmax", "logit", "sheared", "renderings", "weights"):

@@ -1,4 +1,6 @@
-"""Tests for python/digitpad/preprocess.py (the strokes -> 28x28 MNIST-style spec)."""
+"""Tests for the strokes -> 28x28 MNIST-style spec in Python: python/digitpad/preprocess_fast.py
+(the trainer's), and python/digitpad/preprocess.py (the readable mirror of web/src/preprocess.js)
+held equal to it."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from digitpad import preprocess as pp
+from digitpad import preprocess as readable
+from digitpad import preprocess_fast as pp
 
 # pen_sample: 300 real pen digits (conftest.py).
 
@@ -32,14 +35,6 @@ def com(img: np.ndarray) -> tuple[float, float]:
         float((img.sum(0) * (np.arange(img.shape[1]) + 0.5)).sum() / tot),
         float((img.sum(1) * (np.arange(img.shape[0]) + 0.5)).sum() / tot),
     )
-
-
-def test_constants():
-    assert pp.PREPROCESS_VERSION == 3
-    assert (pp.SIZE, pp.BOX, pp.SUPERSAMPLE) == (28, 20, 4)
-    assert 1.5 <= pp.PEN_WIDTH <= 3.5
-    assert (pp.MOMENT_STD_X, pp.MOMENT_STD_Y) == (3.5, 5.5)
-    assert (pp.MOMENT_SCALE_MIN, pp.MOMENT_SCALE_MAX) == (0.6, 1.6)
 
 
 @pytest.mark.parametrize("strokes", [[], [[]], [[], []]])
@@ -199,13 +194,16 @@ def test_bad_input(strokes):
         pp.preprocess_strokes(strokes)
 
 
-# --- helpers -----------------------------------------------------------------
+# --- helpers (both modules) ------------------------------------------------------
+
+both = pytest.mark.parametrize("m", [pp, readable], ids=["fast", "readable"])
 
 
-def test_render_profile():
+@both
+def test_render_profile(m):
     # A horizontal line is fitted to y = 56, x = 56 -+ 34.96 (BOX - PEN_WIDTH = 17.48 px
     # wide, 4 grid px per px); pen radius R = 5.04 grid px, value = clamp(R + 0.5 - d).
-    grid = pp.render_strokes([[[0, 0], [100, 0]]])
+    grid = m.render_strokes([[[0, 0], [100, 0]]])
     col = grid[:, 56]  # pixel centres at i + 0.5, so d = |i + 0.5 - 56|
     assert col[51:61].tolist() == [1.0] * 10  # d <= 4.5: inside the pen
     assert col[61] == pytest.approx(5.54 - 5.5) and col[50] == pytest.approx(5.54 - 5.5)
@@ -215,36 +213,39 @@ def test_render_profile():
     assert grid[55, 96] == 0.0
 
 
-def test_center_of_mass_and_shift():
+@both
+def test_center_of_mass_and_shift(m):
     g = np.zeros((8, 8))
     g[1, 2] = 1.0
     g[1, 4] = 1.0
-    assert pp.centering_shift(g) == (1, 3)  # floor(4 - 3.5 + 0.5), floor(4 - 1.5 + 0.5)
-    assert pp.centering_shift(np.zeros((4, 4))) == (0, 0)
-    g = np.zeros((pp.GRID, pp.GRID))
+    assert m.centering_shift(g) == (1, 3)  # floor(4 - 3.5 + 0.5), floor(4 - 1.5 + 0.5)
+    assert m.centering_shift(np.zeros((4, 4))) == (0, 0)
+    g = np.zeros((m.GRID, m.GRID))
     g[4, 8] = 1.0  # block (1, 2)
-    s = pp.shift_and_downsample(g, 5, -4)  # to grid (0, 13): block (0, 3)
+    s = m.shift_and_downsample(g, 5, -4)  # to grid (0, 13): block (0, 3)
     assert s[0, 3] == 1 / 16 and s.sum() == 1 / 16
     # Content leaving the grid is dropped, the rest zero-filled.
-    assert not pp.shift_and_downsample(g, -9, 0).any() and not pp.shift_and_downsample(g, 0, -5).any()
-    assert pp.shift_and_downsample(g, -8, 0)[1, 0] == 1 / 16
+    assert not m.shift_and_downsample(g, -9, 0).any() and not m.shift_and_downsample(g, 0, -5).any()
+    assert m.shift_and_downsample(g, -8, 0)[1, 0] == 1 / 16
 
 
-def test_shift_rounds_halves_up():
+@both
+def test_shift_rounds_halves_up(m):
     # cx = 3.5 exactly -> floor(4 - 3.5 + 0.5) = 1 (np.round(0.5), halves to even, gives 0);
     # cx = 4.0 -> floor(0.5) = 0.
     g = np.zeros((8, 8))
     g[0, 3] = 1.0
-    assert pp.centering_shift(g)[0] == 1
+    assert m.centering_shift(g)[0] == 1
     g = np.zeros((8, 8))
     g[0, 3] = g[0, 4] = 1.0
-    assert pp.centering_shift(g)[0] == 0
+    assert m.centering_shift(g)[0] == 0
 
 
-def test_downsample_is_block_mean():
-    g = np.zeros((pp.GRID, pp.GRID))
+@both
+def test_downsample_is_block_mean(m):
+    g = np.zeros((m.GRID, m.GRID))
     g[0, 0], g[3, 3], g[4, 0], g[111, 110] = 1.0, 1.0, 0.5, 0.25
-    out = pp.shift_and_downsample(g, 0, 0)
+    out = m.shift_and_downsample(g, 0, 0)
     assert out.dtype == np.float32 and out.shape == (28, 28)
     assert (out[0, 0], out[1, 0], out[27, 27], out.sum()) == (2 / 16, 0.5 / 16, 0.25 / 16, 2.75 / 16)
 
@@ -566,49 +567,48 @@ def test_winding_ignores_a_shaky_hand():
     assert pp.winding([shaky]) < 0.5
 
 
-# --- the compiled steps against the spec's formulas, written plainly -----------
+# --- the compiled steps against the readable mirror (python/digitpad/preprocess.py) --
 
 
-def spec_render(strokes, pen_width):
-    """Steps 1-3 as docs/preprocessing.md states them: each pixel's value is the largest
-    over all segments of clamp(R + 0.5 - distance), computed for every pixel."""
-    a, b = pp._segments(strokes)
-    points = np.concatenate([a, b])
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    extent = (hi - lo).max()
-    scale = (pp.BOX - pen_width) * pp.SUPERSAMPLE / extent if extent > 0 else 0.0
-    a, b = (a - (lo + hi) / 2) * scale + pp.GRID / 2, (b - (lo + hi) / 2) * scale + pp.GRID / 2
-    centre = np.arange(pp.GRID) + 0.5
-    p = np.stack(np.meshgrid(centre, centre), axis=-1)[:, :, None, :]  # (y, x, 1, [x, y])
-    d = b - a
-    len2 = np.where((d * d).sum(axis=1) > 0, (d * d).sum(axis=1), 1.0)
-    t = np.clip(((p - a) * d).sum(axis=-1) / len2, 0, 1)
-    distance = np.sqrt((((p - a) - t[..., None] * d) ** 2).sum(axis=-1))
-    return np.clip(pen_width * pp.SUPERSAMPLE / 2 + 0.5 - distance, 0, 1).max(axis=-1)
-
-
-def spec_preprocess(strokes, pen_width):
-    """Steps 1-5, plainly: centre of mass to the centre with floor(x + 0.5), block means."""
-    grid = spec_render(strokes, pen_width)
-    c = np.arange(pp.GRID) + 0.5
-    cx, cy = (grid.sum(axis=0) * c).sum() / grid.sum(), (grid.sum(axis=1) * c).sum() / grid.sum()
-    dx, dy = math.floor(pp.GRID / 2 - cx + 0.5), math.floor(pp.GRID / 2 - cy + 0.5)
-    moved = np.zeros_like(grid)
-    moved[max(dy, 0):pp.GRID + min(dy, 0), max(dx, 0):pp.GRID + min(dx, 0)] = \
-        grid[max(-dy, 0):pp.GRID - max(dy, 0), max(-dx, 0):pp.GRID - max(dx, 0)]
-    return moved.reshape(28, 4, 28, 4).mean(axis=(1, 3))
-
-
-def test_compiled_steps_follow_the_spec(pen_sample):
+def test_compiled_steps_equal_the_readable_ones(pen_sample):
     """Issue 17: the trainer's compiled rasteriser, centring and block means give the
-    spec's values, written plainly with numpy, on real digits and random pen widths."""
+    readable mirror's values, on real digits and random pen widths (measured: bit for bit)."""
     rng = np.random.default_rng(3)
     for sample in pen_sample[:40]:
-        pen_width = float(rng.uniform(2.1, 3.0))
-        np.testing.assert_allclose(pp.render_strokes(sample["strokes"], pen_width),
-                                   spec_render(sample["strokes"], pen_width), rtol=0, atol=1e-12)
-        np.testing.assert_allclose(pp.preprocess_strokes(sample["strokes"], pen_width=pen_width),
-                                   spec_preprocess(sample["strokes"], pen_width), rtol=0, atol=1e-6)
+        strokes, pen_width = sample["strokes"], float(rng.uniform(2.1, 3.0))
+        grid = pp.render_strokes(strokes, pen_width)
+        np.testing.assert_allclose(grid, readable.render_strokes(strokes, pen_width), rtol=0, atol=1e-12)
+        assert pp.centering_shift(grid) == readable.centering_shift(grid)
+        for options in ({}, {"deskew": True}, {"deskew": True, "normalize_size": True}):
+            np.testing.assert_allclose(pp.preprocess_strokes(strokes, pen_width=pen_width, **options),
+                                       readable.preprocess_strokes(strokes, pen_width=pen_width, **options),
+                                       rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("normalize_size", [False, True])
+def test_compiled_deskew_equals_the_readable_one(typical_images, normalize_size):
+    images = np.concatenate([typical_images, np.zeros((1, 28, 28), np.float32), np.ones((1, 28, 28), np.float32)])
+    np.testing.assert_allclose(pp.deskew(images, normalize_size=normalize_size),
+                               readable.deskew(images, normalize_size=normalize_size), rtol=0, atol=1e-6)
+
+
+def test_compiled_winding_equals_the_readable_one(pen_sample):
+    from digitpad.doodles import doodles
+    drawings = [s["strokes"] for s in pen_sample[::3]] + [strokes for strokes, _ in doodles(5, 40)] + [[], [[[1, 1]]]]
+    # Tolerance of tests/test_parity.py: np.hypot, np.arctan2 and sums may differ in the last bits.
+    assert max(abs(pp.winding(d) - readable.winding(d)) for d in drawings) <= 1e-9
+
+
+def test_both_refuse_the_same_inputs():
+    for module in (pp, readable):
+        with pytest.raises(ValueError, match="finite"):
+            module.preprocess_strokes([[[0, float("nan")]]])
+        with pytest.raises(ValueError, match="pen_width"):
+            module.preprocess_strokes(FOUR, pen_width=module.BOX)
+        with pytest.raises(ValueError, match="deskew"):
+            module.preprocess_strokes(FOUR, normalize_size=True)
+        with pytest.raises(TypeError):
+            module.deskew(np.zeros((28, 28), dtype=np.uint8))
 
 
 def test_many_at_once_equal_one_by_one(pen_sample):

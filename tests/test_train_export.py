@@ -17,6 +17,7 @@ import pytest
 from digitpad import export as export_module
 from digitpad.export import ExportError, export
 from digitpad.recipe import HOLDOUT_WRITERS, Recipe
+from digitpad.spec import PREPROCESS, VERDICT
 from digitpad.train import train
 
 
@@ -73,8 +74,8 @@ def test_export_round_trip(exported, trained):
     meta = json.loads((exported / "model" / "metadata.json").read_text())
     assert meta["test_accuracy"] == trained[1]["test_accuracy"]
     assert meta["classes"] == [str(d) for d in range(10)] + ["not a digit"]
-    assert meta["verdict"]["unsure_margin"] == 0.35 and meta["verdict"]["not_a_digit_bias"] == -0.6
-    assert meta["input"]["shape"] == [None, 784] and meta["preprocess_version"] >= 1
+    assert {k: meta["verdict"][k] for k in VERDICT} == VERDICT  # the spec's verdict, the page's fallback
+    assert meta["input"]["shape"] == [None, PREPROCESS["SIZE"] ** 2] and meta["preprocess_version"] >= 1
     back = tensorflowjs.converters.load_keras_model(str(exported / "model" / "model.json"))
     for w_back, w_trained in zip(back.get_weights(), load(trained[0] / "model.keras").get_weights()):
         assert np.array_equal(w_back, w_trained)
@@ -502,7 +503,7 @@ import digitpad.train, digitpad.model
 training = sorted(m for m in sys.modules if m.startswith("digitpad."))
 from digitpad.cache import RENDERING
 from digitpad.freshness import TRAINER
-print(json.dumps([rendering, training, [p.stem for p in RENDERING], [p.stem for p in TRAINER]]))
+print(json.dumps([rendering, training, [p.name for p in RENDERING], [p.name for p in TRAINER]]))
 """
 
 
@@ -512,9 +513,9 @@ def test_the_keys_hash_every_module_that_renders_or_trains():
     result = subprocess.run([sys.executable, "-c", KEYED], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     rendering, training, rendering_keyed, training_keyed = json.loads(result.stdout)
-    assert {m.split(".", 1)[1] for m in rendering} <= set(rendering_keyed)
-    assert {m.split(".", 1)[1] for m in training} - {"errors"} <= set(training_keyed)  # (errors: messages only)
-    assert all((Path(__file__).parents[1] / "python" / "digitpad" / f"{name}.py").is_file()
+    assert {m.split(".", 1)[1] + ".py" for m in rendering} | {"spec.json"} <= set(rendering_keyed)
+    assert {m.split(".", 1)[1] + ".py" for m in training} - {"errors.py"} <= set(training_keyed)  # (messages only)
+    assert all((Path(__file__).parents[1] / "python" / "digitpad" / name).is_file()
                for name in rendering_keyed + training_keyed)
 
 

@@ -18,12 +18,12 @@ RENDER_CACHE_ENV = "DIGITPAD_RENDER_CACHE"  # a folder, or "off"
 
 
 def sources(*names):
-    """These modules of the trainer, as files (their sha256s key caches and models)."""
-    return [Path(__file__).with_name(f"{name}.py") for name in names]
+    """These modules of the trainer (and its spec.json), as files: their sha256s key caches and models."""
+    return [Path(__file__).with_name(name if name.endswith(".json") else f"{name}.py") for name in names]
 
 
 # The code that renders (and caches) the inputs: a change to any of it renders again.
-RENDERING = sources("cache", "doodles", "inputs", "preprocess")
+RENDERING = sources("cache", "doodles", "inputs", "preprocess", "preprocess_fast", "spec", "spec.json")
 
 
 def cache_off():

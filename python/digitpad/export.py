@@ -18,14 +18,14 @@ from pathlib import Path
 
 from .files import sha256
 from .errors import UserError
-from .preprocess import PREPROCESS_VERSION
+from .preprocess import PREPROCESS_VERSION, SIZE
 from .site import replace_folder
 
 # What the page must feed the model (preprocess.py says how drawings become it).
 INPUT_SPEC = {
-    "shape": [None, 784],
+    "shape": [None, SIZE * SIZE],
     "dtype": "float32",
-    "layout": "28x28 row-major, flattened",
+    "layout": f"{SIZE}x{SIZE} row-major, flattened",
     "range": [0.0, 1.0],
     "ink": "1 = ink, 0 = background (MNIST / 255)",
 }

@@ -17,7 +17,7 @@ from .recipe import Recipe
 
 # What a trained model depends on besides the data: a change to any of these trains again.
 TRAINER = sources("ahead", "cache", "data", "doodles", "evaluate", "files", "fit", "freshness", "inputs", "model",
-                  "preprocess", "recipe", "replay", "train", "training_set")
+                  "preprocess", "preprocess_fast", "recipe", "replay", "spec", "spec.json", "train", "training_set")
 LIBRARIES = ("numpy", "numba", "tensorflow", "tf-keras")
 
 

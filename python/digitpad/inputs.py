@@ -14,7 +14,8 @@ import numpy as np
 from . import doodles as doodle_maker
 from .cache import cached
 from .data import LOOKALIKES, load_pen_digits
-from .preprocess import deskew_bytes, preprocess_many, render_segments, segments_of, winding
+from .preprocess import SIZE
+from .preprocess_fast import deskew_bytes, preprocess_many, render_segments, segments_of, winding
 from .recipe import DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES, Recipe
 
 
@@ -83,12 +84,12 @@ def _render_pen_digits(samples, recipe, rng, copies):
     x = render_segments(np.concatenate([a, *moved[::2]]), np.concatenate([b, *moved[1::2]]),
                         np.concatenate([ends + c * (ends[-1] if len(ends) else 0) for c in range(copies + 1)]),
                         [None] * len(samples) + list(widths.ravel()), **stroke_options(recipe))
-    return x.reshape(copies + 1, len(samples), 28 * 28)
+    return x.reshape(copies + 1, len(samples), SIZE * SIZE)
 
 
 def _rendered(jobs, recipe):
     """Model inputs, (n, 784), of (strokes, pen_width) jobs: what the page does to a drawing."""
-    return preprocess_many(jobs, **stroke_options(recipe)).reshape(len(jobs), 28 * 28)
+    return preprocess_many(jobs, **stroke_options(recipe)).reshape(len(jobs), SIZE * SIZE)
 
 
 def render_doodles(seed, n, recipe, pen_seed=None):

@@ -12,8 +12,9 @@ a model.json from a Keras 2 model that TF.js 4.x's loadLayersModel reads.
 import tf_keras as keras
 
 from .recipe import CLASS_NAMES
+from .spec import PREPROCESS
 
-INPUTS = 28 * 28
+INPUTS = PREPROCESS["SIZE"] * PREPROCESS["SIZE"]  # the input image, flattened
 CLASSES = len(CLASS_NAMES)
 
 

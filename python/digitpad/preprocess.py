@@ -1,33 +1,36 @@
-"""Turn pen strokes into the 28x28 model input, MNIST-style.
+"""Turn pen strokes into the 28x28 model input, MNIST-style: the readable mirror.
 
-The spec (each step, its constants and why): docs/preprocessing.md.
-web/src/preprocess.js implements the same spec; tests/test_parity.py holds the
-two to its tolerance. Change both or neither.
+The spec (each step, its constants and why): docs/preprocessing.md; its numbers
+come from spec.json. web/src/preprocess.js implements it step for step with the same
+names; tests/test_parity.py holds the two to its tolerance. The trainer runs
+preprocess_fast.py, the same steps compiled, held equal to these by tests/test_preprocess.py.
 """
 
 from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-PREPROCESS_VERSION = 3  # bump when the output changes beyond the tolerance
-SIZE = 28  # output side, px
-BOX = 20  # longest side of the ink, px
-SUPERSAMPLE = 4  # drawn at SIZE * SUPERSAMPLE, then averaged down
-PEN_WIDTH = 2.52  # pen diameter, output px
-DESKEW_MAX_SHEAR = 1.0
-DESKEW_MIN_VARIANCE = 1e-9
-MOMENT_STD_X = 3.5
-MOMENT_STD_Y = 5.5
-MOMENT_SCALE_MIN = 0.6
-MOMENT_SCALE_MAX = 1.6
+from .spec import PREPROCESS
+
+PREPROCESS_VERSION = PREPROCESS["PREPROCESS_VERSION"]  # bump when the output changes beyond the tolerance
+SIZE = PREPROCESS["SIZE"]  # output side, px
+BOX = PREPROCESS["BOX"]  # longest side of the ink, px
+SUPERSAMPLE = PREPROCESS["SUPERSAMPLE"]  # drawn at SIZE * SUPERSAMPLE, then averaged down
+PEN_WIDTH = PREPROCESS["PEN_WIDTH"]  # pen diameter, output px
+DESKEW_MAX_SHEAR = PREPROCESS["DESKEW_MAX_SHEAR"]
+DESKEW_MIN_VARIANCE = PREPROCESS["DESKEW_MIN_VARIANCE"]
+MOMENT_STD_X = PREPROCESS["MOMENT_STD_X"]
+MOMENT_STD_Y = PREPROCESS["MOMENT_STD_Y"]
+MOMENT_SCALE_MIN = PREPROCESS["MOMENT_SCALE_MIN"]
+MOMENT_SCALE_MAX = PREPROCESS["MOMENT_SCALE_MAX"]
+WINDING_STEP = PREPROCESS["WINDING_STEP"]  # a share of the drawing's size: a shaky hand adds no turns
 
 GRID = SIZE * SUPERSAMPLE
 
 
-def _segments(strokes) -> tuple[np.ndarray, np.ndarray]:
+def segments(strokes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end points, (n, 2) each, of every segment; a one-point stroke is a dot."""
     starts, ends = [], []
     for stroke in strokes:
@@ -46,18 +49,7 @@ def _segments(strokes) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(starts), np.concatenate(ends)
 
 
-def render_strokes(strokes, pen_width: float = PEN_WIDTH) -> np.ndarray:
-    """Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased
-    round pen on a (GRID, GRID) float64 grid."""
-    (pen_width,) = _pen_widths([pen_width])
-    a, b = _segments(strokes)
-    grid = np.zeros((GRID, GRID))
-    if len(a):
-        _draw(grid, a, b, pen_width)
-    return grid
-
-
-def _pen_widths(values) -> np.ndarray:
+def pen_widths(values) -> np.ndarray:
     """The pen widths as float64 (None: PEN_WIDTH), each checked to be in [0, BOX)."""
     widths = np.array([PEN_WIDTH if w is None else w for w in values], dtype=np.float64)
     bad = widths[~((widths >= 0) & (widths < BOX))]
@@ -66,197 +58,72 @@ def _pen_widths(values) -> np.ndarray:
     return widths
 
 
-# Compiled, because the trainer draws ~50,000 drawings of ~40 segments (numpy's
-# per-segment windows cost ~1 ms a drawing). The same arithmetic, in the same order,
-# as preprocess.js's drawSegment.
-@numba.njit(cache=True, nogil=True)
-def _draw(grid, a, b, pen_width):
-    """Steps 2-3 into a zeroed (GRID, GRID) grid: segments a[k]-b[k] (raw units) fitted
-    into the box, each max-ed in over its bbox grown by the pen's reach (as preprocess.js).
-    Returns the rows and columns drawn over, (i0, i1, j0, j1): all ink is inside."""
-    lo_x, lo_y = min(a[:, 0].min(), b[:, 0].min()), min(a[:, 1].min(), b[:, 1].min())
-    hi_x, hi_y = max(a[:, 0].max(), b[:, 0].max()), max(a[:, 1].max(), b[:, 1].max())
-    extent = max(hi_x - lo_x, hi_y - lo_y)
-    scale = (BOX - pen_width) * SUPERSAMPLE / extent if extent > 0 else 0.0
-    mid_x, mid_y = (lo_x + hi_x) / 2, (lo_y + hi_y) / 2
-    radius = pen_width * SUPERSAMPLE / 2
+def draw_segment(grid, ax, ay, bx, by, radius):
+    """Max the pen's value for segment (ax, ay)-(bx, by) into `grid`, over its bbox grown by radius + 1."""
     reach = radius + 1
-    # Pixels at least this far (squared) from a segment get 0 from it: skipped, which saves
-    # most of the (slow) hypot calls and changes no value (the margin covers rounding).
-    beyond = (radius + 0.5) ** 2 * (1 + 1e-9)
-    top, bottom, left, right = GRID, -1, GRID, -1
-    for k in range(len(a)):
-        ax, ay = (a[k, 0] - mid_x) * scale + GRID / 2, (a[k, 1] - mid_y) * scale + GRID / 2
-        bx, by = (b[k, 0] - mid_x) * scale + GRID / 2, (b[k, 1] - mid_y) * scale + GRID / 2
-        j0 = int(min(max(math.floor(min(ax, bx) - reach), 0), GRID - 1))
-        j1 = int(min(max(math.ceil(max(ax, bx) + reach), 0), GRID - 1))
-        i0 = int(min(max(math.floor(min(ay, by) - reach), 0), GRID - 1))
-        i1 = int(min(max(math.ceil(max(ay, by) + reach), 0), GRID - 1))
-        top, bottom, left, right = min(top, i0), max(bottom, i1), min(left, j0), max(right, j1)
-        dx, dy = bx - ax, by - ay
-        len2 = dx * dx + dy * dy
-        if len2 == 0:
-            len2 = 1.0  # a dot: t = 0, the nearest point is a
-        for i in range(i0, i1 + 1):
-            py = (i + 0.5) - ay
-            for j in range(j0, j1 + 1):
-                px = (j + 0.5) - ax
-                t = min(max((px * dx + py * dy) / len2, 0.0), 1.0)
-                ex, ey = px - t * dx, py - t * dy
-                if ex * ex + ey * ey >= beyond:
-                    continue
-                v = min(max(radius + 0.5 - math.sqrt(ex * ex + ey * ey), 0.0), 1.0)
-                if v > grid[i, j]:
-                    grid[i, j] = v
-    return top, bottom, left, right
+    j0, j1 = max(0, math.floor(min(ax, bx) - reach)), min(GRID - 1, math.ceil(max(ax, bx) + reach))
+    i0, i1 = max(0, math.floor(min(ay, by) - reach)), min(GRID - 1, math.ceil(max(ay, by) + reach))
+    dx, dy = bx - ax, by - ay
+    len2 = dx * dx + dy * dy or 1.0  # a dot: t = 0, the nearest point is a
+    py = (np.arange(i0, i1 + 1) + 0.5 - ay)[:, None]
+    px = (np.arange(j0, j1 + 1) + 0.5 - ax)[None, :]
+    t = np.clip((px * dx + py * dy) / len2, 0, 1)
+    ex, ey = px - t * dx, py - t * dy
+    v = np.clip(radius + 0.5 - np.sqrt(ex * ex + ey * ey), 0, 1)
+    np.maximum(grid[i0 : i1 + 1, j0 : j1 + 1], v, out=grid[i0 : i1 + 1, j0 : j1 + 1])
+
+
+def render_strokes(strokes, pen_width: float = PEN_WIDTH) -> np.ndarray:
+    """Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased
+    round pen on a (GRID, GRID) float64 grid."""
+    (pen_width,) = pen_widths([pen_width])
+    a, b = segments(strokes)
+    grid = np.zeros((GRID, GRID))
+    if len(a) == 0:
+        return grid
+    points = np.concatenate([a, b])
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    extent = max(x1 - x0, y1 - y0)
+    scale = (BOX - pen_width) * SUPERSAMPLE / extent if extent > 0 else 0.0
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    a, b = (a - centre) * scale + GRID / 2, (b - centre) * scale + GRID / 2
+    for (ax, ay), (bx, by) in zip(a, b):
+        draw_segment(grid, ax, ay, bx, by, pen_width * SUPERSAMPLE / 2)
+    return grid
 
 
 def centering_shift(grid: np.ndarray) -> tuple[int, int]:
-    """Step 4: the integer (dx, dy) moving the centre of mass to the grid's centre.
+    """Step 4: the integer (dx, dy) moving the grid's centre of mass to its centre.
 
     The one rule both implementations must follow exactly: floor(x + 0.5).
     """
-    g = np.ascontiguousarray(grid, dtype=np.float64)
-    return _centering_shift(g, 0, g.shape[0] - 1, 0, g.shape[1] - 1)
+    grid = np.asarray(grid, dtype=np.float64)
+    total = grid.sum()
+    if not total > 0:
+        return 0, 0
+    h, w = grid.shape
+    cx = (grid * (np.arange(w) + 0.5)).sum() / total
+    cy = (grid * (np.arange(h) + 0.5)[:, None]).sum() / total
+    return math.floor(w / 2 - cx + 0.5), math.floor(h / 2 - cy + 0.5)
 
 
 def shift_and_downsample(grid: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """Steps 4-5: the (GRID, GRID) grid moved by (dx, dy) px (positive: right, down;
     zero-filled), then the mean of each SUPERSAMPLE x SUPERSAMPLE block, as float32."""
-    out = np.zeros((SIZE, SIZE), dtype=np.float32)
-    g = np.ascontiguousarray(grid, dtype=np.float64)
-    _shift_and_downsample(g, int(dx), int(dy), out, 0, GRID - 1, 0, GRID - 1)
-    return out
+    dx, dy = int(dx), int(dy)
+    moved = np.zeros((GRID, GRID))
+    if abs(dx) < GRID and abs(dy) < GRID:
+        moved[max(dy, 0) : GRID + min(dy, 0), max(dx, 0) : GRID + min(dx, 0)] = \
+            grid[max(-dy, 0) : GRID - max(dy, 0), max(-dx, 0) : GRID - max(dx, 0)]
+    blocks = moved.reshape(SIZE, SUPERSAMPLE, SIZE, SUPERSAMPLE).sum(axis=(1, 3))
+    return (blocks / (SUPERSAMPLE * SUPERSAMPLE)).astype(np.float32)
 
 
-_CHUNK = 32  # drawings per task of _render_many, each task drawing on one grid
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _render_many(a, b, ends, widths, out):
-    """Steps 1-5 of drawing k (segments a[ends[k-1]:ends[k]] to b[...]) into out[k] (zeroed),
-    on every core. Only the rows and columns a drawing inked are summed and cleared after: the
-    rest of the grid is zeros, which change no sum (the values are the same, ~1/3 less work)."""
-    for chunk in numba.prange((len(widths) + _CHUNK - 1) // _CHUNK):
-        grid = np.zeros((GRID, GRID))
-        for k in range(chunk * _CHUNK, min(len(widths), (chunk + 1) * _CHUNK)):
-            start = ends[k - 1] if k > 0 else 0
-            if ends[k] == start:
-                continue  # nothing drawn: no ink
-            i0, i1, j0, j1 = _draw(grid, a[start : ends[k]], b[start : ends[k]], widths[k])
-            dx, dy = _centering_shift(grid, i0, i1, j0, j1)
-            _shift_and_downsample(grid, dx, dy, out[k], i0, i1, j0, j1)
-            grid[i0 : i1 + 1, j0 : j1 + 1] = 0.0
-
-
-# Steps 4-5 as preprocess.js takes them (centeringShift, shiftAndDownsample), compiled:
-# numpy's calls cost more than the arithmetic on one 112x112 grid.
-@numba.njit(cache=True, nogil=True)
-def _centering_shift(grid, i0, i1, j0, j1):
-    """centering_shift, summing rows i0..i1 and columns j0..j1 only (all ink is there)."""
-    h, w = grid.shape
-    total = sx = sy = 0.0
-    for i in range(i0, i1 + 1):
-        for j in range(j0, j1 + 1):
-            v = grid[i, j]
-            total += v
-            sx += v * (j + 0.5)
-            sy += v * (i + 0.5)
-    if not total > 0:
-        return 0, 0
-    return math.floor(w / 2 - sx / total + 0.5), math.floor(h / 2 - sy / total + 0.5)
-
-
-@numba.njit(cache=True, nogil=True)
-def _shift_and_downsample(grid, dx, dy, out, i0, i1, j0, j1):
-    """shift_and_downsample into out, a zeroed (SIZE, SIZE) float32 array; each block's sum
-    taken in preprocess.js's order (row by row), without its per-pixel division. Only the
-    blocks over rows i0..i1 and columns j0..j1 of the grid (all its ink) are summed."""
-    for r in range(max((i0 + dy) // SUPERSAMPLE, 0), min((i1 + dy) // SUPERSAMPLE, SIZE - 1) + 1):
-        for c in range(max((j0 + dx) // SUPERSAMPLE, 0), min((j1 + dx) // SUPERSAMPLE, SIZE - 1) + 1):
-            total = 0.0
-            for i in range(r * SUPERSAMPLE - dy, (r + 1) * SUPERSAMPLE - dy):
-                if 0 <= i < GRID:
-                    for j in range(c * SUPERSAMPLE - dx, (c + 1) * SUPERSAMPLE - dx):
-                        if 0 <= j < GRID:
-                            total += grid[i, j]
-            out[r, c] = total / (SUPERSAMPLE * SUPERSAMPLE)
-
-
-@numba.njit(cache=True, inline="always")
-def _moment_scale(target, var):
+def moment_scale(target: float, variance: float) -> float:
     """Step 6's scale for one axis: target spread / actual, clamped; 1 for no spread."""
-    if not var > DESKEW_MIN_VARIANCE:
+    if not variance > DESKEW_MIN_VARIANCE:
         return 1.0
-    return min(max(target / math.sqrt(var), MOMENT_SCALE_MIN), MOMENT_SCALE_MAX)
-
-
-# Compiled, on every core: numpy's whole-batch arrays made deskewing MNIST's 70,000
-# images ~2 s of the trainer's start; these loops take a fraction of that.
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _deskew_many(images, normalize_size, out):
-    """Step 6 of each (SIZE, SIZE) image into out (float32), which may be images itself."""
-    for k in numba.prange(images.shape[0]):
-        _deskew_one(images[k].copy(), normalize_size, out[k])
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _deskew_bytes_many(images, normalize_size, out):
-    """_deskew_many of images / 255 (uint8 in): no float copy of the whole batch first."""
-    for k in numba.prange(images.shape[0]):
-        _deskew_one(images[k].astype(np.float32) / np.float32(255.0), normalize_size, out[k])
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _deskew_one(img, normalize_size, out):
-    """Step 6 of one image into out, in float64 arithmetic: moments about pixel centres,
-    shear upright about the centre of mass (and scale), bilinear."""
-    cols, rows = np.zeros(SIZE), np.zeros(SIZE)  # ink per column, per row
-    for i in range(SIZE):
-        for j in range(SIZE):
-            cols[j] += img[i, j]
-            rows[i] += img[i, j]
-    m = cols.sum()
-    if not m > 0:  # no ink: unchanged
-        out[:] = img
-        return
-    cx = cy = 0.0
-    for j in range(SIZE):
-        cx += cols[j] * (j + 0.5)
-        cy += rows[j] * (j + 0.5)
-    cx, cy = cx / m, cy / m
-    vx = vy = cxy = 0.0
-    for i in range(SIZE):
-        vx += cols[i] * (i + 0.5 - cx) ** 2
-        vy += rows[i] * (i + 0.5 - cy) ** 2
-        across = 0.0
-        for j in range(SIZE):
-            across += img[i, j] * (j + 0.5 - cx)
-        cxy += across * (i + 0.5 - cy)
-    vx, vy, cxy = vx / m, vy / m, cxy / m
-    alpha = min(max(cxy / vy, -DESKEW_MAX_SHEAR), DESKEW_MAX_SHEAR) if vy > DESKEW_MIN_VARIANCE else 0.0
-    scale_x = scale_y = 1.0
-    if normalize_size:
-        # Width once sheared upright: the variance of (x - cx) - alpha * (y - cy).
-        scale_x = _moment_scale(MOMENT_STD_X, vx - 2 * alpha * cxy + alpha * alpha * vy)
-        scale_y = _moment_scale(MOMENT_STD_Y, vy)
-    for r in range(SIZE):
-        ty = (r + 0.5 - SIZE / 2) / scale_y
-        v = cy + ty - 0.5
-        i = math.floor(v)
-        fv = v - i
-        for c in range(SIZE):
-            u = cx + (c + 0.5 - SIZE / 2) / scale_x + alpha * ty - 0.5
-            j = math.floor(u)
-            fu = u - j
-            top = (1 - fu) * _tap(img, i, j) + fu * _tap(img, i, j + 1)
-            bottom = (1 - fu) * _tap(img, i + 1, j) + fu * _tap(img, i + 1, j + 1)
-            out[r, c] = (1 - fv) * top + fv * bottom
-
-
-@numba.njit(cache=True, inline="always")
-def _tap(img, i, j):
-    return float(img[int(i), int(j)]) if 0 <= i < SIZE and 0 <= j < SIZE else 0.0
+    return min(max(target / math.sqrt(variance), MOMENT_SCALE_MIN), MOMENT_SCALE_MAX)
 
 
 def deskew(images, *, normalize_size: bool = False) -> np.ndarray:
@@ -269,23 +136,40 @@ def deskew(images, *, normalize_size: bool = False) -> np.ndarray:
         raise ValueError(f"deskew needs shape ({SIZE}, {SIZE}) or (batch, {SIZE}, {SIZE}), got {a.shape}")
     if not np.all(np.isfinite(a)):
         raise ValueError("deskew needs finite pixel values")
-    # float32 and float64 as they are (both exact in float64 arithmetic), others as float64.
-    exact = a.dtype if a.dtype in (np.float32, np.float64) else np.float64
-    batch = np.ascontiguousarray(a.reshape(-1, SIZE, SIZE), exact)
-    out = np.empty(batch.shape, dtype=np.float32)
-    _deskew_many(batch, bool(normalize_size), out)
-    return out.reshape(a.shape)
+    batch = a.reshape(-1, SIZE, SIZE).astype(np.float64)
+    out = np.stack([deskew_one(image, normalize_size) for image in batch]) if len(batch) else batch
+    return out.astype(np.float32).reshape(a.shape)
 
 
-def deskew_bytes(images, *, normalize_size: bool = False) -> np.ndarray:
-    """deskew(images / 255) of uint8 images (b, SIZE, SIZE), as float32 exactly, without
-    a float copy of the whole batch first (MNIST's: 220 MB)."""
-    a = np.ascontiguousarray(images)
-    if a.dtype != np.uint8 or a.ndim != 3 or a.shape[1:] != (SIZE, SIZE):
-        raise ValueError(f"deskew_bytes needs uint8 images of shape (batch, {SIZE}, {SIZE}), got {a.dtype} {a.shape}")
-    out = np.empty(a.shape, dtype=np.float32)
-    _deskew_bytes_many(a, bool(normalize_size), out)
-    return out
+def deskew_one(image: np.ndarray, normalize_size: bool) -> np.ndarray:
+    """Step 6 of one float64 (SIZE, SIZE) image, in float64."""
+    m = image.sum()
+    if not m > 0:
+        return image  # blank: unchanged
+    c = np.arange(SIZE) + 0.5  # pixel centres
+    cx, cy = (image * c).sum() / m, (image * c[:, None]).sum() / m
+    dx, dy = c - cx, (c - cy)[:, None]
+    vx, vy, cxy = (image * dx * dx).sum() / m, (image * dy * dy).sum() / m, (image * dx * dy).sum() / m
+    alpha = min(max(cxy / vy, -DESKEW_MAX_SHEAR), DESKEW_MAX_SHEAR) if vy > DESKEW_MIN_VARIANCE else 0.0
+    scale_x = scale_y = 1.0
+    if normalize_size:
+        # Width once sheared upright: the variance of (x - cx) - alpha * (y - cy).
+        scale_x = moment_scale(MOMENT_STD_X, vx - 2 * alpha * cxy + alpha * alpha * vy)
+        scale_y = moment_scale(MOMENT_STD_Y, vy)
+    # Output pixel (j, i) samples the input at column u, row v (pixel indices).
+    ty = ((c - SIZE / 2) / scale_y)[:, None]
+    v = cy + ty - 0.5
+    u = cx + (c - SIZE / 2) / scale_x + alpha * ty - 0.5
+    i0, j0 = np.floor(v).astype(int), np.floor(u).astype(int)
+    fv, fu = v - i0, u - j0
+    padded = np.pad(image, 1)  # pixels outside the image count as 0
+
+    def at(i, j):
+        return padded[np.clip(i, -1, SIZE) + 1, np.clip(j, -1, SIZE) + 1]
+
+    top = (1 - fu) * at(i0, j0) + fu * at(i0, j0 + 1)
+    bottom = (1 - fu) * at(i0 + 1, j0) + fu * at(i0 + 1, j0 + 1)
+    return (1 - fv) * top + fv * bottom
 
 
 def preprocess_strokes(
@@ -295,83 +179,38 @@ def preprocess_strokes(
 
     normalize_size is part of the deskew step: it needs deskew=True.
     """
-    return preprocess_many([(strokes, pen_width)], deskew=deskew, normalize_size=normalize_size)[0]
-
-
-def preprocess_many(jobs, *, deskew: bool = False, normalize_size: bool = False) -> np.ndarray:
-    """preprocess_strokes of each (strokes, pen_width) job (pen_width None: PEN_WIDTH),
-    (n, SIZE, SIZE) float32: the same values, with step 6 taken on the whole batch."""
-    a, b, ends = segments_of([strokes for strokes, _ in jobs])
-    return render_segments(a, b, ends, [w for _, w in jobs], deskew=deskew, normalize_size=normalize_size)
-
-
-def segments_of(drawings):
-    """Every drawing's segments as one batch: start points a and end points b, (n, 2)
-    each, and the running count of segments at each drawing's end."""
-    segments = [_segments(strokes) for strokes in drawings]
-    ends = np.cumsum([len(a) for a, _ in segments], dtype=np.int64)
-    a = np.concatenate([a for a, _ in segments] + [np.zeros((0, 2))])
-    b = np.concatenate([b for _, b in segments] + [np.zeros((0, 2))])
-    return a, b, ends
-
-
-def render_segments(a, b, ends, pen_widths, *, deskew: bool = False, normalize_size: bool = False) -> np.ndarray:
-    """preprocess_many of drawings given as segments_of's batch (pen width None: PEN_WIDTH)."""
     if normalize_size and not deskew:
         raise ValueError("normalize_size is part of the deskew step: pass deskew=True too")
-    widths = _pen_widths(pen_widths)
-    out = np.zeros((len(ends), SIZE, SIZE), dtype=np.float32)
-    _render_many(a, b, ends, widths, out)
-    if deskew:  # in place: a second batch of images is fresh memory to fault in
-        _deskew_many(out, bool(normalize_size), out)
-    return out
-
-
-# --- Winding: how far a drawing's strokes turn (docs/preprocessing.md, "Winding") ---
-
-WINDING_STEP = 0.05  # resampling step, a share of the drawing's size: a shaky hand adds no turns
+    grid = render_strokes(strokes, pen_width)
+    dx, dy = centering_shift(grid)
+    image = shift_and_downsample(grid, dx, dy)
+    return deskew_one(image.astype(np.float64), normalize_size).astype(np.float32) if deskew else image
 
 
 def winding(strokes) -> float:
     """How many full turns the strokes' direction makes in all: each stroke resampled
     every WINDING_STEP of the drawing's size, its absolute changes of direction summed."""
-    points = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
-    if not points:
+    strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    if not strokes:
         return 0.0
-    return _winding(np.concatenate(points), np.cumsum([len(p) for p in points]))
-
-
-@numba.njit(cache=True, nogil=True)  # as preprocess.js's winding, step by step
-def _winding(p, ends):
-    size = max(p[:, 0].max() - p[:, 0].min(), p[:, 1].max() - p[:, 1].min())
+    points = np.concatenate(strokes)
+    size = (points.max(axis=0) - points.min(axis=0)).max()
     if not size > 0:
         return 0.0
     step = WINDING_STEP * size
     total = 0.0
-    start = 0
-    for end in ends:
-        s, start = p[start:end], end
-        n = len(s)
-        if n < 2:
+    for stroke in strokes:
+        if len(stroke) < 2:
             continue
-        along = np.zeros(n)
-        for i in range(1, n):
-            along[i] = along[i - 1] + math.hypot(s[i, 0] - s[i - 1, 0], s[i, 1] - s[i - 1, 1])
-        j = 0
-        qx = qy = heading = 0.0
-        have_previous = have_heading = False
-        for k in range(math.floor(along[n - 1] / step) + 1):
-            t = k * step
-            while j < n - 2 and along[j + 1] < t:
-                j += 1
-            span = along[j + 1] - along[j]
-            f = (t - along[j]) / span if span > 0 else 0.0
-            x, y = s[j, 0] + f * (s[j + 1, 0] - s[j, 0]), s[j, 1] + f * (s[j + 1, 1] - s[j, 1])
-            if have_previous and (x != qx or y != qy):
-                angle = math.atan2(y - qy, x - qx)
-                if have_heading:
-                    turn = angle - heading
-                    total += abs(turn - 2 * math.pi * math.floor((turn + math.pi) / (2 * math.pi)))
-                heading, have_heading = angle, True
-            qx, qy, have_previous = x, y, True
-    return total / (2 * math.pi)
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(stroke, axis=0).T))])
+        t = np.arange(math.floor(along[-1] / step) + 1) * step
+        # Each on the first segment whose end is at least as far along (the last one at most).
+        j = np.minimum(np.searchsorted(along[1:], t), len(stroke) - 2)
+        span = along[j + 1] - along[j]
+        f = np.divide(t - along[j], span, out=np.zeros_like(t), where=span > 0)[:, None]
+        resampled = stroke[j] + f * (stroke[j + 1] - stroke[j])
+        moves = np.diff(resampled, axis=0)
+        moves = moves[(moves != 0).any(axis=1)]
+        turns = np.diff(np.arctan2(moves[:, 1], moves[:, 0]))
+        total += np.abs(turns - 2 * math.pi * np.floor((turns + math.pi) / (2 * math.pi))).sum()
+    return float(total / (2 * math.pi))

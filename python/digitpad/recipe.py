@@ -6,6 +6,8 @@ defaults without importing either, e.g. for `digitpad serve`.
 
 from dataclasses import dataclass, field
 
+from .spec import VERDICT
+
 # The model's outputs: the ten digits, then "not a digit" (index NOT_A_DIGIT).
 CLASS_NAMES = [str(d) for d in range(10)] + ["not a digit"]
 NOT_A_DIGIT = 10
@@ -33,13 +35,14 @@ class Recipe:
     pen_weight: float = 1.0  # loss weight of a pen example relative to an MNIST one
     holdout_writers: list = field(default_factory=list)  # pen writers kept out of training
     # "Not a digit", the 11th class: letters and doodles. The four below were chosen by
-    # cross-validation over the training pen writers (docs/measurements.md).
+    # cross-validation over the training pen writers (docs/measurements.md); the verdict's
+    # numbers are the spec's (spec.json, docs/verdicts.md), which the page falls back on.
     letter_copies: int = 9  # augmented renderings per letter, besides the plain one
     doodles: int = 4000  # generated doodles trained on
     non_digit_weight: float = 2.0  # loss weight of a non-digit example vs an MNIST one
-    not_a_digit_bias: float = -0.6  # added to the class's bias after fitting: fewer digits rejected
-    unsure_margin: float = 0.35  # top two probabilities closer than this: "not sure"
+    not_a_digit_bias: float = VERDICT["not_a_digit_bias"]  # added to the class's bias after fitting: fewer digits rejected
+    unsure_margin: float = VERDICT["unsure_margin"]  # top two probabilities closer than this: "not sure"
     # Strokes winding more than this many full turns are not a digit, whatever the model says
     # (preprocess.winding): the training pen writers' most winding digit turns 4.5 times.
-    max_turns: float = 5.0
+    max_turns: float = VERDICT["max_turns"]
     holdout_letter_writers: list = field(default_factory=list)  # letter writers kept out of training

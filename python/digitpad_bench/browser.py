@@ -15,6 +15,7 @@ from pathlib import Path
 
 from digitpad.server import create_app, make_server
 from digitpad.site import build_site
+from digitpad.spec import PREPROCESS
 
 # Playwright cannot download a browser everywhere, so it drives an installed one.
 CHROMIUM = (os.environ.get("DIGITPAD_CHROMIUM") or shutil.which("chromium")
@@ -124,16 +125,17 @@ def clear(page):
 
 
 # The naive pipeline of typical tutorial pages, for comparison only: shrink the
-# whole pad canvas to 28x28 and feed that to the same model.
+# whole pad canvas to the model's 28x28 and feed that to the same model.
 NAIVE_JS = """async () => {
+    const side = """ + str(PREPROCESS["SIZE"]) + """;
     const pad = document.querySelector('[data-testid=pad]');
     const small = document.createElement('canvas');
-    small.width = small.height = 28;
+    small.width = small.height = side;
     const g = small.getContext('2d');
-    g.drawImage(pad, 0, 0, 28, 28);
-    const rgba = g.getImageData(0, 0, 28, 28).data;
-    const pixels = new Float32Array(784);
-    for (let i = 0; i < 784; i++) pixels[i] = rgba[4 * i + 3] / 255;  // ink = opacity
+    g.drawImage(pad, 0, 0, side, side);
+    const rgba = g.getImageData(0, 0, side, side).data;
+    const pixels = new Float32Array(side * side);
+    for (let i = 0; i < side * side; i++) pixels[i] = rgba[4 * i + 3] / 255;  // ink = opacity
     const probs = await window.digitpad.predictBatch(pixels, 1);
     return probs.indexOf(Math.max(...probs));
 }"""

@@ -2,34 +2,33 @@
 // (digits, a decimal point, a leading minus), each digit judged from the
 // model's probabilities, and the whole put together as one reading with one
 // verdict. Pure: no DOM, no model.
+import spec from '../../python/digitpad/spec.json' with { type: 'json' };
 import { groupBounds, segmentStrokes } from './segment.js';
 import { CLASSES } from './model-io.js';
 
-// A stroke whose largest side is below this share of the largest side of any
-// stroke is a dot: a tap or a tiny blob, never a digit of its own. Pen digits'
-// own strokes are rarely this small, and nearly all of those lie inside their
-// digit's extent, where a dot rejoins its digit.
-export const DOT_SIZE = 0.25;
-// A dot between two digits is a decimal point when its centre sits in the
-// lower part of their height (below this share from the top): on the baseline.
-export const POINT_LOW = 0.6;
-// A minus is flat: its height at most this share of its width.
-export const MINUS_FLAT = 0.35;
-// ...and may be short, a dot by its size, but at least this share of the largest
-// stroke wide: a quick dash before a digit is a minus, a tap there is not.
-export const MINUS_MIN = 0.1;
-// ...and at mid-height: its centre within this band of the first digit's height
-// (an underscore or an overline is not a minus).
-export const MINUS_BAND = [0.2, 0.8];
+// The numbers of the verdict and of a number's parts: python/digitpad/spec.json,
+// their rule: docs/verdicts.md.
+//  DOT_SIZE: a stroke whose largest side is below this share of the largest side
+//    of any stroke is a dot: a tap or a tiny blob, never a digit of its own. Pen
+//    digits' own strokes are rarely this small, and nearly all of those lie inside
+//    their digit's extent, where a dot rejoins its digit.
+//  POINT_LOW: a dot between two digits is a decimal point when its centre sits in
+//    the lower part of their height (below this share from the top): on the baseline.
+//  MINUS_FLAT: a minus is flat: its height at most this share of its width...
+//  MINUS_MIN: ...and may be short, a dot by its size, but at least this share of the
+//    largest stroke wide: a quick dash before a digit is a minus, a tap there is not...
+//  MINUS_BAND: ...and at mid-height: its centre within this band of the first digit's
+//    height (an underscore or an overline is not a minus).
+export const { DOT_SIZE, POINT_LOW, MINUS_FLAT, MINUS_MIN, MINUS_BAND } = spec.parts;
 // The verdict's margin when the model's metadata gives none (verdict.unsure_margin):
 // a first digit less than this far ahead of the next output is "not sure". The
 // trainer's cross-validated value; a model ships its own.
-export const UNSURE_MARGIN = 0.35;
+export const UNSURE_MARGIN = spec.verdict.unsure_margin;
 // How far a digit's strokes may wind (metadata verdict.max_turns): past it, a
 // part is not a digit whatever the model says. The 784 pixels lose it (a
 // scribble's loops, centred and stretched, look like an 8), and no pen digit by
 // any of 30 writers winds more than 4.5 full turns (preprocess.js, winding).
-export const MAX_TURNS = 5;
+export const MAX_TURNS = spec.verdict.max_turns;
 
 // In a model with 11 outputs, the one after the digits is "not a digit".
 const NOT_A_DIGIT = CLASSES;

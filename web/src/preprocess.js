@@ -1,23 +1,28 @@
 /**
  * Turn pen strokes into the 28x28 model input, MNIST-style.
  *
- * The spec (each step, its constants and why): docs/preprocessing.md.
- * python/digitpad/preprocess.py implements the same spec; tests/test_parity.py
- * holds the two to its tolerance. Change both or neither.
+ * The spec (each step, its constants and why): docs/preprocessing.md; its numbers
+ * come from python/digitpad/spec.json. python/digitpad/preprocess.py mirrors this
+ * file step for step; tests/test_parity.py holds the two to the spec's tolerance.
+ * Change both or neither.
  */
+import spec from '../../python/digitpad/spec.json' with { type: 'json' };
 import { groupBounds } from './segment.js';
 
-export const PREPROCESS_VERSION = 3; // bump when the output changes beyond the tolerance
-export const SIZE = 28; // output side, px
-export const BOX = 20; // longest side of the ink, px
-export const SUPERSAMPLE = 4; // drawn at SIZE * SUPERSAMPLE, then averaged down
-export const PEN_WIDTH = 2.52; // pen diameter, output px
-export const DESKEW_MAX_SHEAR = 1;
-export const DESKEW_MIN_VARIANCE = 1e-9;
-export const MOMENT_STD_X = 3.5;
-export const MOMENT_STD_Y = 5.5;
-export const MOMENT_SCALE_MIN = 0.6;
-export const MOMENT_SCALE_MAX = 1.6;
+export const {
+  PREPROCESS_VERSION, // bump when the output changes beyond the tolerance
+  SIZE, // output side, px
+  BOX, // longest side of the ink, px
+  SUPERSAMPLE, // drawn at SIZE * SUPERSAMPLE, then averaged down
+  PEN_WIDTH, // pen diameter, output px
+  DESKEW_MAX_SHEAR,
+  DESKEW_MIN_VARIANCE,
+  MOMENT_STD_X,
+  MOMENT_STD_Y,
+  MOMENT_SCALE_MIN,
+  MOMENT_SCALE_MAX,
+  WINDING_STEP, // a share of the drawing's size: a shaky hand adds no turns
+} = spec.preprocess;
 
 const GRID = SIZE * SUPERSAMPLE;
 const RADIUS = (PEN_WIDTH * SUPERSAMPLE) / 2; // pen radius, grid px
@@ -179,7 +184,6 @@ export function preprocessStrokes(strokes, { deskew: withDeskew = false, normali
 // How far a drawing winds: docs/preprocessing.md, "Winding". Each stroke is
 // resampled every WINDING_STEP of the drawing's size (so a shaky hand adds no
 // turns), and the absolute changes of direction are summed, in full turns.
-export const WINDING_STEP = 0.05;
 
 export function winding(strokes) {
   checkFinite(strokes);

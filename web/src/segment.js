@@ -1,6 +1,7 @@
 // Split a drawing of several digits side by side (a number, such as 504192)
 // into one group of strokes per digit, left to right. Pure: no DOM.
-//
+import spec from '../../python/digitpad/spec.json' with { type: 'json' };
+
 // The rule: two groups of strokes belong to the same digit when their
 // horizontal extents overlap, or are apart by less than GAP_TOLERANCE times
 // the height of the taller of the two (gap < 0.15 h). Groups start as single
@@ -22,7 +23,7 @@
 // Why the height of the groups, not of the whole drawing: a number written on
 // a slant, or with one digit larger, makes the drawing taller than any of its
 // digits, which would make the tolerance too lenient.
-export const GAP_TOLERANCE = 0.15;
+export const { GAP_TOLERANCE } = spec.parts; // python/digitpad/spec.json
 
 // The bounding box { x0, x1, y0, y1 } of a group of strokes (for drawing it, too).
 export function groupBounds(strokes) {
