@@ -1,10 +1,10 @@
 // Teach it: tap the right digit for the drawing on the pad (or for the digit
 // selected in a number). The correction is kept on this device (samples.js);
-// a Web Worker fine-tunes the shipped model on all of them (fine-tuner.js), off
+// a Web Worker fine-tunes the shipped model on all of them (teach-driver.js), off
 // the page's thread, and the taught model is kept too, so a later visit starts
 // with it instead of fitting again. This file holds the panel's taps, Undo,
 // Forget and Download, and its status line; "My digits" lists them (taught-list.js).
-import { FineTuner } from './fine-tuner.js';
+import { FineTuner } from './teach-driver.js';
 import { nextTask } from './next-task.js';
 import { SampleStore, samplesFile } from './samples.js';
 import { TaughtList } from './taught-list.js';
