@@ -35,8 +35,7 @@ def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, 
 
 
 def check_page(page, url, inputs, expected):
-    page.goto(url)
-    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+    chromium.open_page(page, url)
     got = page.evaluate(
         "async ([pixels, n]) => Array.from(await window.digitpad.predictBatch(new Float32Array(pixels), n))",
         [inputs.ravel().tolist(), N_IMAGES])
