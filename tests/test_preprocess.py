@@ -34,14 +34,6 @@ def com(img: np.ndarray) -> tuple[float, float]:
     )
 
 
-def test_constants():
-    assert pp.PREPROCESS_VERSION == 3
-    assert (pp.SIZE, pp.BOX, pp.SUPERSAMPLE) == (28, 20, 4)
-    assert 1.5 <= pp.PEN_WIDTH <= 3.5
-    assert (pp.MOMENT_STD_X, pp.MOMENT_STD_Y) == (3.5, 5.5)
-    assert (pp.MOMENT_SCALE_MIN, pp.MOMENT_SCALE_MAX) == (0.6, 1.6)
-
-
 @pytest.mark.parametrize("strokes", [[], [[]], [[], []]])
 def test_empty_is_zeros(strokes):
     out = pp.preprocess_strokes(strokes)

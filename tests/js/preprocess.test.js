@@ -4,14 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  PREPROCESS_VERSION,
-  SIZE,
-  BOX,
-  SUPERSAMPLE,
   PEN_WIDTH,
   MOMENT_STD_X,
   MOMENT_STD_Y,
-  MOMENT_SCALE_MIN,
   MOMENT_SCALE_MAX,
   renderStrokes,
   centeringShift,
@@ -78,13 +73,6 @@ function subdivide(strokes, parts) {
     return pts;
   });
 }
-
-test('constants', () => {
-  assert.equal(PREPROCESS_VERSION, 3);
-  assert.deepEqual([SIZE, BOX, SUPERSAMPLE], [28, 20, 4]);
-  assert.ok(PEN_WIDTH >= 1.5 && PEN_WIDTH <= 3.5);
-  assert.deepEqual([MOMENT_STD_X, MOMENT_STD_Y, MOMENT_SCALE_MIN, MOMENT_SCALE_MAX], [3.5, 5.5, 0.6, 1.6]);
-});
 
 test('empty drawing -> 784 zeros', () => {
   for (const strokes of [[], [[]], [[], []]]) {
