@@ -67,6 +67,17 @@ FIXTURES = REPO / "tests" / "fixtures"
 SHOTS = REPO / ".github" / "screenshots" if os.environ.get("DIGITPAD_SCREENSHOTS") else None
 
 
+# A test that needs any of these (a browser, or the model trained on all the data) is
+# marked slow: `make test-fast` (pytest -m "not slow") runs every other test.
+SLOW_FIXTURES = {"browser", "page", "phone", "screen", "journeys", "trained", "site", "live_url"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def screenshot_path(name, tmp_path):
     """Where a test's screenshot goes: the README's folder on request, else tmp_path."""
     folder = SHOTS or tmp_path
