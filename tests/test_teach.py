@@ -2,16 +2,14 @@
 fine-tuned with TF.js, better on that writer's other digits, reset, download."""
 
 import json
-import os
 import random
 
 from digitpad_bench import browser as chromium
 
-from .conftest import screenshot_path
+from .conftest import TEACH_WRITER as WRITER, screenshot_path
 
-# The writer whose digits the (MNIST-only) test model reads worst of those tried;
-# any writer can be tried with DIGITPAD_TEACH_WRITER.
-WRITER = os.environ.get("DIGITPAD_TEACH_WRITER", "w14")
+# WRITER: the writer whose digits the (MNIST-only) test model read worst of those tried, kept
+# out of the test model's training; any writer can be tried with DIGITPAD_TEACH_WRITER.
 # Measured here for w14 with the 11-output test model (MNIST and doodles): 71.0% of 210
 # held-out digits before, 93.3% after 7 corrections, fitted in the worker (30 momentum
 # steps; 91.0% with the 100 plain steps on the page's thread before; with the 10-output

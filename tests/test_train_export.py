@@ -37,8 +37,10 @@ def test_training_writes_model_and_metrics(trained):
     assert (out / "model.keras").is_file()
     saved = json.loads((out / "metrics.json").read_text())
     assert saved == metrics
-    # The target; measured 0.9276 here.
-    assert metrics["test_accuracy"] >= 0.925
+    # Measured on MNIST's test set, with the pen digits and letters: this fixture's recipe
+    # 0.9671 (make train's 0.9639), and the same without deskewing (deskew and normalize_size
+    # off) 0.9160 (make train's 0.9077): a floor that only a deskewing model passes.
+    assert metrics["test_accuracy"] >= 0.95
     confusion = np.array(metrics["confusion_matrix"])
     assert confusion.shape == (10, 10) and confusion.sum() == 10000
     assert np.isclose(np.trace(confusion) / 10000, metrics["test_accuracy"])
