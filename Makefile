@@ -82,8 +82,8 @@ test: install bundle
 	npm test --silent
 	$(PY) -m pytest
 
-# While you work: the JS tests and every test that needs no browser and no model trained on
-# all the data (tests/conftest.py marks those slow), in under a minute.
+# While you work: the JS tests and every test that needs no browser, no model trained on
+# all the data and no TensorFlow (the others are marked slow: tests/conftest.py), in under a minute.
 test-fast: install bundle
 	npm test --silent
 	$(PY) -m pytest -q -m "not slow"

@@ -68,7 +68,8 @@ SHOTS = REPO / ".github" / "screenshots" if os.environ.get("DIGITPAD_SCREENSHOTS
 
 
 # A test that needs any of these (a browser, or the model trained on all the data) is
-# marked slow: `make test-fast` (pytest -m "not slow") runs every other test.
+# marked slow, as are (by hand) those that start TensorFlow: `make test-fast` (pytest -m
+# "not slow") runs every other test.
 SLOW_FIXTURES = {"browser", "page", "phone", "screen", "journeys", "trained", "site", "live_url"}
 
 

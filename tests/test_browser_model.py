@@ -11,7 +11,6 @@ import pytest
 from digitpad_bench import browser as chromium
 from digitpad.data import load_mnist
 from digitpad.export import export
-from digitpad.model import load
 from digitpad.train import to_inputs
 
 N_IMAGES = 200
@@ -20,6 +19,8 @@ N_IMAGES = 200
 @pytest.mark.parametrize("quantization", ["float32", "uint8"])
 def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, quantization):
     import tensorflowjs
+
+    from digitpad.model import load  # TensorFlow: imported by the tests that use it, not by collecting
     (_, _, x_test, _), _ = load_mnist(mnist_dir)
     inputs = to_inputs(x_test[:N_IMAGES])
     site = chromium.page_only_site(tmp_path / "web")
