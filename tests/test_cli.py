@@ -15,7 +15,7 @@ def run(*args):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["export", "--model", "/nonexistent"], "run `make train` first"),
+    pytest.param(["export", "--model", "/nonexistent"], "run `make train` first", marks=pytest.mark.slow),  # TensorFlow
     (["serve", "--host", "0.0.0.0"], "--allow-remote"),
     (["serve", "--host", "0.0.0.0", "--allow-remote", "--debug"], "debug"),
     (["serve", "--site", "/nonexistent"], "make site"),
