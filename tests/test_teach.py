@@ -13,7 +13,9 @@ from .conftest import TEACH_WRITER as WRITER, screenshot_path
 # Measured here for w14 with the 11-output test model (MNIST and doodles): 71.0% of 210
 # held-out digits before, 93.3% after 7 corrections, fitted in the worker (30 momentum
 # steps; 91.0% with the 100 plain steps on the page's thread before; with the 10-output
-# model it was 72.9 -> 86.7% after 8).
+# model it was 72.9 -> 86.7% after 8). With the test model trained on the other writers'
+# pen digits too (tests/conftest.py): 85.7% before, 93.8% after 6 corrections, a gain of
+# 0.081, only just above MIN_GAIN.
 MIN_GAIN = 0.08
 
 
