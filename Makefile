@@ -30,7 +30,7 @@ ifneq ($(NONDIGITS),)
 export DIGITPAD_NON_DIGITS := $(abspath $(NONDIGITS))
 endif
 
-.PHONY: install train export serve bundle site test screenshots eval-drawn bench clean
+.PHONY: install train export serve bundle site test test-fast screenshots eval-drawn bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -81,6 +81,12 @@ bench: install bundle web/model/model.json
 test: install bundle
 	npm test --silent
 	$(PY) -m pytest
+
+# While you work: the JS tests and every test that needs no browser, no model trained on
+# all the data and no TensorFlow (the others are marked slow: tests/conftest.py), in under a minute.
+test-fast: install bundle
+	npm test --silent
+	$(PY) -m pytest -q -m "not slow"
 
 # Rewrite the README's screenshots (.github/screenshots) from the browser tests.
 screenshots: install bundle

@@ -67,6 +67,18 @@ FIXTURES = REPO / "tests" / "fixtures"
 SHOTS = REPO / ".github" / "screenshots" if os.environ.get("DIGITPAD_SCREENSHOTS") else None
 
 
+# A test that needs any of these (a browser, or the model trained on all the data) is
+# marked slow, as are (by hand) those that start TensorFlow: `make test-fast` (pytest -m
+# "not slow") runs every other test.
+SLOW_FIXTURES = {"browser", "page", "phone", "screen", "journeys", "trained", "site", "live_url"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def screenshot_path(name, tmp_path):
     """Where a test's screenshot goes: the README's folder on request, else tmp_path."""
     folder = SHOTS or tmp_path
@@ -112,12 +124,23 @@ def pen_sample():
     return load_pen_digits(FIXTURES / "pendigits-sample.json")
 
 
+# The pen writer test_teach teaches: the trained fixture keeps this writer's digits out,
+# so teaching is measured on a writer the model has never seen.
+TEACH_WRITER = os.environ.get("DIGITPAD_TEACH_WRITER", "w14")
+
+
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory, mnist_dir):
-    """The shipped recipe on all of MNIST (~12 s here): the model users get."""
+def trained(tmp_path_factory, mnist_dir, pen_digits_path):
+    """The model users get, a little smaller: make train's recipe and data (MNIST, the pen
+    digits, and the letters when $DIGITPAD_NON_DIGITS names them), but one augmented copy
+    of each pen digit, not 4, and none of TEACH_WRITER's digits."""
+    from digitpad.recipe import Recipe
     from digitpad.train import train
     out = tmp_path_factory.mktemp("build")
-    metrics = train(mnist_dir, out, verbose=0)
+    # One pen copy: the renders the quick training tests (pen_copies=1) then read from the cache.
+    recipe = Recipe(pen_copies=1, holdout_writers=[TEACH_WRITER])
+    metrics = train(mnist_dir, out, recipe, verbose=0, pen_digits=pen_digits_path,
+                    non_digits=os.environ.get("DIGITPAD_NON_DIGITS") or None)
     return out, metrics
 
 

@@ -14,7 +14,7 @@ from digitpad_bench import browser as chromium
 from digitpad_bench.browser import lay_out, read_number
 
 from .conftest import screenshot_path
-from .test_reading import DIGIT_PROBS_JS, open_ready, reading, wait_reading
+from .test_reading import DIGIT_PROBS_JS, reading, wait_reading
 from .test_teach import STORED_JS
 
 PROBS_JS = "() => [...Array(10).keys()].map(d => Number(document.querySelector(`[data-testid=prob-${d}]`).dataset.p))"
@@ -40,7 +40,7 @@ def bounds(strokes):
 
 
 def test_empty_pad(page, live_url):
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     assert reading(page) == {"text": "", "verdict": "", "strokes": 0, "boxes": []}
     assert page.get_attribute("[data-testid=prediction]", "data-verdict") == ""
     assert page.text_content("[data-testid=verdict-message]") == ""
@@ -48,7 +48,7 @@ def test_empty_pad(page, live_url):
 
 
 def test_numbers_are_the_answer_with_a_verdict(page, live_url, pen_digits):
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(7)
     verdicts = set()
@@ -69,7 +69,7 @@ def test_numbers_are_the_answer_with_a_verdict(page, live_url, pen_digits):
 def test_decimal_point_and_minus(page, live_url, pen_digits):
     """3.5 and -7 written with real pen digits, a tap for the point and a short
     dash for the minus."""
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(11)
     three, five, seven = (readable(page, pen_digits, d, pad, rng) for d in (3, 5, 7))
@@ -93,7 +93,7 @@ def test_decimal_point_and_minus(page, live_url, pen_digits):
 def test_a_lone_tap_is_not_a_digit_and_a_quick_short_dash_is_a_minus(page, live_url, pen_digits):
     """A tap alone, stretched to the model's 28x28, read as a confident 1; and a dash a
     fifth as wide as the digit is tall counted as a dot and was dropped: "3", not "-3"."""
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     middle = (pad["width"] / 2, pad["height"] / 2)
     for blob in ([middle], [middle, (middle[0] + 3, middle[1] + 2)]):
@@ -118,7 +118,7 @@ def test_the_teach_buttons_stay_put_whatever_the_answer(screen, request, live_ur
     """A number's caption above the bars, or "That doesn't look like a digit." under an
     empty reading, pushed the teach buttons down by 24-51 px as the user reached for them."""
     page = request.getfixturevalue(screen)
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(4)
     w, h = pad["width"], pad["height"]
@@ -137,7 +137,7 @@ def test_the_teach_buttons_stay_put_whatever_the_answer(screen, request, live_ur
 
 
 def test_a_stray_tap_beside_a_seven_is_no_digit(page, live_url, pen_digits):
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(5)
     seven = readable(page, pen_digits, 7, pad, rng)
@@ -150,7 +150,7 @@ def test_a_stray_tap_beside_a_seven_is_no_digit(page, live_url, pen_digits):
 
 def test_the_selected_box_drives_the_bars(page, live_url, pen_digits):
     """Default: the last digit drawn; a click on a box's label, or Enter on it, selects another."""
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(2)
     digits = lay_out(rng.sample(pen_digits, 3), pad, rng)
@@ -198,7 +198,7 @@ WATCH_LIVE_JS = """() => {
 
 
 def test_the_live_region_speaks_once_per_finished_stroke(page, live_url, pen_digits):
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     eight = next(s for s in pen_digits if s["label"] == 8 and len(s["strokes"]) == 2)
     strokes = chromium.place(eight["strokes"], pad, random.Random(4), size=(0.6, 0.6))
@@ -275,7 +275,7 @@ def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
         shutil.copytree(site, root)
         with_outputs(root / "model", units, bias, meta)
         with chromium.serving(root) as url:
-            open_ready(page, url)
+            chromium.open_page(page, url)
             pad = page.locator("[data-testid=pad]").bounding_box()
             one = read_number(page, lay_out(samples[:1], pad, rng), keep=True)
             message = page.text_content("[data-testid=verdict-message]")
@@ -299,8 +299,7 @@ def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
     shutil.copytree(site, root)
     with_outputs(root / "model", 11, 0.0, {"classes": names})
     with chromium.serving(root) as url:
-        page.goto(url)
-        page.wait_for_selector("body[data-model=error]", timeout=20_000)
+        chromium.open_page(page, url, "error")
         assert "10 classes" in page.text_content("[data-testid=status]")
 
 
@@ -312,7 +311,7 @@ def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_dig
     meta_path = root / "model" / "metadata.json"
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "verdict": {"unsure_margin": 1.0}}))
     with chromium.serving(root) as url:
-        open_ready(page, url)
+        chromium.open_page(page, url)
         pad = page.locator("[data-testid=pad]").bounding_box()
         sample = random.Random(0).choice(pen_digits)
         shown = read_number(page, lay_out([sample], pad, random.Random(0)), keep=True)
@@ -335,7 +334,7 @@ def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_dig
         meta = json.loads(meta_path.read_text())
         meta_path.write_text(json.dumps({**meta, "verdict": {**meta.get("verdict", {}), "max_turns": limit}}))
         with chromium.serving(root) as url:
-            open_ready(page, url)
+            chromium.open_page(page, url)
             pad = page.locator("[data-testid=pad]").bounding_box()
             if limit == 1000:
                 eight = readable(page, pen_digits, 8, pad, random.Random(3))
@@ -348,7 +347,7 @@ def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_dig
 
 def test_teaching_a_number_keeps_only_the_selected_digit(page, live_url, pen_digits):
     """Issue 14: with a number on the pad, teach-N stores the selected digit's strokes."""
-    open_ready(page, live_url + chromium.MEASURE)
+    chromium.open_page(page, live_url + chromium.MEASURE)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(9)
     samples = rng.sample([s for s in pen_digits if len(s["strokes"]) == 1], 2)
@@ -384,7 +383,7 @@ def test_screenshots_of_the_verdicts(page, live_url, pen_digits, tmp_path):
     """Pictures for the README: a smiley is "not a digit"; the first pen digit this model
     is torn on is "not sure", its runner-up beside it."""
     from digitpad.doodles import doodles
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(4)
     smiley = next(strokes for strokes, kind in doodles(999, 13) if kind == "smiley")

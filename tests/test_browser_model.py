@@ -11,7 +11,6 @@ import pytest
 from digitpad_bench import browser as chromium
 from digitpad.data import load_mnist, to_inputs
 from digitpad.export import export
-from digitpad.model import load
 
 N_IMAGES = 200
 
@@ -19,6 +18,8 @@ N_IMAGES = 200
 @pytest.mark.parametrize("quantization", ["float32", "uint8"])
 def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, quantization):
     import tensorflowjs
+
+    from digitpad.model import load  # TensorFlow: imported by the tests that use it, not by collecting
     (_, _, x_test, _), _ = load_mnist(mnist_dir)
     inputs = to_inputs(x_test[:N_IMAGES])
     site = chromium.page_only_site(tmp_path / "web")
@@ -34,8 +35,7 @@ def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, 
 
 
 def check_page(page, url, inputs, expected):
-    page.goto(url)
-    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+    chromium.open_page(page, url)
     got = page.evaluate(
         "async ([pixels, n]) => Array.from(await window.digitpad.predictBatch(new Float32Array(pixels), n))",
         [inputs.ravel().tolist(), N_IMAGES])

@@ -15,7 +15,7 @@ def run(*args):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["export", "--model", "/nonexistent"], "run `make train` first"),
+    pytest.param(["export", "--model", "/nonexistent"], "run `make train` first", marks=pytest.mark.slow),  # TensorFlow
     (["serve", "--host", "0.0.0.0"], "--allow-remote"),
     (["serve", "--host", "0.0.0.0", "--allow-remote", "--debug"], "debug"),
     (["serve", "--site", "/nonexistent"], "make site"),
@@ -44,6 +44,7 @@ def test_command_line_starts_without_numpy_or_tensorflow():
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
+@pytest.mark.slow  # TensorFlow
 def test_tensorflow_comes_without_keras_3():
     # Training and export use tf_keras; TensorFlow's eager load of Keras 3 (and scikit-learn)
     # cost ~1 s of every cold `make train`.
@@ -53,6 +54,7 @@ def test_tensorflow_comes_without_keras_3():
     assert out.stdout.split("\n")[-2] == "['tf_keras']"
 
 
+@pytest.mark.slow  # TensorFlow
 def test_train_and_export_print_only_their_own_lines(tmp_path, mnist_dir):
     """No TensorFlow start-up lines (CUDA factories, absl) nor converter notices."""
     train = run("train", "--data", str(mnist_dir), "--no-pen-digits", "--limit", "600", "--epochs", "1",
@@ -73,6 +75,7 @@ def test_make_serve_takes_port_and_host():
     assert serve_lines and serve_lines[-1].endswith("--host 127.0.0.2 --port 8123"), result.stdout
 
 
+@pytest.mark.slow  # TensorFlow
 def test_product_imports_no_measurement_code():
     """python/digitpad is the product: the browser harness and benchmarks live in digitpad_bench."""
     code = ("import importlib, pkgutil, sys, digitpad\n"

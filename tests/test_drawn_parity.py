@@ -23,8 +23,7 @@ MAX_DIFF = 1e-5
 def test_page_input_matches_python_rendering(page, live_url, pen_digits):
     rng = random.Random(3)
     samples = rng.sample(pen_digits, 30)
-    page.goto(live_url)
-    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+    chromium.open_page(page, live_url)
     spec = page.evaluate("fetch('model/metadata.json').then(r => r.json())")["preprocess"]
     options = {"deskew": spec["deskew"], "normalize_size": spec["normalize_size"]}
     assert options["deskew"] and options["normalize_size"]  # the shipped recipe's

@@ -9,6 +9,8 @@ resized and the device pixel ratio changed while a stroke is in progress.
 
 import random
 
+from digitpad_bench import browser as chromium
+
 FUZZ_JS = """async ([seed, count]) => {
     let state = seed;
     const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
@@ -105,8 +107,7 @@ END_STROKE_JS = """() => {
 
 
 def test_fuzz_the_pad(page, live_url):
-    page.goto(live_url)
-    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+    chromium.open_page(page, live_url)
     cdp = page.context.new_cdp_session(page)
     rng = random.Random(7)
     total = {}

@@ -41,14 +41,18 @@ def test_too_many_headers_are_refused(served):
 
 @pytest.mark.skipif(not shutil.which("wrk"), reason="wrk not installed (apt-get install wrk)")
 def test_load_on_loopback_without_errors(site):
-    """20 s, 64 connections, 2 threads against the page and its model: no errors."""
+    """20 s, 64 connections, 2 threads against the page and its model: no errors, every
+    connection answered, and the server still whole afterwards (its speed: docs/measurements.md)."""
+    import urllib.request
     with browser.serving(site) as url:
         result = subprocess.run(["wrk", "-t2", "-c64", "-d20s", "--latency", "--timeout", "10s",
                                  url + "model/model.json"], capture_output=True, text=True, timeout=60)
+        with urllib.request.urlopen(url + "model/model.json", timeout=10) as response:
+            assert response.read() == (site / "model" / "model.json").read_bytes()
     out = result.stdout
     print("\n" + out)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    assert requests > 1000
+    assert requests >= 64
     assert "Socket errors" not in out, out
     assert "Non-2xx or 3xx responses" not in out, out
 

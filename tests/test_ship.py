@@ -28,22 +28,21 @@ def test_opens_and_recognises_offline_after_one_visit(browser, site, tmp_path):
     page = context.new_page()
     try:
         with chromium.serving(root) as url:
-            page.goto(url)
-            page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+            chromium.open_page(page, url)
             # Installed (it caches the site and model as it installs) and in control.
             page.evaluate("navigator.serviceWorker.ready.then(() => true)")
             page.reload()
-            page.wait_for_selector("body[data-model=ready]")
+            chromium.wait_model(page)
             assert page.evaluate("navigator.serviceWorker.controller !== null")
             # A new model deployed: online, the page picks it up at once.
             meta = json.loads((root / "model" / "metadata.json").read_text())
             (root / "model" / "metadata.json").write_text(json.dumps({**meta, "test_accuracy": 0.5}))
             page.reload()
-            page.wait_for_selector("body[data-model=ready]")
+            chromium.wait_model(page)
             assert "50.0%" in page.text_content("[data-testid=status]")
         # The server is gone: nothing answers on that port any more.
         page.reload()
-        page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+        chromium.wait_model(page)
         assert draw_seven(page)["digit"] in "0123456789"
     finally:
         context.close()
@@ -93,8 +92,7 @@ def test_no_accessibility_violations(browser, live_url):
         context = browser.new_context(color_scheme=scheme, bypass_csp=True)  # to inject axe
         page = context.new_page()
         try:
-            page.goto(live_url)
-            page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+            chromium.open_page(page, live_url)
             draw_seven(page)
             page.click("[data-testid=about] summary")
             page.click("[data-testid=about-exact] summary")
@@ -105,8 +103,7 @@ def test_no_accessibility_violations(browser, live_url):
 
 
 def test_keyboard_only(page, live_url):
-    page.goto(live_url)
-    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+    chromium.open_page(page, live_url)
     draw_seven(page)
     page.keyboard.press("Backspace")  # undo
     chromium.read_prediction(page, 0)
@@ -144,8 +141,7 @@ def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
                                   bypass_csp=True)  # to inject axe
     page = context.new_page()
     try:
-        page.goto(live_url)
-        page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+        chromium.open_page(page, live_url)
         draw_seven(page)
         box = page.locator("[data-testid=pad]").bounding_box()
         # The whole pad is on screen without scrolling, and nothing scrolls sideways.
@@ -178,8 +174,7 @@ def test_rotating_keeps_the_whole_drawing_and_the_answer(browser, live_url):
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page = context.new_page()
     try:
-        page.goto(live_url)
-        page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+        chromium.open_page(page, live_url)
         before = draw_seven(page)
         page.set_viewport_size({"width": 844, "height": 390})  # turned to landscape: a smaller pad
         page.wait_for_timeout(300)
@@ -207,8 +202,7 @@ def test_reduced_motion(browser, live_url):
         context = browser.new_context(reduced_motion=motion)
         page = context.new_page()
         try:
-            page.goto(live_url)
-            page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+            chromium.open_page(page, live_url)
             durations[motion] = page.evaluate(
                 "getComputedStyle(document.querySelector('.probs .fill')).transitionDuration")
             if motion == "reduce":
@@ -234,8 +228,7 @@ def test_installable(browser, site, tmp_path):
         for name, root in [("site", site), ("no manifest", bare)]:
             with chromium.serving(root) as url:
                 page = context.new_page()
-                page.goto(url)
-                page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+                chromium.open_page(page, url)
                 page.evaluate("navigator.serviceWorker.ready.then(() => true)")
                 cdp = context.new_cdp_session(page)
                 errors[name] = [e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]

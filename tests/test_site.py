@@ -101,8 +101,7 @@ def test_site_works_under_a_sub_path_with_a_plain_static_server(page, site, tmp_
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/digitpad/"
-        page.goto(url)
-        page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+        chromium.open_page(page, url)
         box = page.locator("[data-testid=pad]").bounding_box()
         stroke = [(box["x"] + box["width"] * f, box["y"] + box["height"] * (0.2 + 0.6 * f)) for f in (0.4, 0.45, 0.5)]
         chromium.draw(page, [stroke])

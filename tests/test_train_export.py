@@ -39,14 +39,17 @@ def test_training_writes_model_and_metrics(trained):
     assert (out / "model.keras").is_file()
     saved = json.loads((out / "metrics.json").read_text())
     assert saved == metrics
-    # The issue's target; measured 0.9276 here.
-    assert metrics["test_accuracy"] >= 0.925
+    # Measured on MNIST's test set, with the pen digits and letters: this fixture's recipe
+    # 0.9671 (make train's 0.9639), and the same without deskewing (deskew and normalize_size
+    # off) 0.9160 (make train's 0.9077): a floor that only a deskewing model passes.
+    assert metrics["test_accuracy"] >= 0.95
     confusion = np.array(metrics["confusion_matrix"])
     assert confusion.shape == (10, 10) and confusion.sum() == 10000
     assert np.isclose(np.trace(confusion) / 10000, metrics["test_accuracy"])
     assert set(metrics) >= {"per_class_accuracy", "data_sha256", "versions", "wall_seconds"}
 
 
+@pytest.mark.slow  # TensorFlow
 def test_training_is_deterministic(tmp_path, mnist_dir):
     recipe = Recipe(epochs=1)
     a = train(mnist_dir, tmp_path / "a", recipe, limit=2000, verbose=0)
@@ -234,6 +237,7 @@ def test_export_to_unwritable_place(tmp_path, trained):
         export(trained[0], blocker)
 
 
+@pytest.mark.slow  # TensorFlow
 def test_training_with_pen_digits_and_a_held_out_estimate(tmp_path, mnist_dir, pen_digits_path):
     recipe = Recipe(epochs=2, pen_copies=1)
     metrics = train(mnist_dir, tmp_path, recipe, limit=10000, verbose=0, pen_digits=pen_digits_path,
@@ -251,6 +255,7 @@ def test_training_with_pen_digits_and_a_held_out_estimate(tmp_path, mnist_dir, p
     assert held["accuracy"] >= 0.88 and metrics["test_accuracy"] >= 0.91
 
 
+@pytest.mark.slow  # TensorFlow
 def test_not_a_digit_from_letters_and_doodles(tmp_path, mnist_dir, pen_digits_path, non_digits_path):
     """A quick recipe with letters and doodles: an 11th output that wins on doodles and
     letters it never saw, measured before training on everyone, and exported for the page."""
@@ -291,6 +296,7 @@ def test_bad_pen_digits_file(tmp_path, mnist_dir):
     assert str(bad) in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # TensorFlow
 def test_training_with_taught_samples(tmp_path, mnist_dir, pen_digits):
     """`make train EXTRA=file`: digits taught in the page join the training set."""
     taught = tmp_path / "digitpad-samples.json"
@@ -302,6 +308,7 @@ def test_training_with_taught_samples(tmp_path, mnist_dir, pen_digits):
     assert metrics["trained_on"]["pen_writers"] == ["extra:digitpad-samples.json"]
 
 
+@pytest.mark.slow  # TensorFlow
 def test_cli_pen_digits_by_default_and_mnist_only_on_request(tmp_path, mnist_dir, pen_digits_path):
     """`digitpad train` takes the pen digits from $DIGITPAD_PEN_DIGITS (else UCI's,
     downloaded: see test_data); --no-pen-digits trains on MNIST alone."""
@@ -319,6 +326,7 @@ def test_cli_pen_digits_by_default_and_mnist_only_on_request(tmp_path, mnist_dir
     assert "training on MNIST only" in runs["mnist"][0] and "MNIST only" not in runs["pen"][0]
 
 
+@pytest.mark.slow  # TensorFlow
 def test_cli_letters_on_request(tmp_path, mnist_dir, letters_sample_path):
     """--non-digits FILE (or $DIGITPAD_NON_DIGITS, make train NONDIGITS=) adds letters to the
     doodles; without, a note says "not a digit" is learnt from doodles only."""
@@ -339,6 +347,7 @@ def test_cli_letters_on_request(tmp_path, mnist_dir, letters_sample_path):
     assert "doodles" in lines[-3] and lines[-1].startswith("test accuracy: ")
 
 
+@pytest.mark.slow  # TensorFlow
 def test_every_slow_step_says_what_it_does_and_how_long_it_took(tmp_path, mnist_dir, capsys):
     from .conftest import FIXTURES
     train(mnist_dir, tmp_path / "b", Recipe(epochs=1, pen_copies=1, doodles=50), limit=500, verbose=2,
@@ -351,6 +360,7 @@ def test_every_slow_step_says_what_it_does_and_how_long_it_took(tmp_path, mnist_
     assert re.search(r"epoch 1/1: loss \d", out), out
 
 
+@pytest.mark.slow  # TensorFlow
 def test_rendering_ahead_in_child_processes_trains_the_same_model(tmp_path, mnist_dir, monkeypatch):
     """The command line renders in two child processes while TensorFlow imports: the same
     weights, bit for bit, as rendering in this process without a cache; each phase's line
@@ -418,6 +428,7 @@ def test_rendering_ahead_forks_two_children_and_runs_meanwhile_beside_them(tmp_p
     assert said["rendered"] is (mode == "fine")
 
 
+@pytest.mark.slow  # TensorFlow
 def test_cached_and_uncached_renders_train_the_same_model(tmp_path, mnist_dir, monkeypatch):
     """Issue 17: a second run with nothing changed reads the rendered inputs from the
     cache, and the weights are the same, bit for bit, as without any cache."""
@@ -440,6 +451,7 @@ def test_cached_and_uncached_renders_train_the_same_model(tmp_path, mnist_dir, m
         assert all(np.array_equal(a, b) for a, b in zip(weights["cold"], weights[run])), run
 
 
+@pytest.mark.slow  # TensorFlow
 def test_a_second_train_with_nothing_changed_fits_nothing(tmp_path, mnist_dir):
     """Issue 17: training is deterministic, so a second `digitpad train` with the same data,
     recipe and code keeps the model it would write again (without importing TensorFlow);
@@ -470,6 +482,7 @@ def test_a_second_train_with_nothing_changed_fits_nothing(tmp_path, mnist_dir):
     assert all(np.array_equal(a, b) for a, b in zip(weights, again))
 
 
+@pytest.mark.slow  # TensorFlow
 def test_what_makes_a_model_out_of_date(tmp_path, mnist_dir, letters_sample_path):
     """A changed data file, recipe or option gives another inputs key; a missing input, none;
     a model file altered since it was written is not up to date."""
@@ -519,6 +532,7 @@ def test_the_keys_hash_every_module_that_renders_or_trains():
                for name in rendering_keyed + training_keyed)
 
 
+@pytest.mark.slow  # TensorFlow
 def test_training_rows_reach_tensorflow_without_a_copy():
     from digitpad.fit import _tensor
     from digitpad.training_set import _stack_rows

@@ -33,11 +33,6 @@ def weights(site):
     return kernel, bias
 
 
-def open_ready(page, url):
-    page.goto(url)
-    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
-
-
 def rgba(page, testid):
     return np.asarray(page.evaluate(CANVAS_JS, testid), dtype=np.float64).reshape(784, 4)
 
@@ -76,7 +71,7 @@ def open_panel(page):
 
 def test_templates_are_the_models_weights(page, live_url, weights):
     kernel, _ = weights
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     # A closed panel costs the loading page nothing: no template made or painted yet.
     assert page.locator("canvas[data-testid^=template-], canvas[data-testid^=readable-]").count() == 0
     open_panel(page)
@@ -105,7 +100,7 @@ def test_readable_templates_are_the_weights_blurred(page, live_url, weights):
     scipy computes it; the exact ones wait under "The exact terms"."""
     from scipy.ndimage import gaussian_filter
     kernel, _ = weights
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     open_panel(page)
     assert page.is_visible("[data-testid=readable-0]") and not page.is_visible("[data-testid=template-0]")
     for digit in range(10):
@@ -124,7 +119,7 @@ def test_readable_templates_are_the_weights_blurred(page, live_url, weights):
 def test_evidence_follows_the_drawing(page, live_url, weights, pen_digits):
     kernel, _ = weights
     rng = random.Random(3)
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     page.click("[data-testid=why] summary")
     pad = page.locator("[data-testid=pad]").bounding_box()
     for sample in rng.sample(pen_digits, 3):
@@ -165,7 +160,7 @@ def test_light_and_dark_colours(page, live_url, weights):
             assert tuple(pixel) == (*COLOURS[scheme][sign[digit]], 255), (scheme, digit)
 
     page.emulate_media(color_scheme="light")
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     open_panel(page)
     check("light")
     page.emulate_media(color_scheme="dark")  # repainted when the scheme changes
@@ -178,7 +173,7 @@ def test_light_and_dark_colours(page, live_url, weights):
 
 
 def test_screenshot(page, live_url, pen_digits, tmp_path):
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     page.set_viewport_size({"width": 1024, "height": 1200})
     page.click("[data-testid=why] summary")
     pad = page.locator("[data-testid=pad]").bounding_box()

@@ -61,6 +61,22 @@ def launch(playwright, capped_frames=False):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
 
 
+# How long a page may take to load TF.js and the model (30 s, Playwright's own default: the
+# machine running the tests may be busy).
+READY_TIMEOUT = 30_000
+
+
+def wait_model(page, state="ready", timeout=READY_TIMEOUT):
+    """Wait until the page says its model is `state` (body[data-model]: loading, ready or error)."""
+    page.wait_for_selector(f"body[data-model={state}]", timeout=timeout)
+
+
+def open_page(page, url, state="ready", timeout=READY_TIMEOUT):
+    """Open url in page and wait until its model is `state` (wait_model)."""
+    page.goto(url)
+    wait_model(page, state, timeout)
+
+
 def place(strokes, pad, rng, size=(0.35, 0.75)):
     """Scale and move a digit's strokes to a random size and spot inside the pad,
     as a visitor would draw it: height a random share of the pad's height."""

@@ -53,8 +53,7 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
             page = chromium.new_page(viewport={"width": 1024, "height": 768})
             errors = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(url)
-            page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+            browser.open_page(page, url)
             rng = random.Random(seed)
             rows = browser.replay(page, samples, rng, naive=naive, verdicts=True)
             number_reading = browser.read_numbers(page, samples, rng, numbers) if numbers else None

@@ -117,8 +117,7 @@ def measure(chromium, url, strokes):
             if way == "first visit":
                 page.goto(elsewhere)
             bodies.clear()
-            page.goto(url + browser.MEASURE)
-            page.wait_for_selector("body[data-model=ready]", timeout=30_000)
+            browser.open_page(page, url + browser.MEASURE)
             if load >= WARMUP:
                 times.append(page.evaluate("performance.getEntriesByName('digitpad-ready')[0].startTime"))
             page.wait_for_timeout(300)  # let the page finish its after-ready work before leaving

@@ -7,7 +7,6 @@ import {
   PEN_WIDTH,
   MOMENT_STD_X,
   MOMENT_STD_Y,
-  MOMENT_SCALE_MIN,
   MOMENT_SCALE_MAX,
   renderStrokes,
   centeringShift,
