@@ -138,3 +138,71 @@ def test_no_torn_file_while_the_folder_is_swapped(site_root):
             done.set()
             swapper.join()
     assert set(seen) <= {original, *versions} and set(versions) <= set(seen)
+
+
+def test_trickling_clients_cannot_lock_everyone_out(served, monkeypatch):
+    """Issue 33: 300 clients each sending a header byte every 0.5 s held every thread, and
+    a byte in time never trips the idle timeout. The whole head has a deadline."""
+    import threading
+    import time
+    import urllib.request
+    from digitpad.server import BoundedServer, Handler
+    monkeypatch.setattr(Handler, "head_timeout", 1)
+    port = int(served.rsplit(":", 1)[1].strip("/"))
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(BoundedServer.MAX_THREADS + 44)]
+    stop = threading.Event()
+
+    def trickle():  # bounded: at most 30 bytes each, then it stops by itself
+        for _ in range(30):
+            for s in clients:
+                try:
+                    s.send(b"X")
+                except OSError:
+                    pass
+            if stop.wait(0.5):
+                return
+
+    trickler = threading.Thread(target=trickle)
+    trickler.start()
+    try:
+        time.sleep(0.3)  # every slot taken by a trickler
+        # Before the deadline: tricklers keep their slots for the whole 15 s, so this times out.
+        with urllib.request.urlopen(served, timeout=8) as response:
+            assert response.status == 200
+            assert response.headers["Content-Security-Policy"]
+    finally:
+        stop.set()
+        trickler.join()
+        for s in clients:
+            s.close()
+
+
+def test_a_head_sent_too_slowly_is_dropped(served, monkeypatch):
+    from digitpad.server import Handler
+    monkeypatch.setattr(Handler, "head_timeout", 1)
+    host, port = served.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        import time
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        for _ in range(6):  # a byte every 0.4 s: each well inside the 5 s idle timeout
+            time.sleep(0.4)
+            try:
+                s.sendall(b"X")
+            except OSError:
+                break
+        assert s.recv(4096) == b""  # closed, nothing answered
+
+
+@pytest.mark.parametrize("payload, status", [
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70_000 + b"\r\n\r\n", 431),
+    (b"GET /\r\n\r\n", 505),  # HTTP/0.9: an answer without any header at all
+], ids=["414", "431", "http-0.9"])
+def test_errors_of_the_http_layer_carry_the_csp(served, payload, status):
+    """Issue 33: 414, 431 and HTTP/0.9 answers came without the Content-Security-Policy."""
+    from digitpad.server import CSP
+    reply = raw_request(served, payload)
+    head = reply.split("\r\n\r\n")[0].split("\r\n")
+    assert re.match(rf"HTTP/1\.\d {status} ", head[0]) or (status == 431 and " 400 " in head[0]), head[0]
+    assert f"Content-Security-Policy: {CSP}" in head
+    assert "X-Content-Type-Options: nosniff" in head

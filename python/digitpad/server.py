@@ -11,7 +11,9 @@ import re
 import socket
 import sys
 import threading
+import time
 import zlib
+from http import HTTPStatus
 from pathlib import Path
 
 from flask import Flask, abort, redirect, request, send_file
@@ -124,8 +126,52 @@ def create_app(test_config=None):
     return app
 
 
+class _HeadDeadline(socket.SocketIO):
+    """A socket's reads, each allowed only what is left of `deadline` (time.monotonic())
+    while one is set: a client trickling a byte every few seconds never trips a per-read
+    timeout, but does run out of this."""
+    deadline = None
+
+    def readinto(self, buffer):
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("request head not complete in time")
+            self._sock.settimeout(min(left, Handler.timeout))
+        return super().readinto(buffer)
+
+
 class Handler(WSGIRequestHandler):
     timeout = 5  # seconds a connection may sit idle or send slowly before it is closed
+    head_timeout = 10  # seconds from accepting a connection to its whole request head
+
+    def setup(self):
+        super().setup()
+        self.head = _HeadDeadline(self.connection, "rb")
+        self.head.deadline = time.monotonic() + self.head_timeout
+        self.rfile = io.BufferedReader(self.head)
+
+    def parse_request(self):
+        if not super().parse_request():
+            return False
+        self.head.deadline = None  # the head is complete; reading a body has the plain timeout
+        self.connection.settimeout(self.timeout)
+        if self.request_version == "HTTP/0.9":  # an answer without headers would carry no CSP
+            self.request_version = "HTTP/1.0"
+            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/0.9 is not supported")
+            return False
+        return True
+
+    def send_error(self, code, message=None, explain=None):
+        # Errors the HTTP layer answers itself (414, 431, 400...) never reach the app's headers.
+        self.error_headers = True
+        super().send_error(code, message, explain)
+
+    def end_headers(self):
+        if getattr(self, "error_headers", False):
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+        super().end_headers()
 
 
 class BoundedServer(ThreadedWSGIServer):
