@@ -93,3 +93,25 @@ def test_serve_refuses_ports_that_do_not_exist(port):
     result = subprocess.run([sys.executable, "-m", "digitpad", "serve", f"--port={port}"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--port" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--seed", "-1"], ["train", "--seed", str(2**64)], ["train", "--epochs", str(10**30)],
+    ["train", "--batch-size", str(10**30)], ["train", "--pen-copies", str(10**9)],
+    ["train", "--doodles", str(10**9)], ["train", "--letter-copies", str(10**9)],
+])
+def test_settings_that_would_fail_later_are_refused_at_once(args):
+    """Issue 33: these passed the checks, then failed with a traceback 8-20 s into training
+    (or never ended): now one line naming the setting, exit 2, nothing started."""
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert f"argument {args[1]}: must be" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["train", "--learning-rat=0.1"], ["train", "--epoch", "3"],
+                                  ["serve", "--allow-rem"]])
+def test_abbreviated_options_are_refused(args):
+    """Issue 33: argparse took --learning-rat for --learning-rate."""
+    result = run(*args)
+    assert result.returncode == 2 and "unrecognized arguments" in result.stderr, result.stderr

@@ -290,3 +290,24 @@ def test_bad_letters_file_is_one_line_error_before_training(tmp_path, mnist_dir)
     path.write_text('[{"char": "a", "writer": "w", "strokes": []}]')
     result = run_train("--data", str(mnist_dir), "--non-digits", str(path))
     assert_one_line_error(result, str(path), "not a non-digits file")
+
+
+@pytest.mark.parametrize("loader", ["pen", "letters"])
+def test_a_file_that_is_not_utf8_is_one_line_error(tmp_path, loader):
+    """Issue 33: a Latin-1 file was a UnicodeDecodeError traceback."""
+    from digitpad.data import DataError, load_non_digits, load_pen_digits
+    path = tmp_path / "digits.json"
+    path.write_bytes(b'[{"label": 1, "writer": "J\xfcrgen", "strokes": [[[0, 0]]]}]')
+    with pytest.raises(DataError, match=r"digits\.json is not UTF-8 text"):
+        (load_pen_digits if loader == "pen" else load_non_digits)(path)
+
+
+@pytest.mark.parametrize("loader", ["pen", "letters"])
+def test_a_fifo_is_refused_not_waited_on(tmp_path, loader):
+    """Issue 33: a named pipe given as a data file blocked forever on its first read."""
+    import os
+    from digitpad.data import DataError, load_non_digits, load_pen_digits
+    path = tmp_path / "pipe.json"
+    os.mkfifo(path)
+    with pytest.raises(DataError, match=r"pipe\.json is not a regular file"):
+        (load_pen_digits if loader == "pen" else load_non_digits)(path)

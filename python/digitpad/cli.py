@@ -127,55 +127,52 @@ def number(low=None, high=None, low_open=False):
     return parse
 
 
-def count(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
+def integer(low, high):
+    """An argparse type: a whole number in [low, high]. The upper bounds are far above any
+    useful setting and low enough that none runs out of memory or time hours later."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low:,} to {high:,}, got {text}")
+        return value
+    return parse
 
 
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def port_number(text):
-    value = int(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number, 1 to 65535, got {text}")
-    return value
+port_number = integer(1, 65535)
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="digitpad", description=__doc__.splitlines()[0])
+    # allow_abbrev off: a misspelt --learning-rat must be refused, not taken for --learning-rate.
+    p = argparse.ArgumentParser(prog="digitpad", description=__doc__.splitlines()[0], allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train the softmax model on MNIST")
+    t = sub.add_parser("train", help="train the softmax model on MNIST", allow_abbrev=False)
     t.add_argument("--data", help="folder with the four MNIST .gz files (default: $DIGITPAD_DATA, "
                                   "else the user cache, downloading if needed)")
     t.add_argument("--out", default="build", help="where model.keras and metrics.json go (default: build)")
     from .recipe import Recipe
     defaults = Recipe()
-    t.add_argument("--epochs", type=positive_int, default=defaults.epochs)
-    t.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    t.add_argument("--epochs", type=integer(1, 1000), default=defaults.epochs)
+    t.add_argument("--batch-size", type=integer(1, 65536), default=defaults.batch_size)
     t.add_argument("--learning-rate", type=number(0, 10, low_open=True), default=defaults.learning_rate)
     t.add_argument("--l2", type=number(0, 1), default=defaults.l2)
-    t.add_argument("--seed", type=int, default=defaults.seed)
+    t.add_argument("--seed", type=integer(0, 2**32 - 1), default=defaults.seed)
     t.add_argument("--pen-digits", default=os.environ.get("DIGITPAD_PEN_DIGITS") or "uci",
                    help="real pen-drawn digits to add to training: the JSON or UNIPEN file, or 'uci': "
                         "UCI's, downloaded once into the cache (default: $DIGITPAD_PEN_DIGITS, else uci)")
     t.add_argument("--no-pen-digits", action="store_true", help="train on MNIST only")
-    t.add_argument("--pen-copies", type=count, default=defaults.pen_copies, help="augmented renderings per pen digit")
+    t.add_argument("--pen-copies", type=integer(0, 50), default=defaults.pen_copies, help="augmented renderings per pen digit")
     t.add_argument("--pen-weight", type=number(0, 1000, low_open=True), default=defaults.pen_weight,
                    help="loss weight of a pen digit vs an MNIST one")
     t.add_argument("--non-digits", default=os.environ.get("DIGITPAD_NON_DIGITS") or None, metavar="FILE",
                    help="handwritten letters (JSON, UJI Pen Characters' form) to teach \"not a digit\" besides "
                         "the generated doodles (default: $DIGITPAD_NON_DIGITS, else doodles only)")
-    t.add_argument("--letter-copies", type=count, default=defaults.letter_copies,
+    t.add_argument("--letter-copies", type=integer(0, 50), default=defaults.letter_copies,
                    help="augmented renderings per letter")
-    t.add_argument("--doodles", type=count, default=defaults.doodles, help="generated doodles to train on")
+    t.add_argument("--doodles", type=integer(0, 100_000), default=defaults.doodles, help="generated doodles to train on")
     t.add_argument("--non-digit-weight", type=number(0, 1000, low_open=True), default=defaults.non_digit_weight,
                    help="loss weight of a letter or doodle vs an MNIST digit")
     t.add_argument("--not-a-digit-bias", type=number(-100, 100), default=defaults.not_a_digit_bias,
@@ -186,25 +183,25 @@ def parser():
                    help="digits you taught the page and downloaded there (repeatable; make train EXTRA=FILE)")
     t.add_argument("--no-deskew", action="store_true", help="train on raw (not deskewed) pixels")
     t.add_argument("--no-normalize-size", action="store_true", help="deskew only, no size normalisation")
-    t.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick checks)")
+    t.add_argument("--limit", type=integer(1, 10**9), help="train on the first N examples only (quick checks)")
     t.add_argument("--again", action="store_true",
                    help="fit even if --out already holds the model these inputs train (it would be the same)")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="fitting progress: 0 none, 1 a bar, 2 a line per epoch")
     t.set_defaults(run=cmd_train)
 
-    w = sub.add_parser("site", help="copy exactly the files the site serves into one folder")
+    w = sub.add_parser("site", help="copy exactly the files the site serves into one folder", allow_abbrev=False)
     w.add_argument("--web", default="web", help="the page's folder, bundled and exported (default: web)")
     w.add_argument("--out", default="site", help="the folder to (re)create (default: site)")
     w.set_defaults(run=cmd_site)
 
-    e = sub.add_parser("export", help="convert the trained model to TF.js in web/model")
+    e = sub.add_parser("export", help="convert the trained model to TF.js in web/model", allow_abbrev=False)
     e.add_argument("--model", default="build", help="folder with model.keras and metrics.json")
     e.add_argument("--web", default="web", help="the page's folder; the model goes to its model/ (default: web)")
     e.add_argument("--quantization", default=None, help="weights as float32, float16 or uint8 "
                    "(default: the one `make bench` showed loses nothing)")
     e.set_defaults(run=cmd_export)
 
-    s = sub.add_parser("serve", help="serve the site at http://127.0.0.1:8000")
+    s = sub.add_parser("serve", help="serve the site at http://127.0.0.1:8000", allow_abbrev=False)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=port_number, default=8000)
     s.add_argument("--site", default="site", help="the folder `digitpad site` wrote (default: site)")

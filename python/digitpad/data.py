@@ -213,18 +213,28 @@ def pen_digits_path(path=None, download=False):
     return Path(path)
 
 
+def read_text(path):
+    """A data file's text (UTF-8), or a one-line DataError: a file that is not regular (a FIFO
+    would block forever), cannot be read, or is not UTF-8 text."""
+    if not path.is_file():
+        raise DataError(f"{path} is not a regular file; pass the data file itself")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"{path} could not be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (byte {exc.start}); pass the JSON or UNIPEN file") from None
+
+
 def load_pen_digits(path=None):
     """[{"label", "writer", "strokes": [[[x, y], ...], ...]}, ...] from the JSON file
     or UCI's original UNIPEN file (pendigits-orig.tra); "uci": UCI's, from the cache
     or downloaded."""
     path = pen_digits_path(path, download=True)
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"pen digits file {path} not found; pass its path "
                         f"(UCI's pendigits-orig.tra, or the same digits as JSON) or set ${PEN_DIGITS_ENV}")
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise DataError(f"{path} could not be read: {exc.strerror or exc}") from None
+    text = read_text(path)
     try:
         samples = parse_unipen(text) if text.lstrip().startswith(".") else json.loads(text)
     except (ValueError, IndexError, RecursionError) as exc:
@@ -296,11 +306,12 @@ LOOKALIKES = frozenset("OoIliZzSsBbGgq")
 def load_non_digits(path):
     """[{"char", "writer", "strokes": [[[x, y], ...], ...]}, ...] from a JSON file of letters."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"non-digits file {path} not found; pass the letters' JSON file "
                         f"(uji-letters-dev.json) or set ${NON_DIGITS_ENV}")
+    text = read_text(path)
     try:
-        samples = json.loads(path.read_text())
+        samples = json.loads(text)
         if not isinstance(samples, list):
             raise ValueError("not a list of samples")
         for s in samples:
@@ -309,8 +320,6 @@ def load_non_digits(path):
             wrong = strokes_problem(s["strokes"])
             if wrong:
                 raise ValueError(f"letter {s['char']!r} of {s['writer']}: {wrong}")
-    except OSError as exc:
-        raise DataError(f"{path} could not be read: {exc.strerror or exc}") from None
     except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
         raise DataError(f"{path} is not a non-digits file of letters as JSON ({exc})") from None
     return samples
