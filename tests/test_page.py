@@ -257,3 +257,35 @@ def test_what_a_screen_reader_hears_of_the_pad_and_its_buttons(page, live_url):
         assert button.get_attribute("aria-keyshortcuts")
     assert page.get_by_role("button", name="Undo the last change to my digits").get_attribute("data-testid") == "teach-undo"
     assert page.errors == []
+
+
+TAMPERED_JS = """([x, y]) => {
+    const pad = document.querySelector('[data-testid=pad]');
+    const box = pad.getBoundingClientRect();
+    const event = (type, cx, cy) => {
+        const e = new PointerEvent(type, { pointerId: 9, pointerType: 'mouse', button: 0, buttons: 1,
+                                           bubbles: true, cancelable: true, clientX: box.left + 5, clientY: box.top + 5 });
+        Object.defineProperty(e, 'clientX', { value: cx });  // what no browser sends: a tampered event
+        Object.defineProperty(e, 'clientY', { value: cy });
+        pad.dispatchEvent(e);
+    };
+    event('pointerdown', NaN, box.top + 10);  // a stroke that starts nowhere: ignored
+    event('pointerup', NaN, box.top + 10);
+    event('pointerdown', box.left + x, box.top + y);  // a stroke with one point that is not finite
+    event('pointermove', Infinity, box.top + y);
+    event('pointermove', box.left + x + 30, box.top + y + 40);
+    event('pointerup', box.left + x + 30, box.top + y + 40);
+}"""
+
+
+def test_points_that_are_not_finite_are_dropped_at_the_pad(page, live_url):
+    """Issue 33: a tampered event's NaN threw uncaught and stayed in the undo history."""
+    open_ready(page, live_url)
+    page.evaluate(TAMPERED_JS, [60, 60])
+    shown = chromium.read_prediction(page, 1)  # one stroke: the one that started on the pad
+    assert shown["digit"] != "" and all(0 <= p <= 1 for p in shown["probs"])
+    page.click("[data-testid=undo]")
+    chromium.read_prediction(page, 0)  # and nothing else in the history
+    page.click("[data-testid=undo]")
+    assert page.get_attribute("[data-testid=prediction]", "data-strokes") == "0"
+    assert page.errors == []

@@ -4,6 +4,8 @@ fine-tuned with TF.js, better on that writer's other digits, reset, download."""
 import json
 import random
 
+import pytest
+
 from digitpad_bench import browser as chromium
 
 from .conftest import TEACH_WRITER as WRITER, screenshot_path
@@ -254,4 +256,44 @@ def test_the_worker_starts_once_a_digit_is_drawn_not_at_the_first_tap(page, live
         chromium.draw(page, strokes, real_input=False)
         chromium.read_prediction(page, len(strokes))
     assert started.value.url.endswith("dist/teach-worker.js")
+    assert page.errors == []
+
+
+# Damage the kept taught model in place, keeping what makes it current (model, samples).
+DAMAGE_JS = """(how) => new Promise((resolve, reject) => {
+    indexedDB.open('digitpad').onsuccess = (e) => {
+        const db = e.target.result;
+        const store = db.transaction('taught', 'readwrite').objectStore('taught');
+        store.get('model').onsuccess = (r) => {
+            const taught = r.target.result;
+            if (how === 'short') taught.kernel = new Float32Array(10);
+            else taught.kernel[1234] = NaN;
+            const put = db.transaction('taught', 'readwrite').objectStore('taught').put(taught, 'model');
+            put.onsuccess = () => { db.close(); resolve(); };
+            put.onerror = () => reject(put.error);
+        };
+    };
+})"""
+
+
+@pytest.mark.parametrize("how", ["short", "nan"])
+def test_a_damaged_taught_model_is_set_aside(page, live_url, pen_digits, how):
+    """Issue 33: a taught model of the wrong size broke the page on every reload
+    (data-model=error, taught digits hidden); one with NaN weights answered silently."""
+    page.goto(live_url)
+    page.wait_for_selector("body[data-model=ready]", timeout=20_000)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(6)
+    sample = pen_digits[7]
+    teach(page, sample, sample["label"], pad, rng, 1)
+    page.wait_for_function(f"async () => (await ({KEPT_JS})()) === 1")
+    page.evaluate(DAMAGE_JS, how)
+    page.reload()
+    page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
+    page.wait_for_function("document.querySelector('[data-testid=teach-status]').textContent.includes('set aside')")
+    assert page.get_attribute("body", "data-model") == "ready"
+    strokes = chromium.place(sample["strokes"], pad, rng)
+    chromium.draw(page, strokes, real_input=False)
+    probs = chromium.read_prediction(page, len(strokes))["probs"]
+    assert all(0 <= p <= 1 for p in probs) and sum(probs) <= 1.001, probs  # NaN fails both
     assert page.errors == []

@@ -1,7 +1,7 @@
 // Tests for web/src/samples.js (run: npm test): which stored records are taught digits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LIMITS, SampleStore, problem } from '../../web/src/samples.js';
+import { LIMITS, SampleStore, problem, taughtProblem } from '../../web/src/samples.js';
 
 const good = { label: 7, strokes: [[[0, 0], [10, 20.5]], [[3, 3]]] };
 
@@ -38,4 +38,18 @@ test('the same drawing taught again is kept once, also moved or scaled (a resize
   await store.add(4, [[[10, 10], [30, 60], [50, 12]], [[20, 35], [40, 35]]]);
   await store.add(4, [[[10, 10], [30, 60], [50, 10]], [[20, 35], [40, 35], [41, 36]]]);
   assert.equal(store.records.length, 3);
+});
+
+test('a kept taught model must be the model\'s size and all numbers', () => {
+  const taught = { kernel: new Float32Array(784 * 11), bias: new Float32Array(11), classes: 11 };
+  assert.equal(taughtProblem(taught, 11), '');
+  assert.match(taughtProblem({ ...taught, kernel: new Float32Array(10) }, 11), /size/);
+  assert.match(taughtProblem({ ...taught, bias: [1, 2] }, 11), /size/);
+  assert.match(taughtProblem({ ...taught, kernel: 'abc' }, 11), /size/);
+  assert.match(taughtProblem(taught, 10), /outputs/);
+  assert.match(taughtProblem(null, 11), /not an object/);
+  const nan = Float32Array.from(taught.kernel);
+  nan[5000] = NaN;
+  assert.match(taughtProblem({ ...taught, kernel: nan }, 11), /not all numbers/);
+  assert.match(taughtProblem({ ...taught, bias: Float32Array.of(...taught.bias.slice(1), Infinity) }, 11), /not all numbers/);
 });

@@ -39,14 +39,19 @@ export class Pad {
     c.addEventListener('contextmenu', (e) => e.preventDefault());
   }
 
+  // The event's point on the pad, or null when it is not a finite one (a tampered
+  // or broken event): such a point would poison every later reading and the undo history.
   point(e) {
     const r = this.canvas.getBoundingClientRect();
-    return [e.clientX - r.left, e.clientY - r.top];
+    const p = [e.clientX - r.left, e.clientY - r.top];
+    return Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
   }
 
   start(e) {
     if (this.pointerId !== null || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
+    const first = this.point(e);
+    if (!first) return;
     this.pointerId = e.pointerId;
     // Capture keeps the stroke going when the pointer leaves the pad and comes back.
     try {
@@ -54,7 +59,7 @@ export class Pad {
     } catch {
       // Synthetic events have no active pointer to capture; drawing still works.
     }
-    this.current = [this.point(e)];
+    this.current = [first];
     this.remember();
     this.strokes = [...this.strokes, this.current];
     this.draw();
@@ -68,7 +73,10 @@ export class Pad {
     // fast strokes stay smooth.
     const events = e.getCoalescedEvents?.() ?? [];
     const from = this.current.length - 1;
-    for (const ev of events.length ? events : [e]) this.current.push(this.point(ev));
+    for (const ev of events.length ? events : [e]) {
+      const p = this.point(ev);
+      if (p) this.current.push(p);
+    }
     this.drawTail(from); // only the new segments: long strokes stay cheap
     this.changed(true);
   }

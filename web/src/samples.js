@@ -5,6 +5,7 @@
 // digits last until the page is left, and `why` says so.
 
 import { size } from './answer.js';
+import { INPUT_SIZE } from './model-io.js';
 import { groupBounds } from './segment.js';
 
 const DB = 'digitpad';
@@ -36,6 +37,21 @@ export function problem(record) {
         return `a point is not [x, y] of finite numbers within ±${LIMITS.coordinate}`;
       }
     }
+  }
+  return '';
+}
+
+// Why a kept taught model ({ kernel, bias, classes }) cannot stand in for a shipped
+// model with `classes` outputs, or '' when it can: a record written by another page,
+// or damaged, must neither break the page nor answer with weights that are not numbers.
+export function taughtProblem(taught, classes) {
+  if (taught === null || typeof taught !== 'object') return 'not an object';
+  const { kernel, bias } = taught;
+  if (taught.classes !== classes) return `it has ${taught.classes} outputs, the model ${classes}`;
+  const wrongSize = (values, n) => !(Array.isArray(values) || ArrayBuffer.isView(values)) || values.length !== n;
+  if (wrongSize(kernel, INPUT_SIZE * classes) || wrongSize(bias, classes)) return 'its weights are not the model\'s size';
+  for (const values of [kernel, bias]) {
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return 'its weights are not all numbers';
   }
   return '';
 }

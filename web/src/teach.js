@@ -6,7 +6,7 @@
 // Forget and Download, and its status line; "My digits" lists them (taught-list.js).
 import { FineTuner } from './teach-driver.js';
 import { nextTask } from './next-task.js';
-import { SampleStore, samplesFile } from './samples.js';
+import { SampleStore, samplesFile, taughtProblem } from './samples.js';
 import { TaughtList } from './taught-list.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -118,13 +118,15 @@ export class TeachPanel {
     await nextTask();
     const base = await this.tuner.baseWeights(this.recognizer.shipped);
     await nextTask();
-    const current = taught && taught.model === base.id && taught.samples === this.store.signature;
+    const wrong = taught && taughtProblem(taught, this.recognizer.shipped.classes);
+    const current = taught && !wrong && taught.model === base.id && taught.samples === this.store.signature;
     if (current) {
       await this.recognizer.use(this.recognizer.shipped.withWeights(taught));
       await nextTask();
       this.report(taught);
     } else if (this.store.records.length > 0 || taught) {
-      await this.refit();
+      // A damaged taught model is set aside (the refit replaces it); the digits stay.
+      await this.refit(wrong ? `The model taught on an earlier visit was damaged (${wrong}), so it was set aside.` : '');
     } else {
       this.render();
     }
