@@ -180,6 +180,49 @@ def test_the_selected_box_drives_the_bars(page, live_url, pen_digits):
 
 
 # Every text change of the page's live regions, recorded from the start.
+def touch_stroke(page, points):
+    """One finger stroke through these page points (Chrome's touch input, as a phone sends it)."""
+    cdp = page.context.new_cdp_session(page)
+    for kind, (x, y) in [("touchStart", points[0])] + [("touchMove", p) for p in points[1:]]:
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+@pytest.mark.parametrize("device", ["touch", "mouse"])
+def test_a_stroke_that_starts_on_a_label_is_drawn(request, live_url, pen_digits, device):
+    """Issue 33: a stroke starting on a digit's label (a 5's flag above its body) went to
+    the label's button and was lost. Drawing wins; only a tap on a label selects."""
+    page = request.getfixturevalue("phone" if device == "touch" else "page")
+    open_ready(page, live_url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(8)
+    digits = lay_out(rng.sample([s for s in pen_digits if s["label"] in (1, 7)], 2), pad, rng)
+    chromium.draw(page, flat(digits), real_input=False)
+    strokes = sum(len(d) for d in digits)
+    wait_reading(page, strokes)
+    labels = page.locator("[data-testid=digit-box] button")
+    first = labels.nth(0).bounding_box()
+    start = (first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
+    stroke = [(start[0] + 3 * i, start[1] + 4 * i) for i in range(12)]
+    if device == "touch":
+        touch_stroke(page, stroke)
+    else:
+        chromium.draw(page, [stroke])
+    wait_reading(page, strokes + 1)  # the stroke is on the pad, the label's digit not selected by it
+    # A tap on a label (no stroke) still selects its digit.
+    i = next(i for i in range(labels.count()) if labels.nth(i).get_attribute("aria-pressed") == "false")
+    label = labels.nth(i).bounding_box()
+    centre = (label["x"] + label["width"] / 2, label["y"] + label["height"] / 2)
+    if device == "touch":
+        touch_stroke(page, [centre])
+    else:
+        page.mouse.click(*centre)
+    page.wait_for_function(f"document.querySelectorAll('[data-testid=digit-box] button')[{i}]"
+                           "?.getAttribute('aria-pressed') === 'true'")
+    assert page.get_attribute("[data-testid=prediction]", "data-strokes") == str(strokes + 1)
+    assert page.errors == []
+
+
 WATCH_LIVE_JS = """() => {
     window.liveChanges = [];
     const live = [...document.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status], [role=alert], output')]

@@ -52,7 +52,10 @@ export class Boxes {
     label.textContent = symbol;
     const read = symbol === '?' ? 'not a digit' : `read as ${symbol}`;
     label.setAttribute('aria-label', `Digit ${index + 1} of ${count}, ${read}: show its probabilities`);
-    label.addEventListener('click', () => this.select(index));
+    // A stroke may start on a label (a 5's flag above its body): the pad draws it, and
+    // only a tap selects. Enter and Space still click.
+    label.addEventListener('pointerdown', (e) => this.pad.start(e, () => this.select(index)));
+    label.addEventListener('click', (e) => { if (e.detail === 0) this.select(index); });
     box.classList.toggle('label-inside', top < 24); // no room above: label inside the box
     box.append(label);
     return box;

@@ -5,6 +5,9 @@
 // canvas is only a picture of those strokes, redrawn crisply at any size or
 // device pixel ratio.
 
+// How far (CSS px) a pointer may move and still be a tap, not a stroke.
+const TAP_SLOP = 8;
+
 export class Pad {
   // onChange(strokes, { drawing }) is called after every change; `drawing` is
   // true while a stroke is still in progress (then at most once per frame).
@@ -17,6 +20,7 @@ export class Pad {
     this.redone = []; // the pad before each undo, for redo
     this.current = null; // the stroke being drawn, also the last item of strokes
     this.pointerId = null; // one pen at a time: a second finger is ignored
+    this.tap = null; // a pointer down on an overlay, not yet moved: { first, onTap }
     this.frame = 0;
     this.listen();
     // Sized when first laid out (a ResizeObserver reports every element once):
@@ -47,7 +51,9 @@ export class Pad {
     return Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
   }
 
-  start(e) {
+  // A pointer down on the pad, or on something laid over it (onTap: what a tap there
+  // does). Drawing wins: it is a stroke once it moves, and only a tap is the overlay's.
+  start(e, onTap = null) {
     if (this.pointerId !== null || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
     const first = this.point(e);
@@ -59,6 +65,11 @@ export class Pad {
     } catch {
       // Synthetic events have no active pointer to capture; drawing still works.
     }
+    if (onTap) this.tap = { first, onTap };
+    else this.begin(first);
+  }
+
+  begin(first) {
     this.current = [first];
     this.remember();
     this.strokes = [...this.strokes, this.current];
@@ -69,6 +80,13 @@ export class Pad {
   move(e) {
     if (e.pointerId !== this.pointerId) return;
     e.preventDefault();
+    if (this.tap) {
+      const p = this.point(e);
+      const { first } = this.tap;
+      if (!p || Math.hypot(p[0] - first[0], p[1] - first[1]) <= TAP_SLOP) return;
+      this.tap = null;
+      this.begin(first);
+    }
     // Coalesced events: the points the browser merged into this one event, so
     // fast strokes stay smooth.
     const events = e.getCoalescedEvents?.() ?? [];
@@ -84,6 +102,12 @@ export class Pad {
   end(e) {
     if (e.pointerId !== this.pointerId) return;
     this.pointerId = null;
+    if (this.tap) {
+      const { onTap } = this.tap;
+      this.tap = null;
+      if (e.type === 'pointerup') onTap();
+      return;
+    }
     this.current = null;
     cancelAnimationFrame(this.frame);
     this.frame = 0;
@@ -145,6 +169,7 @@ export class Pad {
     }
     this.pointerId = null;
     this.current = null;
+    this.tap = null;
   }
 
   get isEmpty() {
