@@ -115,3 +115,13 @@ def test_abbreviated_options_are_refused(args):
     """Issue 33: argparse took --learning-rat for --learning-rate."""
     result = run(*args)
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr, result.stderr
+
+
+def test_an_extra_file_that_is_a_fifo_is_refused_at_once(tmp_path, mnist_dir):
+    """Issue 33: `--extra` naming a FIFO hung (its checksum waited for a writer)."""
+    fifo = tmp_path / "samples.json"
+    os.mkfifo(fifo)
+    result = run("train", "--data", str(mnist_dir), "--no-pen-digits", "--extra", str(fifo),
+                 "--out", str(tmp_path / "build"))
+    assert result.returncode == 1, result.stderr
+    assert "samples.json is not a regular file" in result.stderr.strip().splitlines()[-1]

@@ -213,6 +213,27 @@ def test_a_diverged_or_useless_model_is_never_written(tmp_path, mnist_dir, train
     assert tree_digest(build) == before
 
 
+def test_a_full_disk_while_writing_keeps_the_previous_model_whole(tmp_path, mnist_dir, trained, monkeypatch):
+    """Issue 33: with a little space left, model.keras was replaced while replay.bin and
+    metrics.json stayed old (export then refused the mix). All three are swapped together."""
+    import errno
+    from digitpad import train as train_module
+    from digitpad.errors import UserError
+    build = tmp_path / "build"
+    shutil.copytree(trained[0], build)
+    before = tree_digest(build)
+
+    def disk_full(path, data):  # model.keras written, then replay.bin runs out of space
+        Path(path).write_bytes(b"\0" * 1000)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(train_module, "write_replay_set", disk_full)
+    with pytest.raises(UserError, match="No space left on device; the previous model there is kept"):
+        train(mnist_dir, build, Recipe(epochs=1, pen_copies=0, doodles=100, seed=3), limit=600, verbose=0)
+    assert tree_digest(build) == before  # nothing replaced, nothing left beside
+    export(build, tmp_path / "web")  # and the previous model still exports
+
+
 def test_unwritable_output_fails_before_training(tmp_path, mnist_dir, monkeypatch):
     from digitpad import train as train_module
     from digitpad.errors import UserError
@@ -223,6 +244,35 @@ def test_unwritable_output_fails_before_training(tmp_path, mnist_dir, monkeypatc
     with pytest.raises(UserError, match="cannot write to"):
         train(mnist_dir, blocker / "build", Recipe(epochs=1, pen_copies=0), verbose=0)
     assert loaded == []  # no data loaded, nothing fitted
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 200 KiB file system of its own (a tmpfs: root only, as in CI), unmounted after."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_export_on_a_full_disk_is_one_line_and_keeps_the_previous_model(small_disk, trained):
+    """Issue 33: TensorFlow's own ResourceExhaustedError came out as a 33-line traceback."""
+    web = small_disk / "web"
+    export(trained[0], web)
+    before = tree_digest(web)
+    with open(small_disk / "filler", "wb", buffering=0) as filler:  # the disk filled up
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:
+            pass
+    with pytest.raises(ExportError, match=r"previous model kept: .*No space left on device"):
+        export(trained[0], web, "float32")  # a model 4x the size: its shard cannot be written
+    assert tree_digest(web) == before
 
 
 def test_export_without_trained_model(tmp_path):

@@ -62,7 +62,13 @@ def export(model_dir="build", web_dir="web", quantization=DEFAULT_QUANTIZATION):
                               "training run?); run `make train` again")
 
     def fill(tmp):
-        _convert(model_path, tmp, quantization)
+        try:
+            _convert(model_path, tmp, quantization)
+        except Exception as exc:
+            import tensorflow as tf
+            if isinstance(exc, tf.errors.OpError):  # the converter writes through TensorFlow's files
+                raise OSError(exc.message) from None  # e.g. "...shard1of1.bin; No space left on device"
+            raise
         try:  # NaN or Infinity in model.json: weights that are not numbers, which the page refuses
             json.loads((tmp / "model.json").read_text(), parse_constant=_not_a_number)
         except ValueError as exc:

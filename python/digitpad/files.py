@@ -1,13 +1,17 @@
 """Files written whole or not at all, and their sha256: no numpy, so `digitpad site` stays light."""
 
+import contextlib
 import hashlib
 import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 
 def sha256(path):
+    if not stat.S_ISREG(os.stat(path).st_mode):  # opening a FIFO would wait for ever
+        raise OSError(f"{path} is not a regular file")
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -26,6 +30,24 @@ def save_atomically(write, target):
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def written_together(*targets):
+    """Yields a temporary path beside each target, to write whole; when the block ends
+    they replace the targets one right after the other (renames need no space). If the
+    block fails (a full disk), every target keeps its old content, none a new one."""
+    targets = [Path(t) for t in targets]
+    for target in targets:
+        remove_leftovers(target.parent, target.name)
+    tmps = [t.with_name(f".{t.name}.tmp{os.getpid()}{t.suffix}") for t in targets]
+    try:
+        yield tmps
+        for tmp, target in zip(tmps, targets):
+            os.replace(tmp, target)
+    finally:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
 
 
 def remove_leftovers(folder, name):

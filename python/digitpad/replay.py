@@ -14,14 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import save_atomically
 from .recipe import NOT_A_DIGIT
 
 REPLAY_PER_CLASS = 20
 
 
 def write_replay_set(path, data):
-    """REPLAY_PER_CLASS prepared training inputs per class, picked from the rendered inputs
+    """Write to path (as is: train.py makes it a temporary file) REPLAY_PER_CLASS prepared training inputs per class, picked from the rendered inputs
     (MNIST's training digits, the trainable letters, the training doodles)."""
     xs = [data["x"], data["letters_x"][data["letter_trainable"]], data["doodles_x"]]
     y = np.concatenate([data["y"], np.full(len(xs[1]) + len(xs[2]), NOT_A_DIGIT)])
@@ -39,4 +38,4 @@ def _write(path, xs, y):
     x = np.array([xs[p][i - starts[p]] for p, i in zip(part, picks)], np.float32).reshape(len(picks), -1)
     pixels = np.clip(np.floor(x * 255 + 0.5), 0, 255).astype(np.uint8)
     rows = np.concatenate([pixels, y[picks, None].astype(np.uint8)], axis=1)
-    save_atomically(lambda tmp: Path(tmp).write_bytes(rows.tobytes()), Path(path))
+    Path(path).write_bytes(rows.tobytes())

@@ -30,7 +30,7 @@ from .ahead import collections_skipping_inputs, rendered_ahead
 from .data import load_mnist, load_non_digits, load_pen_digits
 from .errors import UserError
 from .evaluate import check_trained, lower_not_a_digit, measure
-from .files import save_atomically, sha256
+from .files import sha256, written_together
 from .fit import fit_many, versions
 from .freshness import inputs_sha256
 from .inputs import load_extra, prepare_inputs
@@ -102,14 +102,17 @@ def _check_writable(out):
 
 
 def _write(out, model, data, metrics):
-    """model.keras, replay.bin, then metrics.json, each written whole."""
+    """model.keras, replay.bin and metrics.json, all three written beside them first and then
+    swapped in together: a full disk or a failure leaves the previous three whole."""
+    names = ("model.keras", "replay.bin", "metrics.json")
     try:
-        save_atomically(lambda path: model.save(path), out / "model.keras")
-        write_replay_set(out / "replay.bin", data)
-        # Written last, naming the files it describes: export refuses a model.keras or
-        # replay.bin from another run (a full disk or a kill between the three writes).
-        metrics["files"] = {name: sha256(out / name) for name in ("model.keras", "replay.bin")}
-        save_atomically(lambda path: Path(path).write_text(json.dumps(metrics, indent=1)), out / "metrics.json")
+        with written_together(*(out / name for name in names)) as (keras, replay, described):
+            model.save(str(keras))
+            write_replay_set(replay, data)
+            # Naming the files it describes: export refuses a model.keras or replay.bin of
+            # another run (were one of the renames ever the last thing that happened).
+            metrics["files"] = {name: sha256(path) for name, path in zip(names, (keras, replay))}
+            described.write_text(json.dumps(metrics, indent=1))
     except OSError as exc:
         raise UserError(f"could not write the trained model to {out}/: {exc.strerror or exc}; "
-                        "the previous model there may be incomplete, run make train again") from None
+                        "the previous model there is kept") from None
