@@ -188,12 +188,13 @@ def touch_stroke(page, points):
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
+@pytest.mark.slow  # a browser (its page fixture is asked for by name)
 @pytest.mark.parametrize("device", ["touch", "mouse"])
 def test_a_stroke_that_starts_on_a_label_is_drawn(request, live_url, pen_digits, device):
     """Issue 33: a stroke starting on a digit's label (a 5's flag above its body) went to
     the label's button and was lost. Drawing wins; only a tap on a label selects."""
     page = request.getfixturevalue("phone" if device == "touch" else "page")
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     rng = random.Random(8)
     digits = lay_out(rng.sample([s for s in pen_digits if s["label"] in (1, 7)], 2), pad, rng)

@@ -12,7 +12,7 @@ import pytest
 from digitpad.spec import VERDICT
 from digitpad_bench import browser as chromium
 
-from .conftest import screenshot_path
+from .conftest import REPO, screenshot_path
 
 STROKE_A = [(0.3, 0.2), (0.6, 0.2), (0.5, 0.5), (0.45, 0.8)]  # a 7, in pad fractions
 STROKE_B = [(0.35, 0.5), (0.6, 0.5)]  # its cross bar
@@ -280,7 +280,7 @@ TAMPERED_JS = """([x, y]) => {
 
 def test_points_that_are_not_finite_are_dropped_at_the_pad(page, live_url):
     """Issue 33: a tampered event's NaN threw uncaught and stayed in the undo history."""
-    open_ready(page, live_url)
+    chromium.open_page(page, live_url)
     page.evaluate(TAMPERED_JS, [60, 60])
     shown = chromium.read_prediction(page, 1)  # one stroke: the one that started on the pad
     assert shown["digit"] != "" and all(0 <= p <= 1 for p in shown["probs"])
@@ -288,4 +288,25 @@ def test_points_that_are_not_finite_are_dropped_at_the_pad(page, live_url):
     chromium.read_prediction(page, 0)  # and nothing else in the history
     page.click("[data-testid=undo]")
     assert page.get_attribute("[data-testid=prediction]", "data-strokes") == "0"
+    assert page.errors == []
+
+
+def test_the_pad_holds_a_bounded_number_of_strokes_and_says_when_full(page, live_url):
+    """Issue 33: each stroke cost more the more strokes there were (128 ms at 2,000; 5,000 in
+    a burst never finished). The pad holds MAX_STROKES (pad.js) and says when it is full."""
+    import re
+    limit = int(re.search(r"MAX_STROKES = (\d+)", (REPO / "web" / "src" / "pad.js").read_text()).group(1))
+    chromium.open_page(page, live_url)
+    box = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(3)
+    strokes = [[(box["x"] + x, box["y"] + y), (box["x"] + x + 6, box["y"] + y + 9)]
+               for x, y in ((rng.uniform(20, box["width"] - 30), rng.uniform(20, box["height"] - 30))
+                            for _ in range(limit + 5))]
+    chromium.draw(page, strokes, real_input=False)
+    chromium.read_prediction(page, limit, timeout=60_000)
+    assert "The pad is full" in page.text_content("[data-testid=verdict-message]")
+    page.click("[data-testid=undo]")
+    chromium.read_prediction(page, limit - 1)
+    chromium.draw(page, strokes[:1], real_input=False)
+    chromium.read_prediction(page, limit)
     assert page.errors == []

@@ -33,6 +33,7 @@ const recognizer = new Recognizer({
   weights: (weights) => why.showTemplates(weights),
 }, { inkWidth: () => pad.penWidth });
 const pad = new Pad($('[data-testid=pad]'), (strokes, state) => recognizer.update(strokes, state));
+pad.onFull = () => view.padFull(pad.strokes.length);
 const boxes = new Boxes(pad, $('[data-testid=digit-boxes]'), (index) => recognizer.select(index));
 bindControls(pad);
 exposeHandle(recognizer);

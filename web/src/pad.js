@@ -7,6 +7,10 @@
 
 // How far (CSS px) a pointer may move and still be a tap, not a stroke.
 const TAP_SLOP = 8;
+// The most strokes the pad holds: far more than any number or sketch needs, and few enough
+// that reading the pad after a stroke stays quick (splitting the drawing grows faster than
+// its strokes: 2,000 took 128 ms a stroke). A stroke past it is refused, and onFull() says so.
+export const MAX_STROKES = 200;
 
 export class Pad {
   // onChange(strokes, { drawing }) is called after every change; `drawing` is
@@ -21,6 +25,7 @@ export class Pad {
     this.current = null; // the stroke being drawn, also the last item of strokes
     this.pointerId = null; // one pen at a time: a second finger is ignored
     this.tap = null; // a pointer down on an overlay, not yet moved: { first, onTap }
+    this.onFull = null; // called when a stroke is refused: the pad holds MAX_STROKES
     this.frame = 0;
     this.listen();
     // Sized when first laid out (a ResizeObserver reports every element once):
@@ -58,6 +63,10 @@ export class Pad {
     e.preventDefault();
     const first = this.point(e);
     if (!first) return;
+    if (!onTap && this.strokes.length >= MAX_STROKES) {
+      this.onFull?.();
+      return;
+    }
     this.pointerId = e.pointerId;
     // Capture keeps the stroke going when the pointer leaves the pad and comes back.
     try {
@@ -85,6 +94,11 @@ export class Pad {
       const { first } = this.tap;
       if (!p || Math.hypot(p[0] - first[0], p[1] - first[1]) <= TAP_SLOP) return;
       this.tap = null;
+      if (this.strokes.length >= MAX_STROKES) {
+        this.onFull?.();
+        this.abandonStroke();
+        return;
+      }
       this.begin(first);
     }
     // Coalesced events: the points the browser merged into this one event, so

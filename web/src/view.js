@@ -5,6 +5,7 @@ import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
 const $ = (selector) => document.querySelector(selector);
 
 const NOT_A_DIGIT = "That doesn't look like a digit.";
+const PAD_FULL = 'The pad is full: Undo or Clear to draw more.';
 const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
 
 // The answer in words, as a screen reader should hear it once it is settled.
@@ -46,8 +47,16 @@ export class View {
     prediction.closest('.answer').dataset.verdict = answer.verdict;
     prediction.classList.toggle('long', answer.text.length + (unsure ? answer.alternative.length : 0) > 3);
     this.alternative.textContent = unsure ? ` or ${answer.alternative}?` : '';
-    this.message.textContent = answer.verdict === 'not-a-digit' ? NOT_A_DIGIT
-      : answer.text.includes('?') ? '?: a part that does not look like a digit' : '';
+    this.message.textContent = answer.strokes === this.full ? PAD_FULL
+      : answer.verdict === 'not-a-digit' ? NOT_A_DIGIT
+        : answer.text.includes('?') ? '?: a part that does not look like a digit' : '';
+  }
+
+  // A stroke refused because the pad holds as many as it can (pad.js, MAX_STROKES).
+  // strokes: how many it holds; the words stay while an answer is for that many.
+  padFull(strokes) {
+    this.full = strokes;
+    this.message.textContent = this.announcer.textContent = PAD_FULL;
   }
 
   // Said once per settled answer (stroke end, undo, clear), never mid-stroke;
