@@ -367,6 +367,35 @@ def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_dig
     assert page.errors == []
 
 
+def test_a_long_unsure_number_stays_whole_on_a_phone(phone, site, tmp_path, pen_digits):
+    """Issue 33: "18419 2 or 18414 2?" wrapped mid-number on a phone. Each reading stays on
+    one line, and the alternative marks where it differs from the reading."""
+    root = tmp_path / "unsure"
+    shutil.copytree(site, root)
+    meta_path = root / "model" / "metadata.json"
+    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "verdict": {"unsure_margin": 1.0}}))
+    with chromium.serving(root) as url:
+        chromium.open_page(phone, url)
+        pad = phone.locator("[data-testid=pad]").bounding_box()
+        rng = random.Random(1)
+        digits = lay_out(rng.sample([s for s in pen_digits if len(s["strokes"]) == 1], 6), pad, rng)
+        chromium.draw(phone, flat(digits), real_input=False)
+        wait_reading(phone, len(digits))
+        shown = phone.evaluate("""() => {
+            const line = (el) => { const r = el.getClientRects(); return r.length; };
+            const out = document.querySelector('[data-testid=prediction]');
+            const alt = document.querySelector('[data-testid=alternative]');
+            return { text: out.textContent, alt: alt.textContent, marks: [...alt.querySelectorAll('mark')].length,
+                     outLines: out.getBoundingClientRect().height / parseFloat(getComputedStyle(out).lineHeight),
+                     altRects: alt.getClientRects().length, scroll: document.documentElement.scrollWidth };
+        }""")
+    assert len(shown["text"]) >= 4 and shown["alt"].startswith(" or ") and shown["alt"].endswith("?")
+    assert shown["outLines"] < 1.5 and shown["altRects"] == 1, shown  # neither reading wraps
+    assert shown["marks"] == sum(a != b for a, b in zip(shown["alt"][4:-1], shown["text"])) >= 1, shown
+    assert shown["scroll"] <= 375, shown  # and nothing scrolls sideways
+    assert phone.errors == []
+
+
 def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_digits):
     """The turn limit comes from the metadata: an 8 the model reads (about 2 turns) is
     "not a digit" under a limit of half a turn, with the page saying why in About."""

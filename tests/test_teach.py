@@ -297,3 +297,26 @@ def test_a_damaged_taught_model_is_set_aside(page, live_url, pen_digits, how):
     probs = chromium.read_prediction(page, len(strokes))["probs"]
     assert all(0 <= p <= 1 for p in probs) and sum(probs) <= 1.001, probs  # NaN fails both
     assert page.errors == []
+
+
+def test_teaching_words_a_non_digit_and_the_status_after(page, live_url):
+    """Issue 33: a drawing that is no digit was taught without a word; after teaching, the
+    status still quoted the shipped model's MNIST score; two buttons both read "Undo"."""
+    import math
+    chromium.open_page(page, live_url)
+    box = page.locator("[data-testid=pad]").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    spiral = [(cx + r * math.cos(r / 3), cy + r * math.sin(r / 3)) for r in range(4, 90)]  # ~4.5 turns
+    spiral += [(cx + r * math.cos(r / 3), cy + r * math.sin(r / 3)) for r in range(89, 3, -1)]  # and back
+    chromium.draw(page, [spiral], real_input=False)
+    assert chromium.read_prediction(page, 1)["verdict"] == "not-a-digit"
+    assert "MNIST" in page.text_content("[data-testid=status]")
+    page.click("[data-testid=teach-8]")
+    page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
+    assert "did not look like a digit, but it is kept as an 8" in page.text_content("[data-testid=teach-status]")
+    assert page.text_content("[data-testid=status]").startswith("Your taught model answers")
+    assert page.text_content("[data-testid=teach-undo]").strip() == "Undo teaching"
+    page.click("[data-testid=teach-undo]")
+    page.wait_for_selector("[data-testid=teach-status][data-samples='0']", timeout=20_000)
+    assert page.text_content("[data-testid=status]").startswith("Model ready")
+    assert page.errors == []

@@ -48,6 +48,11 @@ function readyText(metadata, problems) {
   return `Model ready${accuracy}.${lacking}`;
 }
 
+function taughtText(metadata) {
+  const accuracy = metadata.test_accuracy === undefined ? '' : ` (as shipped it read ${(metadata.test_accuracy * 100).toFixed(1)}% of the MNIST test set)`;
+  return `Your taught model answers${accuracy}.`;
+}
+
 // The pad draws from the page's first task; the rest starts in the next, so no one task
 // keeps a slow phone from drawing while the page loads.
 async function start() {
@@ -65,6 +70,8 @@ async function start() {
     const { model, metadata, problems } = await loading;
     const answering = recognizer.start(model, metadata);
     view.setModelState('ready', readyText(metadata, problems));
+    // Once a taught model answers, the shipped model's score is no longer what answers.
+    teaching.onAnswering = (taught) => view.setStatus(taught ? taughtText(metadata) : readyText(metadata, problems));
     await answering;
     // The rest in tasks of their own, so no one task keeps a slow phone from drawing.
     await nextTask();

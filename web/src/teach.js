@@ -19,7 +19,8 @@ export function learnedText({ count, after, before }) {
     return after === 1 ? 'Learned: it now reads your digit as you taught it.'
       : 'Not learned yet: it still reads your digit otherwise. Teach it a few more like it.';
   }
-  const shipped = `as shipped, it read ${before}.`;
+  // Not "as shipped, it read 2": that read as if the model had seen a 2.
+  const shipped = `before teaching, it read ${before === 0 ? 'none' : before} of them that way.`;
   if (after === count) return `Learned: it now reads ${count === 2 ? 'both' : `all ${count}`} of your digits as you taught them; ${shipped}`;
   return `It now reads ${after} of your ${count} digits as you taught them; ${shipped} `
     + 'Teach it a few more like the ones it misreads.';
@@ -75,12 +76,16 @@ export class TeachPanel {
   // what to do first (returns nothing: measure.js times only taps that teach).
   add(digit) {
     if (!this.recognizer.shipped || this.pad.isEmpty) {
-      this.say('Draw a digit first, then tap what it should be.');
+      this.say('Draw a digit first, then choose what it should be.');
       return undefined;
     }
     // With a number on the pad, the correction is for the selected digit only.
     const strokes = this.recognizer.selectedStrokes(this.pad.strokes).map((stroke) => stroke.map(([x, y]) => [x, y]));
-    return this.change(() => this.store.add(digit, strokes));
+    // Any drawing may be taught as any digit, but not without a word when the model saw none.
+    const { answer } = this.recognizer;
+    const doubt = answer.verdict === 'not-a-digit' || answer.digits[answer.selected]?.verdict === 'not-a-digit'
+      ? `That did not look like a digit, but it is kept as ${digit === 8 ? 'an' : 'a'} ${digit}: Undo teaching if it should not be.` : '';
+    return this.change(() => this.store.add(digit, strokes), doubt);
   }
 
   forget() {
@@ -203,6 +208,7 @@ export class TeachPanel {
     this.message = '';
     this.render();
     this.status.dataset.samples = String(store.records.length);
+    this.onAnswering?.(Boolean(taught));
   }
 
   say(text) {

@@ -32,6 +32,10 @@ export class View {
 
   setModelState(state, message) {
     document.body.dataset.model = state;
+    this.setStatus(message);
+  }
+
+  setStatus(message) {
     this.status.textContent = message;
   }
 
@@ -45,11 +49,28 @@ export class View {
     prediction.dataset.strokes = String(answer.strokes);
     prediction.dataset.verdict = answer.verdict;
     prediction.closest('.answer').dataset.verdict = answer.verdict;
-    prediction.classList.toggle('long', answer.text.length + (unsure ? answer.alternative.length : 0) > 3);
-    this.alternative.textContent = unsure ? ` or ${answer.alternative}?` : '';
+    const length = answer.text.length + (unsure ? answer.alternative.length : 0);
+    prediction.classList.toggle('long', length > 3);
+    prediction.classList.toggle('longer', length > 9);
+    this.showAlternative(unsure ? answer.alternative : '', answer.text);
     this.message.textContent = answer.strokes === this.full ? PAD_FULL
       : answer.verdict === 'not-a-digit' ? NOT_A_DIGIT
         : answer.text.includes('?') ? '?: a part that does not look like a digit' : '';
+  }
+
+  // " or 18414?" beside the reading 18419: the characters where the two differ marked.
+  showAlternative(alternative, text) {
+    if (!alternative) {
+      this.alternative.textContent = '';
+      return;
+    }
+    const marked = [...alternative].map((c, i) => {
+      if (c === text[i]) return document.createTextNode(c);
+      const mark = document.createElement('mark');
+      mark.textContent = c;
+      return mark;
+    });
+    this.alternative.replaceChildren(' or ', ...marked, '?');
   }
 
   // A stroke refused because the pad holds as many as it can (pad.js, MAX_STROKES).
