@@ -80,3 +80,13 @@ def test_timed_processes_run_in_the_environment_the_bench_started_in(monkeypatch
     monkeypatch.setenv("DIGITPAD_BENCH_PROBE", "set after the bench started")
     probe = "import os, sys; sys.exit('DIGITPAD_BENCH_PROBE' in os.environ)"
     _timed([sys.executable, "-c", probe])  # exit 1 if the probe leaked: _timed raises
+
+
+def test_the_stroke_cost_bench_times_a_stroke_and_sees_a_full_pad(page, live_url):
+    """make bench's "one more stroke with n on the pad": timed below the limit, refused above."""
+    from digitpad_bench import browser
+    from digitpad_bench.page_bench import MAX_STROKES, stroke_cost
+    browser.open_page(page, live_url + browser.MEASURE)
+    result = stroke_cost(page, counts=(5, MAX_STROKES + 2))
+    assert result["update_ms"][5] > 0 and result["strokes_held"][5] == 5
+    assert result["update_ms"][MAX_STROKES + 2] is None and result["strokes_held"][MAX_STROKES + 2] == MAX_STROKES

@@ -92,7 +92,7 @@ def kind(url, content_type):
     return "other"
 
 
-def measure(chromium, url, strokes):
+def measure(chromium, url, strokes, cost=False):
     """Ready times over LOADS loads in each way, bytes by kind, and update latencies.
 
     All loads happen in one tab of a running browser, with the HTTP cache off
@@ -129,12 +129,14 @@ def measure(chromium, url, strokes):
         raw, packed = sizes.get(kind(response_url, content_type), (0, 0))
         sizes[kind(response_url, content_type)] = (raw + len(body), packed + len(gzip.compress(body, 9)))
     latencies = replay_strokes(page, strokes)
+    many = stroke_cost(page) if cost else None
     context.close()
     return {"ready_ms": {way: statistics.median(times) for way, times in ready.items()},
             "ready_ms_all": ready,
             "bytes": {k: {"raw": raw, "gzip": packed} for k, (raw, packed) in sorted(sizes.items())},
             "update_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-                          "strokes": len(latencies)}}
+                          "strokes": len(latencies)},
+            **({"many_strokes": many} if many else {})}
 
 
 def replay_strokes(page, digits):
@@ -147,6 +149,39 @@ def replay_strokes(page, digits):
         browser.read_prediction(page, len(digit["strokes"]))
         browser.clear(page)
     return page.evaluate("performance.getEntriesByName('digitpad-update').map(e => e.duration)")
+
+
+STROKE_COUNTS = (20, 200, 500, 2000)  # strokes on the pad when one more is drawn
+MAX_STROKES = int(re.search(r"MAX_STROKES = (\d+)", (ROOT / "web" / "src" / "pad.js").read_text()).group(1))
+
+
+def stroke_cost(page, counts=STROKE_COUNTS):
+    """The page's update time for one more stroke with n - 1 strokes on the pad, for each n:
+    {n: ms, or None when the pad refused the stroke (full: pad.js MAX_STROKES)}, and how many
+    strokes it held. The n - 1 go in one burst, settled before the timed one."""
+    box = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(2)
+
+    def strokes(k):
+        spots = [(rng.uniform(20, box["width"] - 40), rng.uniform(20, box["height"] - 40)) for _ in range(k)]
+        return [[(box["x"] + x, box["y"] + y), (box["x"] + x + 8, box["y"] + y + 12)] for x, y in spots]
+
+    cost, held = {}, {}
+    for n in counts:
+        browser.clear(page)
+        browser.draw(page, strokes(n - 1), real_input=False)
+        page.wait_for_function("(n) => Number(document.querySelector('[data-testid=prediction]')"
+                               ".dataset.strokes) === n", arg=min(n - 1, MAX_STROKES), timeout=600_000)
+        page.evaluate("performance.clearMeasures('digitpad-update')")
+        before = page.evaluate("document.querySelector('[data-testid=prediction]').dataset.strokes")
+        browser.draw(page, strokes(1), real_input=False)
+        page.wait_for_timeout(200)  # a refused stroke changes nothing to wait for
+        after = page.evaluate("document.querySelector('[data-testid=prediction]').dataset.strokes")
+        timed = page.evaluate("performance.getEntriesByName('digitpad-update').map(e => e.duration)")
+        cost[n] = timed[-1] if after != before and timed else None
+        held[n] = int(after)
+    browser.clear(page)
+    return {"update_ms": cost, "strokes_held": held}
 
 
 def percentile(values, q):
@@ -169,7 +204,7 @@ def page_bench(pen_digits=UCI, model_dir=ROOT / "web" / "model", n_digits=160):
         lax = allow_eval(CSP)
         for name, site, csp in [("ours", ours, None), ("tf.min.js", full, lax)]:
             with serving_process(site, csp) as url:
-                results[name] = measure(chromium, url, digits)
+                results[name] = measure(chromium, url, digits, cost=name == "ours")
         chromium.close()
     ours = results["ours"]
     js_gzip = ours["bytes"]["js"]["gzip"]
@@ -191,6 +226,10 @@ def page_table(results):
     for q in ("p50", "p95"):
         lines.append(f"| stroke update {q} ({ours['update_ms']['strokes']} strokes) | "
                      f"{ours['update_ms'][q]:.2f} ms | {full['update_ms'][q]:.2f} ms |")
+    for n, ms in ours.get("many_strokes", {}).get("update_ms", {}).items():
+        held = ours["many_strokes"]["strokes_held"][n]
+        lines.append(f"| one more stroke with {int(n) - 1} on the pad | "
+                     + (f"{ms:.2f} ms ({held} held)" if ms is not None else f"refused: pad full ({held} held)") + " | - |")
     for kind_ in sorted(set(ours["bytes"]) | set(full["bytes"])):
         a, b = ours["bytes"].get(kind_), full["bytes"].get(kind_)
         cell = lambda s: f"{s['raw'] / 1024:.1f} KB ({s['gzip'] / 1024:.1f} KB gz)" if s else "-"
