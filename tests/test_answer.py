@@ -476,3 +476,18 @@ def test_screenshots_of_the_verdicts(page, live_url, pen_digits, tmp_path):
     page.wait_for_timeout(300)
     page.screenshot(path=screenshot_path("not-sure.png", tmp_path))
     assert page.errors == []
+
+
+def test_two_lines_of_digits_are_told_to_be_one(page, live_url):
+    """Issue 33: digits on two lines read "That doesn't look like a digit." with no word on why."""
+    chromium.open_page(page, live_url)
+    box = page.locator("[data-testid=pad]").bounding_box()
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.15
+    ones = lambda top: [[(x + dx, top + t) for t in range(0, 70, 5)] for dx in (0, 60)]  # "11"
+    chromium.draw(page, ones(y), real_input=False)
+    wait_reading(page, 2)
+    assert "one line" not in page.text_content("[data-testid=verdict-message]")
+    chromium.draw(page, ones(y + 120), real_input=False)  # "11" again, below
+    wait_reading(page, 4)
+    assert "reads one line of digits at a time" in page.text_content("[data-testid=verdict-message]")
+    assert page.errors == []

@@ -94,3 +94,12 @@ test('real pen digits: whole digits stay whole, neighbours come apart', () => {
   }
   assert.equal(wrong, 0);
 });
+
+test('lines: digits side by side are one line, one above another two', async () => {
+  const { lineCount } = await import('../../web/src/segment.js');
+  const digit = (x, y) => [[[x, y], [x, y + 40]], [[x - 5, y + 10], [x + 10, y + 5]]]; // two strokes
+  assert.equal(lineCount([]), 0);
+  assert.equal(lineCount([...digit(0, 0), ...digit(40, 2), ...digit(80, -3)]), 1);
+  assert.equal(lineCount([...digit(0, 0), ...digit(40, 0), ...digit(0, 60), ...digit(40, 62)]), 2);
+  assert.equal(lineCount([...digit(0, 0), [[30, 38]]]), 1); // a decimal point on the baseline
+});

@@ -71,3 +71,19 @@ export function segmentStrokes(strokes) {
   return groups.map((group) => group.strokes);
 }
 
+
+// How many lines the strokes are written on: runs of ink one above another, apart by
+// more than GAP_TOLERANCE times the tallest stroke's height. The pad reads one line.
+export function lineCount(strokes) {
+  const spans = strokes.filter((stroke) => stroke.length > 0).map((stroke) => groupBounds([stroke]))
+    .sort((a, b) => a.y0 - b.y0);
+  if (spans.length === 0) return 0;
+  const gap = GAP_TOLERANCE * Math.max(...spans.map((box) => box.y1 - box.y0));
+  let lines = 1;
+  let bottom = spans[0].y1;
+  for (const { y0, y1 } of spans.slice(1)) {
+    if (y0 > bottom + gap) lines++;
+    bottom = Math.max(bottom, y1);
+  }
+  return lines;
+}

@@ -1,17 +1,21 @@
 // The view: shows what the model thinks. It only writes to the DOM; it never
 // touches the pad or the model.
 import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
+import { lineCount } from './segment.js';
 
 const $ = (selector) => document.querySelector(selector);
 
 const NOT_A_DIGIT = "That doesn't look like a digit.";
 const PAD_FULL = 'The pad is full: Undo or Clear to draw more.';
+// Digits written on two lines are read as one line of tall shapes, never right: say so.
+const ONE_LINE = 'The pad reads one line of digits at a time: write them side by side.';
+const lines = (answer) => lineCount(answer.parts.flatMap((part) => part.strokes));
 const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
 
 // The answer in words, as a screen reader should hear it once it is settled.
 function spoken(answer) {
   if (answer.verdict === '') return 'The pad is empty.';
-  if (answer.verdict === 'not-a-digit') return NOT_A_DIGIT;
+  if (answer.verdict === 'not-a-digit') return lines(answer) > 1 ? ONE_LINE : NOT_A_DIGIT;
   const unsure = answer.verdict === 'unsure' ? `Not sure: ${answer.text} or ${answer.alternative}?` : answer.text;
   return answer.text.includes('?') ? `${unsure} (a question mark: a part that is not a digit)` : unsure;
 }
@@ -54,7 +58,8 @@ export class View {
     prediction.classList.toggle('longer', length > 9);
     this.showAlternative(unsure ? answer.alternative : '', answer.text);
     this.message.textContent = answer.strokes === this.full ? PAD_FULL
-      : answer.verdict === 'not-a-digit' ? NOT_A_DIGIT
+      : lines(answer) > 1 ? ONE_LINE
+        : answer.verdict === 'not-a-digit' ? NOT_A_DIGIT
         : answer.text.includes('?') ? '?: a part that does not look like a digit' : '';
   }
 
