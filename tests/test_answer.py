@@ -347,13 +347,19 @@ def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
         assert "10 classes" in page.text_content("[data-testid=status]")
 
 
-def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_digits):
-    """A margin of 1 makes every answer "not sure": the text is still the most
-    likely reading, and the page says the alternative plainly."""
+def always_unsure(site, tmp_path):
+    """A copy of the site whose model's metadata asks for a margin of 1: every answer "not sure"."""
     root = tmp_path / "unsure"
     shutil.copytree(site, root)
     meta_path = root / "model" / "metadata.json"
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "verdict": {"unsure_margin": 1.0}}))
+    return root
+
+
+def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_digits):
+    """A margin of 1 makes every answer "not sure": the text is still the most
+    likely reading, and the page says the alternative plainly."""
+    root = always_unsure(site, tmp_path)
     with chromium.serving(root) as url:
         chromium.open_page(page, url)
         pad = page.locator("[data-testid=pad]").bounding_box()
@@ -370,10 +376,7 @@ def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_dig
 def test_a_long_unsure_number_stays_whole_on_a_phone(phone, site, tmp_path, pen_digits):
     """Issue 33: "18419 2 or 18414 2?" wrapped mid-number on a phone. Each reading stays on
     one line, and the alternative marks where it differs from the reading."""
-    root = tmp_path / "unsure"
-    shutil.copytree(site, root)
-    meta_path = root / "model" / "metadata.json"
-    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "verdict": {"unsure_margin": 1.0}}))
+    root = always_unsure(site, tmp_path)
     with chromium.serving(root) as url:
         chromium.open_page(phone, url)
         pad = phone.locator("[data-testid=pad]").bounding_box()

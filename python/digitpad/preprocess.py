@@ -126,9 +126,8 @@ def moment_scale(target: float, variance: float) -> float:
     return min(max(target / math.sqrt(variance), MOMENT_SCALE_MIN), MOMENT_SCALE_MAX)
 
 
-def deskew(images, *, normalize_size: bool = False) -> np.ndarray:
-    """Step 6: each (SIZE, SIZE) image in [0, 1] sheared upright about its centre
-    of mass, optionally size-normalised; float32, batches (b, SIZE, SIZE) too."""
+def images_to_deskew(images):
+    """The images as an array, or the error deskew gives for what is not (SIZE, SIZE) finite floats."""
     a = np.asarray(images)
     if not np.issubdtype(a.dtype, np.floating):
         raise TypeError(f"deskew needs float images in [0, 1] (e.g. uint8 / 255), got dtype {a.dtype}")
@@ -136,6 +135,13 @@ def deskew(images, *, normalize_size: bool = False) -> np.ndarray:
         raise ValueError(f"deskew needs shape ({SIZE}, {SIZE}) or (batch, {SIZE}, {SIZE}), got {a.shape}")
     if not np.all(np.isfinite(a)):
         raise ValueError("deskew needs finite pixel values")
+    return a
+
+
+def deskew(images, *, normalize_size: bool = False) -> np.ndarray:
+    """Step 6: each (SIZE, SIZE) image in [0, 1] sheared upright about its centre
+    of mass, optionally size-normalised; float32, batches (b, SIZE, SIZE) too."""
+    a = images_to_deskew(images)
     batch = a.reshape(-1, SIZE, SIZE).astype(np.float64)
     out = np.stack([deskew_one(image, normalize_size) for image in batch]) if len(batch) else batch
     return out.astype(np.float32).reshape(a.shape)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .preprocess import (BOX, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, GRID, MOMENT_SCALE_MAX, MOMENT_SCALE_MIN,
                          MOMENT_STD_X, MOMENT_STD_Y, PEN_WIDTH, PREPROCESS_VERSION, SIZE, SUPERSAMPLE, WINDING_STEP,
-                         pen_widths as _pen_widths, segments as _segments)
+                         images_to_deskew, pen_widths as _pen_widths, segments as _segments)
 
 
 # numba bakes the spec's numbers (globals here) into the machine code it caches, and
@@ -257,13 +257,7 @@ def _tap(img, i, j):
 def deskew(images, *, normalize_size: bool = False) -> np.ndarray:
     """Step 6: each (SIZE, SIZE) image in [0, 1] sheared upright about its centre
     of mass, optionally size-normalised; float32, batches (b, SIZE, SIZE) too."""
-    a = np.asarray(images)
-    if not np.issubdtype(a.dtype, np.floating):
-        raise TypeError(f"deskew needs float images in [0, 1] (e.g. uint8 / 255), got dtype {a.dtype}")
-    if a.ndim not in (2, 3) or a.shape[-2:] != (SIZE, SIZE):
-        raise ValueError(f"deskew needs shape ({SIZE}, {SIZE}) or (batch, {SIZE}, {SIZE}), got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("deskew needs finite pixel values")
+    a = images_to_deskew(images)
     # float32 and float64 as they are (both exact in float64 arithmetic), others as float64.
     exact = a.dtype if a.dtype in (np.float32, np.float64) else np.float64
     batch = np.ascontiguousarray(a.reshape(-1, SIZE, SIZE), exact)
