@@ -12,8 +12,8 @@ from digitpad_bench import browser as chromium
 from .conftest import screenshot_path
 
 # The panel's colours (web/style.css: --why-for / --why-against).
-COLOURS = {"light": {1: (0x1D, 0x4E, 0xD8), -1: (0xDC, 0x26, 0x26)},
-           "dark": {1: (0x7A, 0xA7, 0xFF), -1: (0xFF, 0x6B, 0x6B)}}
+COLOURS = {"light": {1: (0x1D, 0x4E, 0xD8), -1: (0xC2, 0x41, 0x0C)},
+           "dark": {1: (0x84, 0xBE, 0xFF), -1: (0xFF, 0xA9, 0x4D)}}
 
 # A 28x28 canvas's pixels, as a flat RGBA list.
 CANVAS_JS = """(testid) => {
@@ -38,7 +38,7 @@ def rgba(page, testid):
 
 
 def signed(pixels):
-    """A painted canvas back to values in [-1, 1]: opacity, signed by colour (blue +, red -)."""
+    """A painted canvas back to values in [-1, 1]: opacity, signed by colour (blue +, orange -)."""
     sign = np.where(pixels[:, 2] >= pixels[:, 0], 1.0, -1.0)
     return sign * pixels[:, 3] / 255
 
@@ -80,7 +80,7 @@ def test_templates_are_the_models_weights(page, live_url, weights):
         assert (pixels[:, 3] > 0).sum() > 200, f"template-{digit} is blank"
         column = kernel[:, digit]
         check_painted(pixels, column / np.abs(column).max())
-        # The strongest weights for and against, by sign: blue and red.
+        # The strongest weights for and against, by sign: blue and orange.
         for i in np.argsort(column)[-20:]:
             assert pixels[i, 2] > pixels[i, 0] and pixels[i, 3] > 0, (digit, i)
         for i in np.argsort(column)[:5]:
@@ -169,6 +169,47 @@ def test_light_and_dark_colours(page, live_url, weights):
         f"() => document.querySelector('[data-testid=template-0]').getContext('2d')"
         f".getImageData({i % 28}, {i // 28}, 1, 1).data[0] === {COLOURS['dark'][sign[0]][0]}")
     check("dark")
+    assert page.errors == []
+
+
+def contrast(a, b):
+    """WCAG's contrast ratio of two sRGB colours (0-255)."""
+    def luminance(rgb):
+        c = np.asarray(rgb, dtype=np.float64) / 255
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return c @ [0.2126, 0.7152, 0.0722]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+RGB_JS = """(selector) => Array.from(document.querySelectorAll(selector),
+    (e) => getComputedStyle(e).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number))"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_legend_and_contrast(page, live_url, scheme):
+    """A legend in words names both colours, shown in the pictures' own colours; each colour
+    stands out from the card at least 3:1, and on the dark card (where faint colour sinks
+    into the background) so does every template pixel of half strength or more."""
+    page.emulate_media(color_scheme=scheme)
+    chromium.open_page(page, live_url)
+    open_panel(page)
+    legend = page.locator("[data-testid=why-legend]")
+    assert legend.is_visible()
+    assert [t.strip() for t in legend.locator(":scope > span").all_inner_texts()] == [
+        "blue: ink here counts for the digit", "orange: ink here counts against it"]
+    swatches = [tuple(rgb) for rgb in page.evaluate(RGB_JS, "[data-testid=why-legend] .swatch")]
+    assert swatches == [COLOURS[scheme][1], COLOURS[scheme][-1]]
+    card = page.evaluate(RGB_JS, "[data-testid=template-0]")[0]
+    for colour in swatches:
+        assert contrast(colour, card) >= 3, (scheme, colour, card)
+    for digit in range(10):
+        pixels = rgba(page, f"readable-{digit}")
+        alpha = pixels[:, 3:] / 255
+        shown = pixels[:, :3] * alpha + np.asarray(card) * (1 - alpha)  # as composited over the card
+        strong = alpha[:, 0] >= (0.5 if scheme == "dark" else 1.0)
+        assert strong.sum() > 0
+        assert min(contrast(c, card) for c in shown[strong]) >= 3, (scheme, digit)
     assert page.errors == []
 
 

@@ -54,7 +54,7 @@ export class Why {
     // Painted only while the panel is open: a closed panel costs a loading
     // page and every stroke nothing.
     root.addEventListener('toggle', () => this.repaint());
-    // Light and dark mode use different blues and reds: repaint on a switch.
+    // Light and dark mode use different blues and oranges: repaint on a switch.
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
       this.colors = null;
       this.painted = false;
@@ -94,7 +94,7 @@ export class Why {
     const style = getComputedStyle(this.root);
     return {
       for: parseHex(style.getPropertyValue('--why-for'), [29, 78, 216]),
-      against: parseHex(style.getPropertyValue('--why-against'), [220, 38, 38]),
+      against: parseHex(style.getPropertyValue('--why-against'), [194, 65, 12]),
     };
   }
 
