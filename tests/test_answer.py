@@ -414,10 +414,49 @@ def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_dig
             pad = page.locator("[data-testid=pad]").bounding_box()
             if limit == 1000:
                 eight = readable(page, pen_digits, 8, pad, random.Random(3))
-            shown[limit] = read_number(page, lay_out([eight], pad, random.Random(3)))
+            shown[limit] = read_number(page, lay_out([eight], pad, random.Random(3)), keep=True)
+            shown[limit]["message"] = page.text_content("[data-testid=verdict-message]")
+            chromium.clear(page)
             assert f"more than {limit} full turns" in page.text_content("[data-testid=about-summary]")
     assert shown[1000]["text"] == "8" and shown[1000]["verdict"] in ("digit", "unsure")
     assert (shown[0.5]["text"], shown[0.5]["verdict"]) == ("", "not-a-digit")
+    # Issue 33: the bars still show the model's 8, so the page says why it is not a digit.
+    assert shown[0.5]["message"] == "Its strokes go round and round too much to be a digit."
+    assert page.errors == []
+
+
+def small_and_shaky(sample, left, top, height, rng):
+    """A pen digit drawn `height` px tall at (left, top), as a mouse gives it (a point
+    every px), each point moved by up to 1.5 px at random: a small, shaky hand."""
+    xs = [x for stroke in sample["strokes"] for x, _ in stroke]
+    ys = [y for stroke in sample["strokes"] for _, y in stroke]
+    scale = height / (max(ys) - min(ys))
+    strokes = []
+    for stroke in sample["strokes"]:
+        points = [((x - min(xs)) * scale + left, (y - min(ys)) * scale + top) for x, y in stroke]
+        dense = points[:1]
+        for (ax, ay), (bx, by) in zip(points, points[1:]):
+            steps = max(1, round(np.hypot(bx - ax, by - ay)))
+            dense += [(ax + (bx - ax) * k / steps, ay + (by - ay) * k / steps) for k in range(1, steps + 1)]
+        strokes.append([(round(x + rng.uniform(-1.5, 1.5), 1), round(y + rng.uniform(-1.5, 1.5), 1)) for x, y in dense])
+    return strokes
+
+
+def test_a_small_shaky_digit_is_read_as_the_bars_show(page, live_url, pen_digits):
+    """Issue 33: a small, slightly shaky 3 said "That doesn't look like a digit." while its
+    bar showed 100%: its tremor wound past the turn limit. Drawn 50 px tall with the mouse,
+    the 3s the page reads at full size are read as the bars show."""
+    chromium.open_page(page, live_url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    rng = random.Random(33)
+    threes = [s for s in pen_digits if s["label"] == 3][:60:6]
+    for sample in threes:
+        shown = read_number(page, [small_and_shaky(sample, pad["x"] + 100, pad["y"] + 100, 50, rng)], keep=True)
+        probs, message = page.evaluate(PROBS_JS), page.text_content("[data-testid=verdict-message]")
+        chromium.clear(page)
+        assert shown["verdict"] != "not-a-digit", (sample["writer"], shown, probs, message)
+        assert shown["text"] == str(max(range(10), key=lambda d: (probs[d], -d))), (shown, probs)
+        assert message == ""
     assert page.errors == []
 
 

@@ -141,11 +141,12 @@ def test_normalize_size_needs_deskew():
 WINDING_TOLERANCE = 1e-9
 
 
-def test_winding_agrees(drawings):
+@pytest.mark.parametrize("pen_width", [0, 12])
+def test_winding_agrees(drawings, pen_width):
     from digitpad.doodles import doodles
     both = drawings + [strokes for strokes, _ in doodles(5, 130)]
-    py = np.array([pp.winding(d) for d in both])
-    js = np.asarray(run_js(both, "--winding"), dtype=np.float64)
-    print(f"\nwinding parity: {len(both)} drawings, max |diff| {np.abs(py - js).max():.2g} turns")
+    py = np.array([pp.winding(d, pen_width) for d in both])
+    js = np.asarray(run_js(both, "--winding", str(pen_width)), dtype=np.float64)
+    print(f"\nwinding parity (pen {pen_width}): {len(both)} drawings, max |diff| {np.abs(py - js).max():.2g} turns")
     assert np.abs(py - js).max() <= WINDING_TOLERANCE
     assert py.max() > 5  # doodles that wind far are among them

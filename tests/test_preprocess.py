@@ -567,6 +567,17 @@ def test_winding_ignores_a_shaky_hand():
     assert pp.winding([shaky]) < 0.5
 
 
+def test_winding_steps_at_least_a_pen_width():
+    """Issue 33: on a small drawing a tremor of 1-2 px is as large as the size's step; a
+    step of WINDING_PEN_STEP pen widths ignores it, and a large drawing is unchanged."""
+    rng = np.random.default_rng(1)
+    x = np.linspace(0, 40, 41)  # a 40 px line, a point every px, shaking by up to 1.5 px
+    shaky = np.stack([x, rng.uniform(-1.5, 1.5, x.size)], 1).tolist()
+    assert pp.winding([shaky]) > 3
+    assert pp.winding([shaky], pen_width=12) < 0.5
+    assert pp.winding([_circle(3)], pen_width=4) == pp.winding([_circle(3)])  # the size's 5 px step is longer
+
+
 # --- the compiled steps against the readable mirror (python/digitpad/preprocess.py) --
 
 
@@ -597,6 +608,7 @@ def test_compiled_winding_equals_the_readable_one(pen_sample):
     drawings = [s["strokes"] for s in pen_sample[::3]] + [strokes for strokes, _ in doodles(5, 40)] + [[], [[[1, 1]]]]
     # Tolerance of tests/test_parity.py: np.hypot, np.arctan2 and sums may differ in the last bits.
     assert max(abs(pp.winding(d) - readable.winding(d)) for d in drawings) <= 1e-9
+    assert max(abs(pp.winding(d, 20) - readable.winding(d, 20)) for d in drawings) <= 1e-9
 
 
 def test_both_refuse_the_same_inputs():

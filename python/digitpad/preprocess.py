@@ -25,7 +25,8 @@ MOMENT_STD_X = PREPROCESS["MOMENT_STD_X"]
 MOMENT_STD_Y = PREPROCESS["MOMENT_STD_Y"]
 MOMENT_SCALE_MIN = PREPROCESS["MOMENT_SCALE_MIN"]
 MOMENT_SCALE_MAX = PREPROCESS["MOMENT_SCALE_MAX"]
-WINDING_STEP = PREPROCESS["WINDING_STEP"]  # a share of the drawing's size: a shaky hand adds no turns
+WINDING_STEP = PREPROCESS["WINDING_STEP"]  # a share of the drawing's size: a shaky hand adds no turns...
+WINDING_PEN_STEP = PREPROCESS["WINDING_PEN_STEP"]  # ...nor on a small drawing: at least this many pen widths
 
 GRID = SIZE * SUPERSAMPLE
 
@@ -193,9 +194,10 @@ def preprocess_strokes(
     return deskew_one(image.astype(np.float64), normalize_size).astype(np.float32) if deskew else image
 
 
-def winding(strokes) -> float:
-    """How many full turns the strokes' direction makes in all: each stroke resampled
-    every WINDING_STEP of the drawing's size, its absolute changes of direction summed."""
+def winding(strokes, pen_width: float = 0.0) -> float:
+    """How many full turns the strokes' direction makes in all: each stroke resampled every
+    WINDING_STEP of the drawing's size or WINDING_PEN_STEP pen widths (in the strokes' units;
+    0: no pen), whichever is longer, its absolute changes of direction summed."""
     strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
     if not strokes:
         return 0.0
@@ -203,7 +205,7 @@ def winding(strokes) -> float:
     size = (points.max(axis=0) - points.min(axis=0)).max()
     if not size > 0:
         return 0.0
-    step = WINDING_STEP * size
+    step = max(WINDING_STEP * size, WINDING_PEN_STEP * float(pen_width))
     total = 0.0
     for stroke in strokes:
         if len(stroke) < 2:

@@ -14,14 +14,14 @@ import numba
 import numpy as np
 
 from .preprocess import (BOX, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, GRID, MOMENT_SCALE_MAX, MOMENT_SCALE_MIN,
-                         MOMENT_STD_X, MOMENT_STD_Y, PEN_WIDTH, PREPROCESS_VERSION, SIZE, SUPERSAMPLE, WINDING_STEP,
-                         images_to_deskew, pen_widths as _pen_widths, segments as _segments)
+                         MOMENT_STD_X, MOMENT_STD_Y, PEN_WIDTH, PREPROCESS_VERSION, SIZE, SUPERSAMPLE, WINDING_PEN_STEP,
+                         WINDING_STEP, images_to_deskew, pen_widths as _pen_widths, segments as _segments)
 
 
 # numba bakes the spec's numbers (globals here) into the machine code it caches, and
 # renews that cache only when this file changes, not when spec.json does.
 SPEC_NUMBERS = (SIZE, BOX, SUPERSAMPLE, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, MOMENT_STD_X, MOMENT_STD_Y,
-                MOMENT_SCALE_MIN, MOMENT_SCALE_MAX, WINDING_STEP)
+                MOMENT_SCALE_MIN, MOMENT_SCALE_MAX, WINDING_STEP, WINDING_PEN_STEP)
 
 
 @numba.njit(cache=True)
@@ -322,21 +322,22 @@ def render_segments(a, b, ends, pen_widths, *, deskew: bool = False, normalize_s
 
 
 @_fresh
-def winding(strokes) -> float:
-    """How many full turns the strokes' direction makes in all: each stroke resampled
-    every WINDING_STEP of the drawing's size, its absolute changes of direction summed."""
+def winding(strokes, pen_width: float = 0.0) -> float:
+    """How many full turns the strokes' direction makes in all: each stroke resampled every
+    WINDING_STEP of the drawing's size or WINDING_PEN_STEP pen widths (in the strokes' units;
+    0: no pen), whichever is longer, its absolute changes of direction summed."""
     points = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
     if not points:
         return 0.0
-    return _winding(np.concatenate(points), np.cumsum([len(p) for p in points]))
+    return _winding(np.concatenate(points), np.cumsum([len(p) for p in points]), float(pen_width))
 
 
 @numba.njit(cache=True, nogil=True)  # as preprocess.js's winding, step by step
-def _winding(p, ends):
+def _winding(p, ends, pen_width):
     size = max(p[:, 0].max() - p[:, 0].min(), p[:, 1].max() - p[:, 1].min())
     if not size > 0:
         return 0.0
-    step = WINDING_STEP * size
+    step = max(WINDING_STEP * size, WINDING_PEN_STEP * pen_width)
     total = 0.0
     start = 0
     for end in ends:

@@ -145,8 +145,16 @@ test('judge: with 11 outputs, "not a digit" wins only when its class is the most
 });
 
 test('judge: strokes that wind too far are not a digit, however sure the model is', () => {
-  assert.equal(judge(probs([8, 0.99], [0, 0.01]), UNSURE_MARGIN, true).verdict, 'not-a-digit');
-  assert.equal(judge(probs([8, 0.99], [0, 0.01]), UNSURE_MARGIN, false).verdict, 'digit');
+  assert.equal(judge(probs([8, 0.99], [0, 0.01]), UNSURE_MARGIN, 'winding').verdict, 'not-a-digit');
+  assert.equal(judge(probs([8, 0.99], [0, 0.01]), UNSURE_MARGIN, '').verdict, 'digit');
+});
+
+test('judge: a rule that overrules the model says why; a part the model rejects itself needs no reason', () => {
+  assert.deepEqual(judge(probs([3, 0.99], [0, 0.01]), UNSURE_MARGIN, 'winding'),
+    { verdict: 'not-a-digit', digit: 3, runnerUp: 0, reason: 'winding' });
+  assert.equal(judge(probs([3, 0.5], [0, 0.4]), UNSURE_MARGIN, 'dot').reason, 'dot'); // "not sure" overruled too
+  assert.deepEqual(judge(probs([4, 0.3], [1, 0.1], 0.55, 11), UNSURE_MARGIN, 'winding'),
+    { verdict: 'not-a-digit', digit: 4, runnerUp: 1 });
 });
 
 test('no real digit of the fixture winds past MAX_TURNS; a scribbled spiral does', () => {

@@ -2,8 +2,8 @@
 // web/src/preprocess.js as a filter, for tests/test_parity.py. stdin: a JSON list of
 // drawings (each a list of strokes of [x, y]); stdout: a JSON list of 784-value lists.
 // argv[2]: a JSON options object (e.g. '{"deskew": true, "normalizeSize": true}'), or
-// '--shifts': one [dx, dy] centring shift per drawing instead, or '--winding': one
-// number of turns per drawing, or
+// '--shifts': one [dx, dy] centring shift per drawing instead, or '--winding' [pen width]:
+// one number of turns per drawing, or
 // '--deskew-images' [--normalize-size]: stdin is a list of 784-value images to deskew.
 import { centeringShift, deskew, preprocessStrokes, renderStrokes, winding } from '../../web/src/preprocess.js';
 
@@ -14,7 +14,7 @@ const inputs = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 const [mode, flag] = process.argv.slice(2);
 let outputs;
 if (mode === '--winding') {
-  outputs = inputs.map(winding);
+  outputs = inputs.map((strokes) => winding(strokes, Number(flag ?? 0)));
 } else if (mode === '--shifts') {
   outputs = inputs.map((strokes) => centeringShift(renderStrokes(strokes)));
 } else if (mode === '--deskew-images') {

@@ -2,6 +2,8 @@
 // model it is tested in Chromium (tests/test_page.py, tests/test_teach.py).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseDrawing } from '../../web/src/answer.js';
 import { preprocessStrokes } from '../../web/src/preprocess.js';
 import { Recognizer } from '../../web/src/recognizer.js';
 import { nextTask } from '../../web/src/next-task.js';
@@ -130,4 +132,61 @@ test('a selected digit stays selected for a new model and a resized pad, not for
 
   await recognizer.update([...scaled, shifted(STROKE, 300)], { drawing: false }); // a fourth digit
   assert.equal(seen.answers.at(-1).selected, 3);
+});
+
+// A digit drawn small (its height `height` px) as a mouse or finger gives it, a point
+// every px, each moved by up to `shake` px at random: a shaky hand.
+function smallShaky(strokes, height, shake, random) {
+  const ys = strokes.flat().map(([, y]) => y);
+  const xs = strokes.flat().map(([x]) => x);
+  const scale = height / (Math.max(...ys) - Math.min(...ys));
+  return strokes.map((stroke) => {
+    const points = [];
+    stroke.forEach(([x, y], k) => {
+      const [px, py] = k > 0 ? stroke[k - 1] : [x, y];
+      const steps = Math.max(1, Math.ceil(Math.hypot(x - px, y - py) * scale));
+      for (let s = k > 0 ? 1 : 0; s <= steps; s++) {
+        const f = k > 0 ? s / steps : 0;
+        points.push([100 + (px + f * (x - px) - Math.min(...xs)) * scale + shake * (2 * random() - 1),
+          100 + (py + f * (y - py) - Math.min(...ys)) * scale + shake * (2 * random() - 1)]);
+      }
+    });
+    return points;
+  });
+}
+
+function seeded(seed) {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+const PEN_DIGITS = JSON.parse(readFileSync(new URL('../fixtures/pendigits-sample.json', import.meta.url)));
+const PHONE_PEN = 11.6; // pad.js's pen on a 257 px pad (a 375x667 phone)
+
+test('issue 33: a small, shaky digit is read as a digit; a small scribble still is not', async () => {
+  const random = seeded(1);
+  const recognizer = new Recognizer(recorder().show, { inkWidth: () => PHONE_PEN });
+  const shaky = PEN_DIGITS.map((d) => smallShaky(d.strokes, 40 + 20 * random(), 1.5, random));
+  const rejected = shaky.filter((strokes) => recognizer.notADigit(parseDrawing(strokes)[0]) !== '');
+  assert.ok(rejected.length <= 3, `${rejected.length} of ${shaky.length} small shaky digits rejected`);
+
+  const { seen, show } = recorder();
+  const page = new Recognizer(show, { inkWidth: () => PHONE_PEN });
+  await page.start(modelReading(3), { preprocess: { deskew: true, normalize_size: true } });
+  const three = PEN_DIGITS.find((d) => d.label === 3);
+  await page.update(smallShaky(three.strokes, 50, 1.5, seeded(2)), { drawing: false });
+  assert.equal(seen.answers.at(-1).verdict, 'digit');
+  assert.equal(seen.answers.at(-1).text, '3');
+
+  // A spiral of 6 turns, 60 px across, drawn as shakily, winds too much: not a digit, and why.
+  const spiral = [Array.from({ length: 600 }, (_, i) => {
+    const angle = (i / 600) * 6 * 2 * Math.PI;
+    return [100 + (30 * i / 600) * Math.cos(angle) + random(), 100 + (30 * i / 600) * Math.sin(angle) + random()];
+  })];
+  await page.update(spiral, { drawing: false });
+  assert.equal(seen.answers.at(-1).verdict, 'not-a-digit');
+  assert.equal(seen.answers.at(-1).digits[0].reason, 'winding');
 });

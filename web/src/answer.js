@@ -121,8 +121,11 @@ function groupItems(items) {
 // digit and runnerUp are the two most probable digits (ties: the lower first).
 // The rule the trainer measures (metadata verdict.rule): not a digit when that
 // output is the largest; else not sure when the top two of all outputs are
-// closer than the margin. scrawl: the part winds more than MAX_TURNS.
-export function judge(probs, margin = UNSURE_MARGIN, scrawl = false) {
+// closer than the margin. rule: why the part is not a digit whatever the model
+// says ('winding': it winds more than MAX_TURNS; 'dot': a tap), or '' if it may be
+// one; when it overrules the model's own verdict it is the answer's `reason`, for
+// the page to say why (the bars do not show it).
+export function judge(probs, margin = UNSURE_MARGIN, rule = '') {
   let digit = 0;
   let runnerUp = 1;
   if (probs[1] > probs[0]) [digit, runnerUp] = [1, 0];
@@ -132,8 +135,9 @@ export function judge(probs, margin = UNSURE_MARGIN, scrawl = false) {
   }
   const other = probs.length > NOT_A_DIGIT ? probs[NOT_A_DIGIT] : 0;
   let verdict = 'digit';
-  if (scrawl || other > probs[digit]) verdict = 'not-a-digit';
+  if (other > probs[digit]) verdict = 'not-a-digit';
   else if (probs[digit] - Math.max(probs[runnerUp], other) < margin) verdict = 'unsure';
+  if (rule && verdict !== 'not-a-digit') return { verdict: 'not-a-digit', digit, runnerUp, reason: rule };
   return { verdict, digit, runnerUp };
 }
 

@@ -21,7 +21,8 @@ export const {
   MOMENT_STD_Y,
   MOMENT_SCALE_MIN,
   MOMENT_SCALE_MAX,
-  WINDING_STEP, // a share of the drawing's size: a shaky hand adds no turns
+  WINDING_STEP, // a share of the drawing's size: a shaky hand adds no turns...
+  WINDING_PEN_STEP, // ...nor one on a small drawing: the step is at least this many pen widths
 } = spec.preprocess;
 
 const GRID = SIZE * SUPERSAMPLE;
@@ -182,15 +183,17 @@ export function preprocessStrokes(strokes, { deskew: withDeskew = false, normali
 }
 
 // How far a drawing winds: docs/preprocessing.md, "Winding". Each stroke is
-// resampled every WINDING_STEP of the drawing's size (so a shaky hand adds no
-// turns), and the absolute changes of direction are summed, in full turns.
-
-export function winding(strokes) {
+// resampled every WINDING_STEP of the drawing's size, or every WINDING_PEN_STEP
+// pen widths if that is longer (so a shaky hand adds no turns, however small the
+// drawing: a wiggle within the pen's width does not show in the ink), and the
+// absolute changes of direction are summed, in full turns. penWidth: in the
+// strokes' units (0: no pen, the size alone).
+export function winding(strokes, penWidth = 0) {
   checkFinite(strokes);
   const { x0, x1, y0, y1 } = groupBounds(strokes);
   const size = Math.max(x1 - x0, y1 - y0);
   if (!(size > 0)) return 0;
-  const step = WINDING_STEP * size;
+  const step = Math.max(WINDING_STEP * size, WINDING_PEN_STEP * penWidth);
   let total = 0;
   for (const stroke of strokes) {
     if (stroke.length < 2) continue;

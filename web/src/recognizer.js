@@ -133,9 +133,13 @@ export class Recognizer {
     this.show.answer(answer);
   }
 
-  // Not a digit whatever the model says: a scrawl that winds too much, or a dot.
+  // Why a part is not a digit whatever the model says ('' when it may be one): a
+  // dot (no larger than the ink's width), or a scrawl that winds too much (wiggles
+  // within the pen's width do not count: a small, shaky digit is still a digit).
   notADigit({ strokes, box }) {
-    return winding(strokes) > this.maxTurns || size(box) <= this.inkWidth();
+    const pen = this.inkWidth();
+    if (size(box) <= pen) return 'dot';
+    return winding(strokes, pen) > this.maxTurns ? 'winding' : '';
   }
 
   // Show digit `index` of the shown answer in detail.

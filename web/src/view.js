@@ -6,6 +6,11 @@ import { lineCount } from './segment.js';
 const $ = (selector) => document.querySelector(selector);
 
 const NOT_A_DIGIT = "That doesn't look like a digit.";
+// Why a part the model reads as a digit is not one (answer.js, judge's reason): the bars do not show it.
+const REASONS = {
+  winding: 'Its strokes go round and round too much to be a digit.',
+  dot: 'It is too small to be a digit: a dot.',
+};
 const PAD_FULL = 'The pad is full: Undo or Clear to draw more.';
 // Digits written on two lines are read as one line of tall shapes, never right: say so.
 const ONE_LINE = 'The pad reads one line of digits at a time: write them side by side.';
@@ -15,9 +20,23 @@ const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
 // The answer in words, as a screen reader should hear it once it is settled.
 function spoken(answer) {
   if (answer.verdict === '') return 'The pad is empty.';
-  if (answer.verdict === 'not-a-digit') return lines(answer) > 1 ? ONE_LINE : NOT_A_DIGIT;
+  if (answer.verdict === 'not-a-digit') return notADigit(answer);
   const unsure = answer.verdict === 'unsure' ? `Not sure: ${answer.text} or ${answer.alternative}?` : answer.text;
   return answer.text.includes('?') ? `${unsure} (a question mark: a part that is not a digit)` : unsure;
+}
+
+// "Not a digit" in words: why, when a rule overruled the model (the selected digit's
+// reason first), else the plain message.
+function notADigit(answer) {
+  if (lines(answer) > 1) return ONE_LINE;
+  const rejected = [answer.digits[answer.selected], ...answer.digits].filter((d) => d?.reason);
+  return rejected.length > 0 ? REASONS[rejected[0].reason] ?? NOT_A_DIGIT : NOT_A_DIGIT;
+}
+
+// The "?" in the reading, explained (and why, when a rule overruled the model).
+function questionMark(answer) {
+  const why = notADigit(answer);
+  return `?: a part that does not look like a digit${why === NOT_A_DIGIT ? '' : `. ${why}`}`;
 }
 
 export class View {
@@ -59,8 +78,8 @@ export class View {
     this.showAlternative(unsure ? answer.alternative : '', answer.text);
     this.message.textContent = answer.strokes === this.full ? PAD_FULL
       : lines(answer) > 1 ? ONE_LINE
-        : answer.verdict === 'not-a-digit' ? NOT_A_DIGIT
-        : answer.text.includes('?') ? '?: a part that does not look like a digit' : '';
+        : answer.verdict === 'not-a-digit' ? notADigit(answer)
+        : answer.text.includes('?') ? questionMark(answer) : '';
   }
 
   // " or 18414?" beside the reading 18419: the characters where the two differ marked.
