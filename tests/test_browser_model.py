@@ -19,7 +19,8 @@ N_IMAGES = 200
 
 @pytest.mark.parametrize("quantization", ["float32", "uint8"])
 def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, quantization):
-    import tensorflowjs
+    from digitpad.tfjs_import import import_tensorflowjs
+    tensorflowjs = import_tensorflowjs()
     (_, _, x_test, _), _ = load_mnist(mnist_dir)
     inputs = to_inputs(x_test[:N_IMAGES])
     site = chromium.page_only_site(tmp_path / "web")
