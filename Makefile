@@ -40,21 +40,22 @@ endif
 install: $(VENV)/.installed node_modules/.installed
 
 # A virtual environment with the exact pinned set (constraints.txt): what training, export
-# and serving need. tensorflowjs comes --no-deps (python/digitpad/tfjs_import.py says why).
+# and serving need. tf-keras and tensorflowjs come --no-deps (pyproject.toml says why).
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(if $(PYTHON),$(PYTHON) -c '$(SUPPORTED)' ||) { echo "digitpad needs Python 3.11, 3.12 or 3.13$(if $(PYTHON), ($(PYTHON) is not)): install one (python.org, apt install python3.12-venv, brew install python@3.13) or name it: make PYTHON=/path/to/python3.13"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e .
-	$(PY) -m pip install --quiet -c constraints.txt --no-deps tensorflowjs
+	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt --no-deps tf-keras tensorflowjs
 	touch $@
 
-# The test and bench tools, each only for its own targets.
+# The test and bench tools, each only for its own targets. --no-warn-conflicts: pip would
+# say that tf-keras wants the `tensorflow` build, and tensorflow-cpu is the same package.
 $(VENV)/.test-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt -e '.[test]'
 	touch $@
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[bench]'
+	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt -e '.[bench]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
