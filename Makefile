@@ -40,10 +40,11 @@ endif
 install: $(VENV)/.installed node_modules/.installed
 
 # A virtual environment with the exact pinned set (constraints.txt): what training, export
-# and serving need. tf-keras and tensorflowjs come --no-deps (pyproject.toml says why).
+# and serving need, made afresh (--clear: nothing left of an older set or Python). tf-keras
+# and tensorflowjs come --no-deps (pyproject.toml says why).
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(if $(PYTHON),$(PYTHON) -c '$(SUPPORTED)' ||) { echo "digitpad needs Python 3.11, 3.12 or 3.13$(if $(PYTHON), ($(PYTHON) is not)): install one (python.org, apt install python3.12-venv, brew install python@3.13) or name it: make PYTHON=/path/to/python3.13"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e .
 	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt --no-deps tf-keras tensorflowjs
