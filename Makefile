@@ -5,6 +5,11 @@
 #   make train export DATA=path/to/mnist PEN=path/to/pendigits-orig.tra
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# The Python the venv is made from: PYTHON=..., else the first of these that is 3.11-3.13.
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,python3 python3.13 python3.12 python3.11,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c '$(SUPPORTED)' 2>/dev/null && command -v $(p))))
+endif
 DATA ?=
 PEN ?=
 HOST ?= 127.0.0.1
@@ -34,11 +39,24 @@ endif
 
 install: $(VENV)/.installed node_modules/.installed
 
-# A virtual environment with the exact pinned set (constraints.txt) of dependencies.
+# A virtual environment with the exact pinned set (constraints.txt): what training, export
+# and serving need, made afresh (--clear: nothing left of an older set or Python). tf-keras
+# and tensorflowjs come --no-deps (pyproject.toml says why).
 $(VENV)/.installed: pyproject.toml constraints.txt
-	python3 -m venv $(VENV)
+	@$(if $(PYTHON),$(PYTHON) -c '$(SUPPORTED)' ||) { echo "digitpad needs Python 3.11, 3.12 or 3.13$(if $(PYTHON), ($(PYTHON) is not)): install one (python.org, apt install python3.12-venv, brew install python@3.13) or name it: make PYTHON=/path/to/python3.13"; exit 1; }
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	$(PY) -m pip install --quiet -c constraints.txt -e .
+	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt --no-deps tf-keras tensorflowjs
+	touch $@
+
+# The test and bench tools, each only for its own targets. --no-warn-conflicts: pip would
+# say that tf-keras wants the `tensorflow` build, and tensorflow-cpu is the same package.
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt -e '.[test]'
+	touch $@
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt -e '.[bench]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -71,25 +89,25 @@ serve: site
 
 # The measurement tools (python/digitpad_bench), apart from the product:
 # leave-writers-out accuracy on real drawings, replayed in Chromium (ABLATION=1: every step),
-eval-drawn: install bundle
+eval-drawn: install $(VENV)/.bench-installed bundle
 	$(PY) -m digitpad_bench eval-drawn $(DATA_ARG) $(if $(ABLATION),--ablation)
 
 # and trainer and page against their peers, side by side (bench/results.json, bench/results.md).
-bench: install bundle web/model/model.json
+bench: install $(VENV)/.bench-installed bundle web/model/model.json
 	$(PY) -m digitpad_bench bench $(DATA_ARG)
 
-test: install bundle
+test: install $(VENV)/.test-installed bundle
 	npm test --silent
 	$(PY) -m pytest
 
 # While you work: the JS tests and every test that needs no browser, no model trained on
-# all the data and no TensorFlow (the others are marked slow: tests/conftest.py), in under a minute.
-test-fast: install bundle
+# all the data and no TensorFlow (the others are marked slow: tests/conftest.py): about a minute.
+test-fast: install $(VENV)/.test-installed bundle
 	npm test --silent
 	$(PY) -m pytest -q -m "not slow"
 
 # Rewrite the README's screenshots (.github/screenshots) from the browser tests.
-screenshots: install bundle
+screenshots: install $(VENV)/.test-installed bundle
 	DIGITPAD_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_page.py tests/test_reading.py tests/test_why.py tests/test_answer.py \
 		tests/test_ship.py tests/test_teach.py
 

@@ -55,8 +55,6 @@ from pathlib import Path
 
 from digitpad_bench import browser as chromium
 
-# tensorflowjs imports TF Decision Forests, whose banner needs IPython off a terminal.
-os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
 # Rendered training inputs are cached in a folder of this run, never the user's cache.
 os.environ.setdefault("DIGITPAD_RENDER_CACHE", tempfile.mkdtemp(prefix="digitpad-renders-"))
 

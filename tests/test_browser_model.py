@@ -17,7 +17,8 @@ N_IMAGES = 200
 
 @pytest.mark.parametrize("quantization", ["float32", "uint8"])
 def test_browser_probabilities_equal_python(page, trained, mnist_dir, tmp_path, quantization):
-    import tensorflowjs
+    from digitpad.tfjs_import import import_tensorflowjs
+    tensorflowjs = import_tensorflowjs()
 
     from digitpad.model import load  # TensorFlow: imported by the tests that use it, not by collecting
     (_, _, x_test, _), _ = load_mnist(mnist_dir)

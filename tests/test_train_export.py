@@ -63,7 +63,8 @@ def test_training_is_deterministic(tmp_path, mnist_dir):
 
 
 def test_export_round_trip(exported, trained):
-    import tensorflowjs
+    from digitpad.tfjs_import import import_tensorflowjs
+    tensorflowjs = import_tensorflowjs()
 
     from digitpad.model import load
     files = sorted(p.name for p in (exported / "model").iterdir())
@@ -86,7 +87,8 @@ def test_export_round_trip(exported, trained):
 
 
 def test_quantized_exports_are_smaller_and_close(tmp_path, trained):
-    import tensorflowjs
+    from digitpad.tfjs_import import import_tensorflowjs
+    tensorflowjs = import_tensorflowjs()
 
     from digitpad.model import load
     trained_weights = load(trained[0] / "model.keras").get_weights()

@@ -26,7 +26,8 @@ CANVAS_JS = """(testid) => {
 def weights(site):
     """The page's model as Python's tensorflowjs loader reads it: kernel (784, k), bias (k,), for
     k = 10 digits or 11 (the digits, then "not a digit")."""
-    import tensorflowjs
+    from digitpad.tfjs_import import import_tensorflowjs
+    tensorflowjs = import_tensorflowjs()
     model = tensorflowjs.converters.load_keras_model(str(site / "model" / "model.json"))
     kernel, bias = model.get_weights()
     assert kernel.shape in ((784, 10), (784, 11))

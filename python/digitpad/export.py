@@ -20,6 +20,7 @@ from .files import sha256
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION, SIZE
 from .site import replace_folder
+from .tfjs_import import import_tensorflowjs
 
 # What the page must feed the model (preprocess.py says how drawings become it).
 INPUT_SPEC = {
@@ -122,12 +123,8 @@ def _not_a_number(name):
 
 
 def _convert(model_path, out_dir, quantization="float32"):
-    # tensorflowjs imports TF Decision Forests, whose welcome banner needs
-    # IPython when stdout is not a terminal (pytest, CI): switch it off.
-    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
-    import tensorflowjs
-
     from .model import build_model, load
+    tensorflowjs = import_tensorflowjs()
     # Re-create the model without its training-only L2 regulariser: the page
     # only predicts, and TF.js would have to deserialise it for nothing.
     trained = load(model_path)
@@ -141,7 +138,7 @@ def _convert(model_path, out_dir, quantization="float32"):
 
 
 def _metadata(metrics):
-    import tensorflowjs
+    tensorflowjs = import_tensorflowjs()
     keep = ("test_accuracy", "per_class_accuracy", "confusion_matrix", "heldout_pen", "classes", "verdict",
             "trained_on", "preprocess", "recipe", "data_sha256", "versions")
     meta = {key: metrics[key] for key in keep if key in metrics}

@@ -25,7 +25,6 @@ def inputs_sha256(data_dir=None, recipe=None, limit=None, pen_digits=None, estim
                   non_digits=None):
     """One sha256 of all a train() with these arguments depends on (its data files' checksums,
     recipe, options, code and libraries), or None if an input is not on disk yet."""
-    import importlib.metadata
     try:
         files = {"mnist": verify(resolve_dir(data_dir, download=False)),
                  "pen": sha256(pen_digits_path(pen_digits)) if pen_digits else None,
@@ -33,8 +32,17 @@ def inputs_sha256(data_dir=None, recipe=None, limit=None, pen_digits=None, estim
     except (DataError, OSError):
         return None
     described = [files, asdict(recipe or Recipe()), limit, list(estimate_writers), [sha256(p) for p in TRAINER],
-                 [importlib.metadata.version(name) for name in LIBRARIES], platform.python_version()]
+                 [_version(name) for name in LIBRARIES], platform.python_version()]
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+
+def _version(name):
+    import importlib.metadata
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:  # TensorFlow installed as tensorflow-cpu (pyproject.toml)
+        return importlib.metadata.version(f"{name}-cpu")
 
 
 def up_to_date(out_dir, key):

@@ -151,8 +151,8 @@ def bench_quantization(data_dir, pen_digits, work):
     on MNIST test and on the pen digits of writers the model never saw."""
     from dataclasses import replace
 
-    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")  # its banner needs IPython off a terminal
-    import tensorflowjs
+    from digitpad.tfjs_import import import_tensorflowjs
+    tensorflowjs = import_tensorflowjs()
 
     from digitpad.data import load_pen_digits
     from digitpad.export import QUANTIZATIONS, export
