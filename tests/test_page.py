@@ -255,7 +255,7 @@ def test_what_a_screen_reader_hears_of_the_pad_and_its_buttons(page, live_url):
         button = page.get_by_role("button", name=name, exact=True)
         assert button.count() == 1, name  # one button with that name, and without its key hint
         assert button.get_attribute("aria-keyshortcuts")
-    assert page.get_by_role("button", name="Undo the last change to my digits").get_attribute("data-testid") == "teach-undo"
+    assert page.get_by_role("button", name="Undo teaching: the last change to my digits").get_attribute("data-testid") == "teach-undo"
     assert page.errors == []
 
 
