@@ -24,6 +24,7 @@ print(json.dumps({"stood_in": list(tfjs_import.stood_in), "used": sorted(used), 
 """
 
 
+@pytest.mark.slow  # TensorFlow, in a new process
 def test_tensorflowjs_imports_with_exactly_its_stand_ins():
     """Fails when a new tensorflowjs imports another package we do not install (the import
     fails), or stops importing one of the three (then its stand-in goes unused)."""

@@ -572,6 +572,7 @@ print(json.dumps([rendering, training, [p.name for p in RENDERING], [p.name for 
 """
 
 
+@pytest.mark.slow  # TensorFlow (digitpad.model), in a new process
 def test_the_keys_hash_every_module_that_renders_or_trains():
     """A change to any code that renders the inputs renders them again, and a change to any
     code train() runs trains again: no module is left out of the cache's or the model's key."""
