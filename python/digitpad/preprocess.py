@@ -194,11 +194,16 @@ def preprocess_strokes(
     return deskew_one(image.astype(np.float64), normalize_size).astype(np.float32) if deskew else image
 
 
+def stroke_arrays(strokes):
+    """The strokes that have points, each an (n, 2) float64 array."""
+    return [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+
+
 def winding(strokes, pen_width: float = 0.0) -> float:
     """How many full turns the strokes' direction makes in all: each stroke resampled every
     WINDING_STEP of the drawing's size or WINDING_PEN_STEP pen widths (in the strokes' units;
     0: no pen), whichever is longer, its absolute changes of direction summed."""
-    strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    strokes = stroke_arrays(strokes)
     if not strokes:
         return 0.0
     points = np.concatenate(strokes)

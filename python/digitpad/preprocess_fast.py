@@ -15,7 +15,8 @@ import numpy as np
 
 from .preprocess import (BOX, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, GRID, MOMENT_SCALE_MAX, MOMENT_SCALE_MIN,
                          MOMENT_STD_X, MOMENT_STD_Y, PEN_WIDTH, PREPROCESS_VERSION, SIZE, SUPERSAMPLE, WINDING_PEN_STEP,
-                         WINDING_STEP, images_to_deskew, pen_widths as _pen_widths, segments as _segments)
+                         WINDING_STEP, images_to_deskew, pen_widths as _pen_widths, segments as _segments,
+                         stroke_arrays)
 
 
 # numba bakes the spec's numbers (globals here) into the machine code it caches, and
@@ -323,10 +324,8 @@ def render_segments(a, b, ends, pen_widths, *, deskew: bool = False, normalize_s
 
 @_fresh
 def winding(strokes, pen_width: float = 0.0) -> float:
-    """How many full turns the strokes' direction makes in all: each stroke resampled every
-    WINDING_STEP of the drawing's size or WINDING_PEN_STEP pen widths (in the strokes' units;
-    0: no pen), whichever is longer, its absolute changes of direction summed."""
-    points = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    """preprocess.winding, compiled."""
+    points = stroke_arrays(strokes)
     if not points:
         return 0.0
     return _winding(np.concatenate(points), np.cumsum([len(p) for p in points]), float(pen_width))
