@@ -22,14 +22,8 @@ def sha256(path):
 def save_atomically(write, target):
     """write(tmp) beside the target, then rename: an interrupted or failed write
     (a raise inside `write`) never leaves a half file under the real name."""
-    target = Path(target)
-    remove_leftovers(target.parent, target.name)
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}{target.suffix}")
-    try:
+    with written_together(target) as (tmp,):
         write(str(tmp))
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
