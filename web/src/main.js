@@ -41,16 +41,18 @@ exposeHandle(recognizer);
 // asks for them (?measure), never for a visitor.
 const measuring = new URLSearchParams(location.search).has('measure') && import('./measure.js');
 
+// The shipped model's MNIST score in words, '' when its metadata has none.
+const score = (metadata) => (metadata.test_accuracy === undefined ? ''
+  : `${(metadata.test_accuracy * 100).toFixed(1)}% on the MNIST test set`);
+
 // "Model ready", with its accuracy when known, and what its metadata lacks.
 function readyText(metadata, problems) {
-  const accuracy = metadata.test_accuracy === undefined ? '' : `: ${(metadata.test_accuracy * 100).toFixed(1)}% on the MNIST test set`;
   const lacking = problems.length ? ` (${problems.join('; ')}: the page uses what is there)` : '';
-  return `Model ready${accuracy}.${lacking}`;
+  return `Model ready${score(metadata) && `: ${score(metadata)}`}.${lacking}`;
 }
 
 function taughtText(metadata) {
-  const accuracy = metadata.test_accuracy === undefined ? '' : ` (as shipped it read ${(metadata.test_accuracy * 100).toFixed(1)}% of the MNIST test set)`;
-  return `Your taught model answers${accuracy}.`;
+  return `Your taught model answers${score(metadata) && ` (as shipped: ${score(metadata)})`}.`;
 }
 
 // The pad draws from the page's first task; the rest starts in the next, so no one task
