@@ -28,8 +28,8 @@ PEN_ARG := $(if $(filter none,$(PEN)),--no-pen-digits)
 ifneq ($(filter-out none,$(PEN)),)
 export DIGITPAD_PEN_DIGITS := $(abspath $(PEN))
 endif
-# Handwritten letters that teach "not a digit" besides the generated doodles (not
-# downloadable, so none by default): make train NONDIGITS=path/to/uji-letters-dev.json
+# "Not a digit" is learnt from the letters and doodles in python/digitpad/nondigits; more
+# handwritten letters in their JSON form: make train NONDIGITS=path/to/letters.json
 NONDIGITS ?=
 ifneq ($(NONDIGITS),)
 export DIGITPAD_NON_DIGITS := $(abspath $(NONDIGITS))

@@ -130,8 +130,8 @@ TEACH_WRITER = os.environ.get("DIGITPAD_TEACH_WRITER", "w14")
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory, mnist_dir, pen_digits_path):
     """The model users get, a little smaller: make train's recipe and data (MNIST, the pen
-    digits, and the letters when $DIGITPAD_NON_DIGITS names them), but one augmented copy
-    of each pen digit, not 4, and none of TEACH_WRITER's digits."""
+    digits, the shipped letters and doodles, and more letters when $DIGITPAD_NON_DIGITS names
+    them), but one augmented copy of each pen digit, not 4, and none of TEACH_WRITER's digits."""
     from digitpad.recipe import Recipe
     from digitpad.train import train
     out = tmp_path_factory.mktemp("build")
@@ -196,10 +196,9 @@ def phone(browser):
 
 @pytest.fixture(scope="session")
 def non_digits_path():
-    """Handwritten letters by 6 writers (`make test NONDIGITS=...`); not downloadable, so skip without."""
-    if not os.environ.get("DIGITPAD_NON_DIGITS"):
-        pytest.skip("no $DIGITPAD_NON_DIGITS (make test NONDIGITS=path/to/uji-letters-dev.json)")
-    return Path(os.environ["DIGITPAD_NON_DIGITS"])
+    """The handwritten letters by 6 writers the package ships."""
+    from digitpad.data import LETTERS_FILE, NON_DIGITS_DIR
+    return NON_DIGITS_DIR / LETTERS_FILE
 
 
 @pytest.fixture(scope="session")

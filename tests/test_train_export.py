@@ -16,7 +16,7 @@ import pytest
 
 from digitpad import export as export_module
 from digitpad.export import ExportError, export
-from digitpad.recipe import HOLDOUT_WRITERS, Recipe
+from digitpad.recipe import HOLDOUT_THINGS, HOLDOUT_WRITERS, Recipe
 from digitpad.spec import PREPROCESS, VERDICT
 from digitpad.train import train
 
@@ -308,27 +308,33 @@ def test_training_with_pen_digits_and_a_held_out_estimate(tmp_path, mnist_dir, p
 
 
 @pytest.mark.slow  # TensorFlow
-def test_not_a_digit_from_letters_and_doodles(tmp_path, mnist_dir, pen_digits_path, non_digits_path):
-    """A quick recipe with letters and doodles: an 11th output that wins on doodles and
-    letters it never saw, measured before training on everyone, and exported for the page."""
+def test_not_a_digit_from_letters_and_doodles(tmp_path, mnist_dir, pen_digits_path):
+    """A quick recipe with the shipped letters and doodles: an 11th output that wins on letters,
+    generated doodles and Quick, Draw! things it never saw, measured before training on
+    everyone, and exported for the page."""
     from digitpad.model import load
     recipe = Recipe(epochs=2, pen_copies=1, letter_copies=1, doodles=1000)
     metrics = train(mnist_dir, tmp_path / "build", recipe, limit=5000, verbose=0, pen_digits=pen_digits_path,
-                    estimate_writers=HOLDOUT_WRITERS, non_digits=non_digits_path)
+                    estimate_writers=HOLDOUT_WRITERS)
     kernel, bias = load(tmp_path / "build" / "model.keras").get_weights()
     assert kernel.shape == (784, 11) and bias.shape == (11,)
     trained_on = metrics["trained_on"]
     assert trained_on["letters"] == 624 - 6 * 2 * 14 and trained_on["doodles"] == 1000  # no look-alikes
+    assert trained_on["quickdraw"] == 10_000 and len(trained_on["quickdraw_things"]) == 10
     held = metrics["verdict"]["heldout"]
     assert held["letter_writers"] == ["uji-w05", "uji-w06"] and held["pen_writers"] == sorted(HOLDOUT_WRITERS)
-    assert held["samples"] == {"digits": 1499, "letters": 152, "lookalikes": 56, "doodles": 1000}
+    assert held["things"] == sorted(HOLDOUT_THINGS)
+    assert held["samples"] == {"digits": 1499, "letters": 152, "lookalikes": 56, "unseen_things": 2000,
+                               "doodles": 1000}
     rates = held["rates"]
     print(f"\nheld out: {rates}")
-    # Measured here (5k MNIST, 2 epochs): digits 0.963 right, 0.014 not a digit, 0.044 not
-    # sure; letters 0.63 and doodles 0.78 rejected.
-    assert rates["digit_accuracy"] >= 0.94 and rates["digits_not_a_digit"] <= 0.03
-    assert rates["digits_unsure"] <= 0.07
-    assert rates["letters_rejected"] >= 0.5 and rates["doodles_rejected"] >= 0.65
+    # Measured here (5k MNIST, 2 epochs, the spec's bias -1.9 and margin 0.2): digits 0.969
+    # right, 0.012 not a digit, 0.022 not sure; letters 0.46, Quick, Draw! things never trained
+    # on 0.585 (0.27 when none is trained on, issue 31) and generated doodles 0.845 rejected.
+    assert rates["digit_accuracy"] >= 0.95 and rates["digits_not_a_digit"] <= 0.02
+    assert rates["digits_unsure"] <= 0.04
+    assert rates["letters_rejected"] >= 0.42 and rates["doodles_rejected"] >= 0.78
+    assert rates["unseen_things_rejected"] >= 0.5
     bands = held["margin_bands"]
     assert [b["margin"][0] for b in bands] == [round(0.1 * i, 1) for i in range(10)]
     assert sum(b["samples"] for b in bands) == round(1499 * (1 - rates["digits_not_a_digit"]))
@@ -379,11 +385,17 @@ def test_cli_pen_digits_by_default_and_mnist_only_on_request(tmp_path, mnist_dir
 
 
 @pytest.mark.slow  # TensorFlow
-def test_cli_letters_on_request(tmp_path, mnist_dir, letters_sample_path):
-    """--non-digits FILE (or $DIGITPAD_NON_DIGITS, make train NONDIGITS=) adds letters to the
-    doodles; without, a note says "not a digit" is learnt from doodles only."""
+def test_cli_learns_not_a_digit_from_the_shipped_data_and_more_letters_on_request(tmp_path, mnist_dir,
+                                                                                 letters_sample_path):
+    """A default `digitpad train` (so make train, make site and the Pages workflow) learns "not a
+    digit" from the letters and Quick, Draw! doodles in the package, and its metadata names
+    them; --non-digits FILE ($DIGITPAD_NON_DIGITS, make train NONDIGITS=) adds letters not
+    among them (a copy of shipped ones adds nothing)."""
+    more = tmp_path / "more.json"
+    more.write_text(json.dumps([{**s, "writer": "another"} for s in json.loads(letters_sample_path.read_text())]))
     runs = {}
-    for name, env in [("letters", {"DIGITPAD_NON_DIGITS": str(letters_sample_path)}), ("doodles", {})]:
+    for name, env in [("default", {}), ("more", {"DIGITPAD_NON_DIGITS": str(more)}),
+                      ("copy", {"DIGITPAD_NON_DIGITS": str(letters_sample_path)})]:
         environ = {k: v for k, v in os.environ.items() if k != "DIGITPAD_NON_DIGITS"}
         result = subprocess.run([sys.executable, "-m", "digitpad", "train", "--data", str(mnist_dir),
                                  "--out", str(tmp_path / name), "--epochs", "1", "--limit", "1000",
@@ -392,10 +404,15 @@ def test_cli_letters_on_request(tmp_path, mnist_dir, letters_sample_path):
                                 env={**environ, **env})
         assert result.returncode == 0, result.stderr
         runs[name] = (result.stdout, json.loads((tmp_path / name / "metrics.json").read_text()))
-    assert runs["letters"][1]["trained_on"]["letters"] == 52 - 14  # the look-alikes stay out
-    assert runs["doodles"][1]["trained_on"]["letters"] == 0
-    assert "doodles only" in runs["doodles"][0] and "doodles only" not in runs["letters"][0]
-    lines = runs["doodles"][0].splitlines()
+    default = runs["default"][1]["trained_on"]
+    assert default["letters"] == 624 - 6 * 2 * 14 and default["quickdraw"] == 10_000  # the look-alikes stay out
+    assert default["non_digit_data"] == ["digitpad/nondigits/uji-letters.json.gz",
+                                         "digitpad/nondigits/quickdraw.u4.gz", "generated doodles"]
+    assert runs["more"][1]["trained_on"]["letters"] == default["letters"] + 52 - 14
+    assert str(more) in runs["more"][1]["trained_on"]["non_digit_data"]
+    assert runs["copy"][1]["trained_on"]["letters"] == default["letters"]
+    lines = runs["default"][0].splitlines()
+    assert "Quick, Draw! things never trained on" not in lines[-3]  # no held-out writers: no estimate
     assert "doodles" in lines[-3] and lines[-1].startswith("test accuracy: ")
 
 
@@ -406,7 +423,7 @@ def test_every_slow_step_says_what_it_does_and_how_long_it_took(tmp_path, mnist_
           pen_digits=FIXTURES / "pendigits-sample.json", estimate_writers=HOLDOUT_WRITERS)
     out = capsys.readouterr().out
     for step in [r"MNIST: preparing 10,500 images", r"pen digits: rendering 300 x 2",
-                 r"not a digit: rendering 0 letters and 1,050 doodles"]:
+                 r"not a digit: rendering 624 letters and 1,050 doodles, preparing 10,000 Quick, Draw! doodles"]:
         assert re.search(step + r"\.\.\. \d+\.\d s\n", out), (step, out)
     assert "fitting the shipped model on everything, and beside it one without writers w01, w06" in out
     assert re.search(r"epoch 1/1: loss \d", out), out
@@ -428,7 +445,7 @@ def test_rendering_ahead_in_child_processes_trains_the_same_model(tmp_path, mnis
                             capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     for step in ["MNIST: preparing 11,000 images", "pen digits: rendering 300 x 2",
-                 "not a digit: rendering 0 letters and 1,100 doodles"]:
+                 "not a digit: rendering 624 letters and 1,100 doodles, preparing 10,000 Quick, Draw! doodles"]:
         assert len(re.findall(r"^" + step + r"\.\.\. \d+\.\d s$", result.stdout, re.M)) == 1, (step, result.stdout)
     monkeypatch.setenv("DIGITPAD_RENDER_CACHE", "off")
     train(mnist_dir, tmp_path / "here", Recipe(epochs=1, pen_copies=1, doodles=100), limit=1000, verbose=0,

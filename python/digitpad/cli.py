@@ -51,8 +51,6 @@ def cmd_train(args):
                   estimate_writers=HOLDOUT_WRITERS, extra=args.extra, non_digits=args.non_digits)
     if args.no_pen_digits:
         print("note: training on MNIST only (--no-pen-digits), so the model has never seen a drawn digit")
-    if not args.non_digits:
-        print("note: no handwritten letters (--non-digits FILE), so \"not a digit\" is learnt from doodles only")
     kept = None if args.again else up_to_date(args.out, inputs_sha256(args.data, recipe, **inputs))
     if kept:  # training is deterministic: fitting again would write the same bits
         print(f"{args.out}/model.keras is up to date: these data files, this recipe and this code trained it "
@@ -86,7 +84,10 @@ def verdict_summary(verdict):
     if "letters_rejected" in rates:
         parts.append(f"letters {rates['letters_rejected']:.1%} called not a digit "
                      f"(look-alikes {rates['lookalikes_rejected']:.1%})")
-    parts.append(f"doodles {rates['doodles_rejected']:.1%}")
+    if "unseen_things_rejected" in rates:
+        parts.append(f"Quick, Draw! things never trained on ({', '.join(verdict['heldout']['things'])}) "
+                     f"{rates['unseen_things_rejected']:.1%}")
+    parts.append(f"generated doodles {rates['doodles_rejected']:.1%}")
     return (f"held out, with not-a-digit bias {verdict['not_a_digit_bias']:+g} and not-sure margin "
             f"{verdict['unsure_margin']:g}: " + "; ".join(parts))
 
@@ -168,8 +169,8 @@ def parser():
     t.add_argument("--pen-weight", type=number(0, 1000, low_open=True), default=defaults.pen_weight,
                    help="loss weight of a pen digit vs an MNIST one")
     t.add_argument("--non-digits", default=os.environ.get("DIGITPAD_NON_DIGITS") or None, metavar="FILE",
-                   help="handwritten letters (JSON, UJI Pen Characters' form) to teach \"not a digit\" besides "
-                        "the generated doodles (default: $DIGITPAD_NON_DIGITS, else doodles only)")
+                   help="more handwritten letters (JSON, UJI Pen Characters' form) to teach \"not a digit\", besides "
+                        "the shipped letters and doodles (python/digitpad/nondigits; default: $DIGITPAD_NON_DIGITS)")
     t.add_argument("--letter-copies", type=integer(0, 50), default=defaults.letter_copies,
                    help="augmented renderings per letter")
     t.add_argument("--doodles", type=integer(0, 100_000), default=defaults.doodles, help="generated doodles to train on")

@@ -20,6 +20,9 @@ import numpy as np
 
 from .errors import UserError
 from .files import save_atomically, sha256
+from .spec import PREPROCESS
+
+SIZE = PREPROCESS["SIZE"]  # MNIST's and Quick, Draw!'s images are SIZE x SIZE
 
 
 class DataError(UserError):
@@ -292,15 +295,52 @@ def strokes_problem(strokes):
 
 # --- Handwritten letters: examples of "not a digit" ------------------------------
 #
-# UJI Pen Characters (D. Llorens et al., Universitat Jaume I, UCI, CC BY 4.0): letters
-# written on a tablet, in the pen digits' stroke form. Not downloadable here, so only a
-# file the user names (--non-digits, NONDIGITS=, $DIGITPAD_NON_DIGITS) adds them.
+# "Not a digit" is learnt from data the package ships (nondigits/README.md: sources,
+# licences, how it was cut): UJI Pen Characters' letters (D. Llorens et al., Universitat
+# Jaume I, UCI, CC BY 4.0), written on a tablet in the pen digits' stroke form, and doodles of
+# Google's Quick, Draw! (CC BY 4.0), 28x28 images. A file the user names (--non-digits,
+# NONDIGITS=, $DIGITPAD_NON_DIGITS) adds more letters.
 
 NON_DIGITS_ENV = "DIGITPAD_NON_DIGITS"
+NON_DIGITS_DIR = Path(__file__).with_name("nondigits")
+LETTERS_FILE = "uji-letters.json.gz"
+QUICKDRAW_FILE = "quickdraw.u4.gz"
+QUICKDRAW_THINGS = ("airplane", "banana", "bird", "book", "cat", "clock", "dog", "flower", "house", "rainbow")
 
 # Letters that many hands write as a digit (O o: 0, I l i: 1, Z z: 2, S s: 5, B: 8,
 # b G: 6, g q: 9): never taught as "not a digit", and a reading as a digit is no error.
 LOOKALIKES = frozenset("OoIliZzSsBbGgq")
+
+
+def bundled_non_digits():
+    """The shipped non-digit files (their sha256s key the trained model)."""
+    return [NON_DIGITS_DIR / LETTERS_FILE, NON_DIGITS_DIR / QUICKDRAW_FILE]
+
+
+def load_letters(extra=None):
+    """The shipped letters, then those of the file `extra` (if named) that are not among them."""
+    letters = load_non_digits(NON_DIGITS_DIR / LETTERS_FILE)
+    if extra:
+        seen = {json.dumps(s, sort_keys=True) for s in letters}
+        letters += [s for s in load_non_digits(extra) if json.dumps(s, sort_keys=True) not in seen]
+    return letters
+
+
+def load_quickdraw():
+    """The shipped Quick, Draw! doodles: (images (n, 28, 28) uint8, ink 255 on 0, as MNIST's;
+    the thing each one is, (n,)). Stored at 16 grey levels, two pixels a byte, thing by thing."""
+    path = NON_DIGITS_DIR / QUICKDRAW_FILE
+    try:
+        packed = np.frombuffer(gzip.decompress(path.read_bytes()), np.uint8)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path} could not be read ({exc}): restore it from the repository "
+                        "(git checkout -- python/digitpad/nondigits)") from None
+    if len(packed) % (len(QUICKDRAW_THINGS) * SIZE * SIZE // 2):
+        raise DataError(f"{path} is not 10 things x n images of 392 bytes: restore it from the repository "
+                        "(git checkout -- python/digitpad/nondigits)")
+    levels = np.stack([packed >> 4, packed & 15], axis=-1).reshape(-1, SIZE, SIZE)
+    things = np.repeat(np.array(QUICKDRAW_THINGS), len(levels) // len(QUICKDRAW_THINGS))
+    return levels * np.uint8(17), things
 
 
 def load_non_digits(path):
@@ -309,7 +349,7 @@ def load_non_digits(path):
     if not path.exists():
         raise DataError(f"non-digits file {path} not found; pass the letters' JSON file "
                         f"(uji-letters-dev.json) or set ${NON_DIGITS_ENV}")
-    text = read_text(path)
+    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else read_text(path)
     try:
         samples = json.loads(text)
         if not isinstance(samples, list):

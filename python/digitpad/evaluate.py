@@ -74,6 +74,7 @@ def measure(model, data, recipe):
                                   "rendered_in": "python (same spec as the page)", **drawn}
     heldout = measure_verdicts(model, data, recipe, held, letters_held, mnist_probs)
     heldout.update(pen_writers=sorted(recipe.holdout_writers) if held.any() else [],
+                   things=sorted(recipe.holdout_things),
                    letter_writers=sorted(recipe.holdout_letter_writers) if letters_held.any() else [],
                    doodle_seed=HELDOUT_DOODLE_SEED)
     metrics["verdict"] = {"not_a_digit_bias": recipe.not_a_digit_bias, "unsure_margin": recipe.unsure_margin,
@@ -88,7 +89,8 @@ def measure(model, data, recipe):
 
 def measure_verdicts(model, data, recipe, pen_held, letters_held, mnist_probs):
     """How often each verdict is given on drawings the fit never saw: real digits of the
-    held-out pen writers, letters of the held-out letter writers, held-out doodles."""
+    held-out pen writers, letters of the held-out letter writers, Quick, Draw! doodles of the
+    held-out things, held-out generated doodles."""
     predict = functools.partial(probabilities, model)
     rates, counts, bands = {}, {}, []
     mnist_nd, _, _ = judge(mnist_probs, recipe)
@@ -111,13 +113,21 @@ def measure_verdicts(model, data, recipe, pen_held, letters_held, mnist_probs):
         rates["letters_rejected"] = float(not_digit[~lookalike].mean())
         rates["lookalikes_rejected"] = float(not_digit[lookalike].mean())
         counts.update(letters=int((~lookalike).sum()), lookalikes=int(lookalike.sum()))
+    unseen = np.isin(data["quickdraw_things"], recipe.holdout_things)
+    if unseen.any():  # Quick, Draw! things never trained on
+        not_digit = judge(predict(data["quickdraw_x"][unseen]), recipe)[0]
+        things = data["quickdraw_things"][unseen]
+        rates["unseen_things_rejected"] = float(not_digit.mean())
+        counts["unseen_things"] = int(unseen.sum())
+        by_thing = {t: round(float(not_digit[things == t].mean()), 3) for t in dict.fromkeys(things.tolist())}
     not_digit = judge(predict(data["doodles_heldout_x"]), recipe, data["doodles_heldout_turns"])[0]
     rates["doodles_rejected"] = float(not_digit.mean())
     counts["doodles"] = len(not_digit)
     kinds = np.array(data["doodles_heldout_kinds"])
     by_kind = {k: round(float(not_digit[kinds == k].mean()), 3) for k in dict.fromkeys(kinds)}
     return {"rates": {k: round(v, 4) for k, v in rates.items()}, "samples": counts,
-            "doodles_rejected_by_kind": by_kind, "margin_bands": bands}
+            "doodles_rejected_by_kind": by_kind, "margin_bands": bands,
+            **({"unseen_things_rejected_by_thing": by_thing} if unseen.any() else {})}
 
 
 def check_trained(model, metrics, limit=None):

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .cache import sources
-from .data import DataError, pen_digits_path, resolve_dir, verify
+from .data import DataError, bundled_non_digits, pen_digits_path, resolve_dir, verify
 from .files import sha256
 from .recipe import Recipe
 
@@ -28,7 +28,8 @@ def inputs_sha256(data_dir=None, recipe=None, limit=None, pen_digits=None, estim
     try:
         files = {"mnist": verify(resolve_dir(data_dir, download=False)),
                  "pen": sha256(pen_digits_path(pen_digits)) if pen_digits else None,
-                 "extra": [sha256(p) for p in extra or ()], "letters": sha256(non_digits) if non_digits else None}
+                 "extra": [sha256(p) for p in extra or ()], "letters": sha256(non_digits) if non_digits else None,
+                 "bundled": [sha256(p) for p in bundled_non_digits()]}
     except (DataError, OSError):
         return None
     described = [files, asdict(recipe or Recipe()), limit, list(estimate_writers), [sha256(p) for p in TRAINER],

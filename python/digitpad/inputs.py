@@ -130,15 +130,16 @@ def phase(text, verbose, whole_lines=False):
         print(f"{text}... {took}" if whole_lines else f" {took}", flush=True)
 
 
-def prepare_inputs(mnist, checksums, pen, letters, recipe, verbose, parts=("digits", "non-digits"),
+def prepare_inputs(mnist, checksums, pen, letters, quickdraw, recipe, verbose, parts=("digits", "non-digits"),
                    whole_lines=False):
     """Everything the fits take, rendered (or read from the render cache); or only these parts.
     whole_lines: each step's line printed whole (processes rendering side by side print at once)."""
     data = _prepare_digits(mnist, checksums, pen, recipe, verbose, whole_lines) if "digits" in parts else {}
     if "non-digits" in parts:
         with phase(f"not a digit: rendering {len(letters):,} letters and {recipe.doodles + HELDOUT_DOODLES:,} "
-                   "doodles", verbose, whole_lines):
+                   f"doodles, preparing {len(quickdraw[0]):,} Quick, Draw! doodles", verbose, whole_lines):
             data.update(_render_non_digits(letters, recipe))
+            data.update(_prepare_quickdraw(*quickdraw, recipe))
     return data
 
 
@@ -156,6 +157,12 @@ def _prepare_digits(mnist, checksums, pen, recipe, verbose, whole_lines):
                         pen_labels=np.array([s["label"] for s in pen], dtype=np.uint8),
                         pen_turns=turns_of(pen, key))
     return data
+
+
+def _prepare_quickdraw(images, things, recipe):
+    """The Quick, Draw! doodles as model inputs, prepared as MNIST's images are (cached)."""
+    key = ["quickdraw", hashlib.sha256(images.tobytes()).hexdigest(), recipe.deskew, recipe.normalize_size]
+    return {"quickdraw_x": cached("quickdraw", key, lambda: prepare_mnist(images, recipe)), "quickdraw_things": things}
 
 
 def _render_non_digits(letters, recipe):

@@ -17,6 +17,9 @@ NOT_A_DIGIT = 10
 HOLDOUT_WRITERS = ["w01", "w06", "w11", "w16", "w21", "w26"]
 # Likewise 2 of the 6 letter writers, when letters are given.
 HOLDOUT_LETTER_WRITERS = ["uji-w05", "uji-w06"]
+# Likewise 2 of the 10 Quick, Draw! things: what the page does with kinds of drawing it
+# never saw (picked before measuring: an animal and an object).
+HOLDOUT_THINGS = ["bird", "house"]
 # The doodles trained on are set DOODLE_SEED of the generator; the ones measured on,
 # HELDOUT_DOODLES of set HELDOUT_DOODLE_SEED, are never trained on.
 DOODLE_SEED, HELDOUT_DOODLE_SEED, HELDOUT_DOODLES = 1, 999, 1000
@@ -34,7 +37,7 @@ class Recipe:
     pen_copies: int = 4  # augmented renderings per pen digit, besides the plain one
     pen_weight: float = 1.0  # loss weight of a pen example relative to an MNIST one
     holdout_writers: list = field(default_factory=list)  # pen writers kept out of training
-    # "Not a digit", the 11th class: letters and doodles. The four below were chosen by
+    # "Not a digit", the 11th class: letters, Quick, Draw! doodles and generated doodles. The four below were chosen by
     # cross-validation over the training pen writers (docs/measurements.md); the verdict's
     # numbers are the spec's (spec.json, docs/verdicts.md), which the page falls back on.
     letter_copies: int = 9  # augmented renderings per letter, besides the plain one
@@ -46,3 +49,4 @@ class Recipe:
     # (preprocess.winding): the training pen writers' most winding digit turns 4.5 times.
     max_turns: float = VERDICT["max_turns"]
     holdout_letter_writers: list = field(default_factory=list)  # letter writers kept out of training
+    holdout_things: list = field(default_factory=list)  # Quick, Draw! things kept out of training

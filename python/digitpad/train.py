@@ -27,27 +27,27 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .ahead import collections_skipping_inputs, rendered_ahead
-from .data import load_mnist, load_non_digits, load_pen_digits
+from .data import LETTERS_FILE, QUICKDRAW_FILE, load_letters, load_mnist, load_pen_digits, load_quickdraw
 from .errors import UserError
 from .evaluate import check_trained, lower_not_a_digit, measure
 from .files import sha256, written_together
 from .fit import fit_many, versions
 from .freshness import inputs_sha256
 from .inputs import load_extra, prepare_inputs
-from .recipe import HOLDOUT_LETTER_WRITERS, Recipe
+from .recipe import HOLDOUT_LETTER_WRITERS, HOLDOUT_THINGS, Recipe
 from .replay import write_replay_set
 from .training_set import training_set
 
 
 def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pen_digits=None,
           estimate_writers=(), extra=(), non_digits=None, meanwhile=None):
-    """Train on MNIST (plus pen digits if given) and non-digits (doodles, plus letters
-    if given), evaluate on the MNIST test set and held-out drawings, save model and
-    metrics; returns metrics.
+    """Train on MNIST (plus pen digits if given) and non-digits (the shipped letters and
+    Quick, Draw! doodles, the letters of the file non_digits if given, generated doodles),
+    evaluate on the MNIST test set and held-out drawings, save model and metrics; returns metrics.
 
     estimate_writers: beside the shipped model (trained on everyone), fit one without these
-    pen writers (and without HOLDOUT_LETTER_WRITERS' letters), only to measure how the
-    recipe does on drawings by people it never saw.
+    pen writers (and without HOLDOUT_LETTER_WRITERS' letters and HOLDOUT_THINGS' doodles),
+    only to measure how the recipe does on drawings by people, and of things, it never saw.
     meanwhile: run (e.g. TensorFlow's import) while child processes render the inputs."""
     started = time.perf_counter()
     recipe = recipe or Recipe()
@@ -55,18 +55,18 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
     _check_writable(out)  # before the slow work, not after
     with collections_skipping_inputs() as inputs_read:
         # Every input file is read and checked before the slow work: a bad one fails at once.
-        letters = load_non_digits(non_digits) if non_digits else []
+        letters, quickdraw = load_letters(non_digits), load_quickdraw()
         pen = (load_pen_digits(pen_digits) if pen_digits else []) + load_extra(extra)
         mnist, checksums = load_mnist(data_dir)
         if limit:
             mnist = (mnist[0][:limit], mnist[1][:limit], *mnist[2:])
-        prepare = functools.partial(prepare_inputs, mnist, checksums, pen, letters, recipe)
+        prepare = functools.partial(prepare_inputs, mnist, checksums, pen, letters, quickdraw, recipe)
         inputs_read()
         # The shipped recipe, and beside it the same without some writers, to measure on them.
         recipes = [recipe]
         if pen_digits and estimate_writers:  # (taught samples are never held out)
             recipes.append(replace(recipe, holdout_writers=list(estimate_writers),
-                                   holdout_letter_writers=HOLDOUT_LETTER_WRITERS if non_digits else []))
+                                   holdout_letter_writers=HOLDOUT_LETTER_WRITERS, holdout_things=HOLDOUT_THINGS))
         with rendered_ahead(prepare, verbose, meanwhile) as rendered:
             data = prepare(verbose=0 if rendered else verbose)  # from the render cache when rendered ahead
             x, y, weights, trained_on = training_set(data, recipes)
@@ -78,6 +78,9 @@ def train(data_dir=None, out_dir="build", recipe=None, limit=None, verbose=1, pe
         model = lower_not_a_digit(models[0], recipe)
         metrics = measure(model, data, recipe)
         metrics["trained_on"] = trained_on
+        # What "not a digit" was learnt from, by name: a default make train uses the shipped files.
+        trained_on["non_digit_data"] = [f"digitpad/nondigits/{LETTERS_FILE}", f"digitpad/nondigits/{QUICKDRAW_FILE}",
+                                        *([str(non_digits)] if non_digits else []), "generated doodles"]
         if len(models) > 1:
             estimate = measure(lower_not_a_digit(models[1], recipes[1]), data, recipes[1])
             metrics["heldout_pen"] = estimate["heldout_pen"]

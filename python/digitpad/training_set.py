@@ -9,9 +9,9 @@ from .recipe import NOT_A_DIGIT
 
 def training_set(data, recipes):
     """The rows fitted on, (x, y), with one column of loss weights per recipe: MNIST, the
-    pen writers and letter writers the first recipe does not hold out, and the doodles;
-    a later recipe's column is 0 on the rows of the writers it holds out. Also what the
-    first recipe trains on."""
+    pen writers, letter writers and Quick, Draw! things the first recipe does not hold out,
+    and the generated doodles; a later recipe's column is 0 on the rows of the writers and
+    things it holds out. Also what the first recipe trains on."""
     recipe = recipes[0]
     x, y = data["x"], data["y"]
     trained_on = {"mnist_train": len(x)}
@@ -36,9 +36,14 @@ def training_set(data, recipes):
                    for _, letters in held]))
     parts.append(([(data["doodles_x"], None)], np.full(len(data["doodles_x"]), NOT_A_DIGIT),
                   recipe.non_digit_weight, [np.ones(len(data["doodles_x"]), bool)] * len(recipes)))
+    things_in = ~np.isin(data["quickdraw_things"], recipe.holdout_things)
+    parts.append(([(data["quickdraw_x"], things_in)], np.full(int(things_in.sum()), NOT_A_DIGIT),
+                  recipe.non_digit_weight,
+                  [~np.isin(data["quickdraw_things"][things_in], r.holdout_things) for r in recipes]))
     trained_on.update(letters=int(letters_in.sum()), letter_renderings=letter_rows,
                       letter_writers=sorted({s["writer"] for s, i in zip(data["letters"], letters_in) if i}),
-                      doodles=len(data["doodles_x"]))
+                      doodles=len(data["doodles_x"]), quickdraw=int(things_in.sum()),
+                      quickdraw_things=sorted(set(data["quickdraw_things"][things_in].tolist())))
     weights = np.concatenate([np.float32(w) * np.stack(keep, axis=1) for _, _, w, keep in parts]).astype(np.float32)
     return (_stack_rows([piece for pieces, _, _, _ in parts for piece in pieces]),
             np.concatenate([p[1] for p in parts]).astype(np.uint8), weights, trained_on)

@@ -1,4 +1,4 @@
-"""`python -m digitpad_bench bench|eval-drawn`: digitpad measured against its peers."""
+"""`python -m digitpad_bench bench|eval-drawn|calibrate`: digitpad measured against its peers."""
 
 import argparse
 import os
@@ -23,6 +23,12 @@ def cmd_bench(args):
     run(args.data, args.pen_digits, args.out, skip_page=args.skip_page)
 
 
+def cmd_calibrate(args):
+    quiet_tensorflow()
+    from .calibrate import main as calibrate
+    calibrate(args.data, args.pen_digits)
+
+
 def parser():
     p = argparse.ArgumentParser(prog="digitpad_bench", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -39,6 +45,11 @@ def parser():
     d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")
     d.add_argument("--out", default="build", help="where eval-drawn.json goes")
     d.set_defaults(run=cmd_eval_drawn)
+
+    c = sub.add_parser("calibrate", help="the verdict's bias and margin, by cross-validation over training writers")
+    c.add_argument("--data", help="MNIST folder (as for `digitpad train`)")
+    c.add_argument("--pen-digits", default=pen, help="pen digits, as for train")
+    c.set_defaults(run=cmd_calibrate)
 
     b = sub.add_parser("bench", help="trainer and page against their peers, one run (bench/results.json)")
     b.add_argument("--data", help="MNIST folder (as for `digitpad train`)")
