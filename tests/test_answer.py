@@ -533,3 +533,25 @@ def test_two_lines_of_digits_are_told_to_be_one(page, live_url):
     wait_reading(page, 4)
     assert "reads one line of digits at a time" in page.text_content("[data-testid=verdict-message]")
     assert page.errors == []
+
+
+def test_a_picture_is_one_thing_not_a_number(page, live_url):
+    """Issue 31: a drawing of many strokes whose parts are not a row of digits (a house, and a
+    sun high beside it) gets one verdict and one box for the whole pad, not "?8?" (nor, once read
+    whole, a digit: it has more strokes than a digit)."""
+    chromium.open_page(page, live_url)
+    box = page.locator("[data-testid=pad]").bounding_box()
+    x, y, s = box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.55, box["height"] * 0.3
+    line = lambda a, b: [(a[0] + (b[0] - a[0]) * t / 10, a[1] + (b[1] - a[1]) * t / 10) for t in range(11)]
+    house = [line((x, y), (x, y + s)) + line((x, y + s), (x + s, y + s))[1:] + line((x + s, y + s), (x + s, y))[1:],
+             line((x - 5, y), (x + s / 2, y - s / 2)), line((x + s / 2, y - s / 2), (x + s + 5, y)),
+             line((x + s * 0.4, y + s), (x + s * 0.4, y + s * 0.6)) + line((x + s * 0.4, y + s * 0.6), (x + s * 0.6, y + s * 0.6))[1:]]
+    cx, cy, r = x + s * 2.2, y - s, s * 0.3  # high above the roof's line, not a small dot
+    sun = [[(cx + r * np.cos(a), cy + r * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 24)]]
+    sun += [line((cx + 1.4 * r * np.cos(a), cy + 1.4 * r * np.sin(a)), (cx + 2 * r * np.cos(a), cy + 2 * r * np.sin(a)))
+            for a in np.linspace(0, 2 * np.pi, 4, endpoint=False)]
+    chromium.draw(page, house + sun, real_input=False)
+    shown = wait_reading(page, len(house + sun))
+    assert (shown["text"], shown["verdict"]) == ("", "not-a-digit"), shown
+    assert len(shown["boxes"]) == 1, shown["boxes"]  # the whole pad, not its parts
+    assert page.errors == []

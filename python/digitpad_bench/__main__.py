@@ -38,8 +38,8 @@ def parser():
     d.add_argument("--data", help="MNIST folder (as for `digitpad train`)")
     d.add_argument("--pen-digits", default=pen, help="pen digits, as for train (default: $DIGITPAD_PEN_DIGITS, else uci)")
     d.add_argument("--non-digits", default=os.environ.get("DIGITPAD_NON_DIGITS") or None, metavar="FILE",
-                   help="handwritten letters, as for train: two writers held out and replayed (default: "
-                        "$DIGITPAD_NON_DIGITS, else doodles only)")
+                   help="more handwritten letters, as for train (default: $DIGITPAD_NON_DIGITS); the "
+                        "held-out writers' letters are replayed")
     d.add_argument("--holdout", help="comma-separated writers to hold out (default: every fifth)")
     d.add_argument("--limit", type=int, help="replay only N held-out digits")
     d.add_argument("--ablation", action="store_true", help="also train and replay each step of the pipeline")

@@ -8,7 +8,10 @@ place, and read back through the page's test hooks.
 
 The page's verdicts are measured the same way: the share of held-out digits it calls
 "not a digit" or "not sure", and the share of held-out letters (look-alikes apart) and
-doodles it calls "not a digit".
+doodles it calls "not a digit". Leave-things-out too: the model never sees HOLDOUT_THINGS'
+Quick, Draw! doodles; those are images, not strokes, so their inputs (prepared as MNIST's are)
+go through the page's model in Chromium (window.digitpad.predictBatch), and "not a digit" is
+that output being the largest, as the page's judge has it.
 
 --ablation runs the steps one after another (each a separate model):
 raw (the whole canvas shrunk to 28x28, as tutorial pages do), +centring (our
@@ -24,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.data import LOOKALIKES, load_non_digits, load_pen_digits
+from digitpad.data import LOOKALIKES, load_letters, load_pen_digits, load_quickdraw
 from digitpad.doodles import doodles
-from digitpad.recipe import HELDOUT_DOODLE_SEED, HOLDOUT_LETTER_WRITERS, HOLDOUT_WRITERS, Recipe
+from digitpad.inputs import prepare_mnist
+from digitpad.recipe import HELDOUT_DOODLE_SEED, HOLDOUT_LETTER_WRITERS, HOLDOUT_THINGS, HOLDOUT_WRITERS, Recipe
 from digitpad.train import train
 
 NUMBERS = 250  # numbers of 2-6 held-out digits written side by side, read as one answer
@@ -40,10 +44,12 @@ ABLATION = {  # the first three train on MNIST only (pen data dropped below)
 }
 
 
-def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_digits=None, numbers=0):
+def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_digits=None, numbers=0,
+                        images=None):
     """Export the model in build_dir into a copy of the site and replay samples on the pad;
     non_digits: {group name: samples} also replayed, for the share called "not a digit";
-    numbers: how many numbers of 2-6 of the samples to write and read as one answer."""
+    numbers: how many numbers of 2-6 of the samples to write and read as one answer;
+    images: (model inputs (n, 784), names (n,)) read by the page's model, not drawn."""
     from . import browser
     from digitpad.export import export
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,6 +65,7 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
             number_reading = browser.read_numbers(page, samples, rng, numbers) if numbers else None
             others = {name: browser.replay(page, group, rng, verdicts=True)
                       for name, group in (non_digits or {}).items()}
+            read = _read_images(page, images[0]) if images is not None else None
             page.close()
     if errors:
         raise RuntimeError(f"the page threw while replaying: {errors[0]}")
@@ -74,9 +81,32 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
             for kind in dict.fromkeys(kinds)}
     if number_reading:
         result["numbers"] = number_reading
+    if read is not None:
+        rejected = read.argmax(axis=1) == 10
+        result["rejected"]["unseen things"] = float(rejected.mean())
+        result["unseen_things_rejected"] = {t: round(float(rejected[images[1] == t].mean()), 3)
+                                            for t in dict.fromkeys(images[1].tolist())}
     if naive:
         result["naive"] = _scores(labels, [r[2] for r in rows])
     return result
+
+
+def _read_images(page, x, batch=500):
+    """The page's model's probabilities for model inputs x, (n, 784) -> (n, outputs)."""
+    rows = []
+    for start in range(0, len(x), batch):
+        chunk = x[start:start + batch]
+        probs = page.evaluate("async ([flat, n]) => Array.from(await window.digitpad.predictBatch("
+                              "Float32Array.from(flat), n))", [chunk.ravel().tolist(), len(chunk)])
+        rows.append(np.array(probs, np.float32).reshape(len(chunk), -1))
+    return np.concatenate(rows)
+
+
+def unseen_things(recipe):
+    """HOLDOUT_THINGS' Quick, Draw! doodles as model inputs, and the thing each one is."""
+    images, things = load_quickdraw()
+    unseen = np.isin(things, HOLDOUT_THINGS)
+    return prepare_mnist(images[unseen], recipe), things[unseen]
 
 
 def _share(verdicts, verdict):
@@ -84,14 +114,13 @@ def _share(verdicts, verdict):
 
 
 def held_out_non_digits(letters_path, limit=None):
-    """The non-digits no model here trains on: the held-out writers' letters (digit
-    look-alikes apart) and a held-out set of doodles."""
+    """The drawn non-digits no model here trains on: the held-out writers' letters (digit
+    look-alikes apart) and a held-out set of generated doodles."""
     groups = {"doodles": [{"strokes": strokes, "kind": kind}
                           for strokes, kind in doodles(HELDOUT_DOODLE_SEED, limit or 1000)]}
-    if letters_path:
-        letters = [s for s in load_non_digits(letters_path) if s["writer"] in HOLDOUT_LETTER_WRITERS]
-        groups["letters"] = [s for s in letters if s["char"] not in LOOKALIKES]
-        groups["look-alike letters"] = [s for s in letters if s["char"] in LOOKALIKES]
+    letters = [s for s in load_letters(letters_path) if s["writer"] in HOLDOUT_LETTER_WRITERS]
+    groups["letters"] = [s for s in letters if s["char"] not in LOOKALIKES]
+    groups["look-alike letters"] = [s for s in letters if s["char"] in LOOKALIKES]
     return groups
 
 
@@ -108,12 +137,14 @@ def _scores(labels, predicted):
 
 def run(data_dir, pen_path, recipe, holdout, samples, work, chromium, naive=False, with_pen=True,
         letters_path=None, non_digits=None, numbers=0):
-    """Train without the held-out writers, then replay their digits (and non-digits) in the browser."""
-    recipe = replace(recipe, holdout_writers=holdout,
-                     holdout_letter_writers=HOLDOUT_LETTER_WRITERS if letters_path else [])
+    """Train without the held-out writers and things, then replay their digits (and non-digits)
+    in the browser."""
+    recipe = replace(recipe, holdout_writers=holdout, holdout_letter_writers=HOLDOUT_LETTER_WRITERS,
+                     holdout_things=HOLDOUT_THINGS)
     metrics = train(data_dir, work, recipe, verbose=0, pen_digits=pen_path if with_pen else None,
                     non_digits=letters_path)
-    result = evaluate_in_browser(work, samples, chromium, naive=naive, non_digits=non_digits, numbers=numbers)
+    result = evaluate_in_browser(work, samples, chromium, naive=naive, non_digits=non_digits, numbers=numbers,
+                                 images=unseen_things(recipe) if non_digits else None)
     result["mnist_test_accuracy"] = metrics["test_accuracy"]
     return result
 
@@ -158,6 +189,7 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
                           numbers=min(NUMBERS, len(samples)))
     report.update(drawn=shipped["page"], rejected=shipped.get("rejected", {}), numbers=shipped.get("numbers"),
                   doodles_rejected_by_kind=shipped.get("doodles_rejected_by_kind", {}),
+                  unseen_things_rejected=shipped.get("unseen_things_rejected", {}),
                   mnist_test_accuracy=shipped["mnist_test_accuracy"])
     print_report(report)
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -176,6 +208,8 @@ def print_report(report):
         print(f"held-out {name} called not a digit: {share:.4f}")
     if report.get("doodles_rejected_by_kind"):
         print("  doodles by kind: " + ", ".join(f"{k} {v:.0%}" for k, v in report["doodles_rejected_by_kind"].items()))
+    if report.get("unseen_things_rejected"):
+        print("  unseen things by thing: " + ", ".join(f"{k} {v:.0%}" for k, v in report["unseen_things_rejected"].items()))
     if report.get("numbers"):
         n = report["numbers"]
         print(f"numbers of 2-6 held-out digits read exactly: {n['exact']:.4f} ({n['numbers']} numbers; "

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DOT_SIZE, MAX_TURNS, MINUS_BAND, MINUS_FLAT, MINUS_MIN, POINT_LOW, UNSURE_MARGIN, compose, judge, parseDrawing,
+  DOT_SIZE, MAX_TURNS, MINUS_BAND, MINUS_FLAT, MINUS_MIN, POINT_LOW, UNSURE_MARGIN, compose, isRow, judge,
+  parseDrawing, wholePart,
 } from '../../web/src/answer.js';
 import { winding } from '../../web/src/preprocess.js';
 import { readFileSync } from 'node:fs';
@@ -196,4 +197,38 @@ test('compose: a part that is not a digit is "?"; nothing a digit is not a digit
   assert.deepEqual(compose(parts('digit'), [notDigit]), { text: '', verdict: 'not-a-digit', alternative: '' });
   assert.deepEqual(compose(parts('minus', 'digit', 'point', 'digit'), [notDigit, notDigit]),
     { text: '', verdict: 'not-a-digit', alternative: '' });
+});
+
+test('compose: a row most of whose parts are not digits (a word, "?8?") is not a number at all', () => {
+  assert.deepEqual(compose(parts('digit', 'digit', 'digit'), [notDigit, digit(8), notDigit]),
+    { text: '', verdict: 'not-a-digit', alternative: '' });
+  assert.deepEqual(compose(parts('digit', 'digit', 'digit', 'digit'), [notDigit, digit(8), notDigit, digit(1)]),
+    { text: '?8?1', verdict: 'digit', alternative: '' });
+});
+
+test('isRow: digits side by side on a line are a row, even a little up or down or on a slant', () => {
+  assert.ok(isRow(parseDrawing([...ONE, ...shift(THREE, 80), ...shift(SEVEN, 170)])));
+  const slant = [...ONE, ...shift(THREE, 80).map((s) => s.map(([x, y]) => [x, y + 30]))];
+  assert.ok(isRow(parseDrawing(slant)));
+  assert.ok(isRow(parseDrawing(THREE)));
+});
+
+test('isRow: parts one above the other, far off the line or of very different heights are not', () => {
+  const below = (strokes, dy) => strokes.map((s) => s.map(([x, y]) => [x, y + dy]));
+  // A part wholly below the other, or sharing less than half the smaller one's height.
+  assert.equal(isRow(parseDrawing([...ONE, ...shift(below(THREE, 150), 80)])), false);
+  assert.equal(isRow(parseDrawing([...ONE, ...shift(below(THREE, 60), 80)])), false);
+  // A face: a big round head beside two small eyes? Eyes inside the head are one part; a
+  // small mark beside a tall one is not a digit of the same number.
+  const tiny = [[[0, 0], [20, 0], [20, 30], [0, 30]]];
+  assert.equal(isRow(parseDrawing([...ONE, ...shift(tiny, 80)])), false);
+});
+
+test("wholePart: every stroke as one digit part, its newest stroke the pad's last", () => {
+  const strokes = [...ONE, [], ...shift(THREE, 80)];
+  const whole = wholePart(strokes);
+  assert.equal(whole.kind, 'digit');
+  assert.equal(whole.strokes.length, 2);
+  assert.equal(whole.last, 2);
+  assert.deepEqual(whole.box, { x0: 30, x1: 130, y0: 0, y1: 100 });
 });

@@ -190,3 +190,27 @@ test('issue 33: a small, shaky digit is read as a digit; a small scribble still 
   assert.equal(seen.answers.at(-1).verdict, 'not-a-digit');
   assert.equal(seen.answers.at(-1).digits[0].reason, 'winding');
 });
+
+test('issue 31: parts that are not a row are read as one picture; a part of many strokes is no digit', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  const model = modelReading(7);
+  await recognizer.start(model, {});
+  // Two "1"s side by side: a number, two parts read.
+  const one = (x, y, h = 80) => [[x, y], [x, y + h]];
+  await recognizer.update([one(40, 20), one(120, 20)], { drawing: false });
+  assert.equal(seen.answers.at(-1).digits.length, 2);
+  assert.equal(seen.answers.at(-1).text, '77');
+  // The second far below the first's line: one picture, read whole, in one box.
+  model.predicted = 0;
+  await recognizer.update([one(40, 20), one(120, 200)], { drawing: false });
+  const picture = seen.answers.at(-1);
+  assert.equal(model.predicted, 1);
+  assert.deepEqual([picture.digits.length, picture.text, picture.strokes], [1, '7', 2]);
+  assert.deepEqual(picture.digits[0].box, { x0: 40, x1: 120, y0: 20, y1: 280 });
+  // Six strokes in one part (more than MAX_DIGIT_STROKES): not a digit, whatever the model says, and why.
+  const crossed = Array.from({ length: 6 }, (_, i) => [[20 + 10 * i, 20], [80 - 10 * i, 100]]);
+  await recognizer.update(crossed, { drawing: false });
+  assert.equal(seen.answers.at(-1).verdict, 'not-a-digit');
+  assert.equal(seen.answers.at(-1).digits[0].reason, 'strokes');
+});

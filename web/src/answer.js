@@ -19,7 +19,14 @@ import { CLASSES } from './model-io.js';
 //    largest stroke wide: a quick dash before a digit is a minus, a tap there is not...
 //  MINUS_BAND: ...and at mid-height: its centre within this band of the first digit's
 //    height (an underscore or an overline is not a minus).
-export const { DOT_SIZE, POINT_LOW, MINUS_FLAT, MINUS_MIN, MINUS_BAND } = spec.parts;
+//  MAX_DIGIT_STROKES: a part of more strokes is not a digit: no pen digit by any of 30
+//    writers has more than 3 (two more for corrections); a sketch or a kanji often has.
+//  ROW_OVERLAP, ROW_HEIGHT: digits of a number sit on one line, each beside the next
+//    with their heights overlapping by at least ROW_OVERLAP of the smaller one, none
+//    shorter than ROW_HEIGHT of the tallest (isRow). Parts that do not are a picture.
+export const {
+  DOT_SIZE, POINT_LOW, MINUS_FLAT, MINUS_MIN, MINUS_BAND, MAX_DIGIT_STROKES, ROW_OVERLAP, ROW_HEIGHT,
+} = spec.parts;
 // The verdict's margin when the model's metadata gives none (verdict.unsure_margin):
 // a first digit less than this far ahead of the next output is "not sure". The
 // trainer's cross-validated value; a model ships its own.
@@ -107,6 +114,27 @@ export function parseDrawing(strokes) {
   return parts;
 }
 
+// Do the digit parts sit as a number's digits do: on one line, each beside the next,
+// of similar height? A face, an animal or two lines of digits do not: the page then
+// reads the drawing as one picture (the recognizer), not as digits each on its own.
+export function isRow(parts) {
+  const boxes = parts.filter((p) => p.kind === 'digit').map((p) => p.box);
+  const tallest = Math.max(...boxes.map(height));
+  return boxes.every((box, i) => {
+    if (height(box) < ROW_HEIGHT * tallest) return false;
+    if (i === 0) return true;
+    const before = boxes[i - 1];
+    const shared = Math.min(before.y1, box.y1) - Math.max(before.y0, box.y0);
+    return shared >= ROW_OVERLAP * Math.min(height(before), height(box));
+  });
+}
+
+// The whole drawing as one part: how a picture is read.
+export function wholePart(strokes) {
+  const drawn = strokes.filter((stroke) => stroke.length > 0);
+  return { kind: 'digit', strokes: drawn, box: groupBounds(drawn), last: strokes.length - 1 };
+}
+
 // segment.js's digits, each as { items, box }.
 function groupItems(items) {
   const byStroke = new Map(items.map((item) => [item.stroke, item]));
@@ -146,8 +174,11 @@ export function judge(probs, margin = UNSURE_MARGIN, rule = '') {
 // likely reading, "?" for a part that is not a digit ("" when none is);
 // alternative: when unsure, the reading with the least certain digit swapped
 // for its runner-up ("6" -> "0"), else "".
+// A row of parts most of which are not digits (a word, "?8?") is not a number: one
+// verdict for the whole pad, not a digit.
 export function compose(parts, judged, probs = []) {
-  if (judged.length === 0 || judged.every((j) => j.verdict === 'not-a-digit')) {
+  const rejected = judged.filter((j) => j.verdict === 'not-a-digit').length;
+  if (judged.length === 0 || rejected === judged.length || rejected > judged.length / 2) {
     return { text: '', verdict: judged.length ? 'not-a-digit' : '', alternative: '' };
   }
   const symbols = [];

@@ -3,7 +3,9 @@
 // strokes into parts (answer.js), reads every digit in one batch and hands the
 // whole answer to `show`; an answer that a newer request has overtaken is
 // dropped, never shown. It knows nothing of the DOM.
-import { MAX_TURNS, UNSURE_MARGIN, compose, judge, parseDrawing, size } from './answer.js';
+import {
+  MAX_DIGIT_STROKES, MAX_TURNS, UNSURE_MARGIN, compose, isRow, judge, parseDrawing, size, wholePart,
+} from './answer.js';
 import { preprocessStrokes, winding } from './preprocess.js';
 import { CLASSES, INPUT_SIZE, argmax, row } from './model-io.js';
 import { nextTask } from './next-task.js';
@@ -98,7 +100,9 @@ export class Recognizer {
   // the list read.)
   readPad(strokes, drawing) {
     this.input = null;
-    const parts = parseDrawing(strokes);
+    let parts = parseDrawing(strokes);
+    // Parts that are not a row of digits are one picture: read whole, one verdict.
+    if (parts.length > 1 && !isRow(parts)) parts = [wholePart(strokes)];
     const digitParts = parts.filter((part) => part.kind === 'digit');
     const pixels = this.inputs(digitParts.map((part) => part.strokes));
     const inputs = digitParts.map((_, i) => pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE));
@@ -134,11 +138,13 @@ export class Recognizer {
   }
 
   // Why a part is not a digit whatever the model says ('' when it may be one): a
-  // dot (no larger than the ink's width), or a scrawl that winds too much (wiggles
-  // within the pen's width do not count: a small, shaky digit is still a digit).
+  // dot (no larger than the ink's width), too many strokes (a sketch), or a scrawl that
+  // winds too much (wiggles within the pen's width do not count: a small, shaky digit
+  // is still a digit).
   notADigit({ strokes, box }) {
     const pen = this.inkWidth();
     if (size(box) <= pen) return 'dot';
+    if (strokes.length > MAX_DIGIT_STROKES) return 'strokes';
     return winding(strokes, pen) > this.maxTurns ? 'winding' : '';
   }
 

@@ -10,6 +10,7 @@ const NOT_A_DIGIT = "That doesn't look like a digit.";
 const REASONS = {
   winding: 'Its strokes go round and round too much to be a digit.',
   dot: 'It is too small to be a digit: a dot.',
+  strokes: 'It has too many strokes to be a digit: a drawing?',
 };
 const PAD_FULL = 'The pad is full: Undo or Clear to draw more.';
 // Digits written on two lines are read as one line of tall shapes, never right: say so.
