@@ -37,13 +37,11 @@ from digitpad.cli import quiet_tensorflow
 from digitpad.export import export
 from digitpad.recipe import Recipe
 from digitpad.server import create_app
-from digitpad.site import build_site
 from digitpad.train import train
 quiet_tensorflow()
 train(mnist, Path(scratch) / "build", Recipe(epochs=1), limit=2000, verbose=0)
 export(Path(scratch) / "build", Path(scratch) / "web")
-site = Path(scratch) / "web"
-assert create_app({"TESTING": True, "SITE_ROOT": site}).test_client().get("/model/model.json").status_code == 200
+assert create_app({"TESTING": True, "SITE_ROOT": Path(scratch) / "web"}).test_client().get("/model/model.json").status_code == 200
 data.PEN_DIGITS_URL = pen_url
 try:
     data._download_pen_digits(Path(scratch) / "pendigits")
@@ -89,8 +87,8 @@ def owners():
 
 
 def test_the_install_set_is_what_the_docs_list():
-    """pyproject.toml and requirements-no-deps.txt name every package they install with a pin
-    that constraints.txt repeats, and constraints.txt pins no package gone from every set."""
+    """pyproject.toml and requirements-no-deps.txt name every package with the pin that
+    constraints.txt repeats, and constraints.txt pins none of those issue 30 dropped."""
     pins = {canonicalize_name(Requirement(line).name): line.split("==")[1]
             for line in (REPO / "constraints.txt").read_text().split()}
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
@@ -106,9 +104,9 @@ def test_the_install_set_is_what_the_docs_list():
 
 @pytest.mark.slow  # TensorFlow, in a new process
 def test_make_install_installs_only_what_a_code_path_imports(tmp_path, mnist_dir):
-    """Fails when the serve venv holds a package nothing imports (a new requirement of
-    TensorFlow, say), or when a code path imports one `make install` does not install
-    (the test tools would hide that here)."""
+    """Fails when the serve venv holds a package nothing imports, or when a code path imports
+    one that `make install` does not install (a new TensorFlow's new import, say: the
+    test tools' packages would hide that here, so they are made unimportable)."""
     pen_url = uci_zip(tmp_path, b"not UCI's file\n")
     installed = installed_by_make_install() - {"digitpad"}
     absent = {top for top, dists in metadata.packages_distributions().items()
