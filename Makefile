@@ -40,18 +40,20 @@ endif
 install: $(VENV)/.installed node_modules/.installed
 
 # A virtual environment with the exact pinned set (constraints.txt): what training, export
-# and serving need, made afresh (--clear: nothing left of an older set or Python). tf-keras
-# and tensorflowjs come --no-deps (pyproject.toml says why).
-$(VENV)/.installed: pyproject.toml constraints.txt
+# and serving import, made afresh (--clear: nothing left of an older set or Python).
+# TensorFlow, tf-keras, tensorflowjs and astunparse come --no-deps (requirements-no-deps.txt
+# says why); pyproject.toml lists what they import.
+$(VENV)/.installed: pyproject.toml constraints.txt requirements-no-deps.txt
 	@$(if $(PYTHON),$(PYTHON) -c '$(SUPPORTED)' ||) { echo "digitpad needs Python 3.11, 3.12 or 3.13$(if $(PYTHON), ($(PYTHON) is not)): install one (python.org, apt install python3.12-venv, brew install python@3.13) or name it: make PYTHON=/path/to/python3.13"; exit 1; }
 	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e .
-	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt --no-deps tf-keras tensorflowjs
+	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt --no-deps -r requirements-no-deps.txt
 	touch $@
 
 # The test and bench tools, each only for its own targets. --no-warn-conflicts: pip would
-# say that tf-keras wants the `tensorflow` build, and tensorflow-cpu is the same package.
+# name what the --no-deps packages ask for and do not get (tf-keras: the `tensorflow` build,
+# and tensorflow-cpu is the same package).
 $(VENV)/.test-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet --no-warn-conflicts -c constraints.txt -e '.[test]'
 	touch $@

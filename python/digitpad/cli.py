@@ -18,9 +18,7 @@ def quiet_tensorflow():
     still surfaces, as the Python exception."""
     # Forced, not defaulted: importing TensorFlow sets it to 1 for child processes.
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    # Everything here (and the converter) uses tf_keras, Keras 2. Unset, TensorFlow's import
-    # also loads Keras 3, and scikit-learn with it: seconds of CPU for nothing.
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    # TF_USE_LEGACY_KERAS is set by the package (digitpad/__init__.py).
     saved, python_stderr = os.dup(2), sys.stderr
     try:
         # Python's own messages (another thread's errors) still reach the real stderr.
