@@ -151,6 +151,9 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
     margin = meta.get("verdict", {}).get("unsure_margin", VERDICT["unsure_margin"])
     assert f"less than {round(margin * 100)} percentage points apart" in summary  # not "points": of what?
+    # Issue 31: how often it says "not a digit" of what it never saw, in words.
+    rates = meta["verdict"]["heldout"]["rates"]
+    assert f"calls “not a digit” {rates['digits_not_a_digit'] * 100:.1f}% of real digits" in summary
     # For a curious 12-year-old: none of the jargon, which waits under "The exact terms".
     for term in ("Dense", "softmax", "logit", "sheared", "renderings", "weights"):
         assert term not in summary, term

@@ -18,6 +18,19 @@ const ONE_LINE = 'The pad reads one line of digits at a time: write them side by
 const lines = (answer) => lineCount(answer.parts.flatMap((part) => part.strokes));
 const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
 
+// How often "not a digit" is said of what the model never saw (metadata verdict.heldout), in words.
+function rejectedWords(heldout) {
+  const rates = heldout?.rates ?? {};
+  const said = [];
+  const percent = (x) => `${x < 0.1 ? (x * 100).toFixed(1) : Math.round(x * 100)}%`;
+  if (rates.unseen_things_rejected !== undefined) {
+    said.push(`${percent(rates.unseen_things_rejected)} of drawings of things it was never shown (${heldout.things.join(' and ')}s by people)`);
+  }
+  if (rates.letters_rejected !== undefined) said.push(`${percent(rates.letters_rejected)} of letters by people it never saw`);
+  if (rates.digits_not_a_digit !== undefined) said.push(`${percent(rates.digits_not_a_digit)} of real digits`);
+  return said.length ? ` Measured before it shipped, it calls “not a digit” ${said.join(', ')}.` : '';
+}
+
 // The answer in words, as a screen reader should hear it once it is settled.
 function spoken(answer) {
   if (answer.verdict === '') return 'The pad is empty.';
@@ -162,8 +175,9 @@ export class View {
     if (drawn) plain.push(`${meta.test_accuracy !== undefined ? ', and' : ' It reads'} ${percent(drawn.accuracy)} of ${number(drawn.samples)} digits drawn by ${drawn.writers.length} people it never saw`);
     if (meta.test_accuracy !== undefined || drawn) plain.push('.');
     plain.push(` It says “not sure” when its two best guesses are less than ${Math.round(margin * 100)} percentage points apart`);
-    plain.push(classes > CLASSES ? ', and “not a digit” when the drawing looks more like the letters and doodles it was shown than like any digit' : '');
+    plain.push(classes > CLASSES ? ', and “not a digit” when the drawing looks more like the letters and drawings it was shown than like any digit' : '');
     plain.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
+    plain.push(rejectedWords(meta.verdict?.heldout));
     $('[data-testid=about-summary]').textContent = plain.join('');
 
     const exact = [`Softmax regression: one Dense(${classes}, softmax) layer, ${number(classes * 785)} weights`
@@ -172,7 +186,10 @@ export class View {
       exact.push(` and ${number(trained.pen_renderings)} renderings of ${number(trained.pen_digits)} pen-drawn digits`
         + ` by ${trained.pen_writers.length} writers (small random rotations and stretches)`);
     }
-    if (classes > CLASSES) exact.push('; the 11th output, “not a digit”, learned from handwritten letters and generated doodles');
+    if (classes > CLASSES) {
+      const things = trained.quickdraw ? `, ${number(trained.quickdraw)} Quick, Draw! doodles by people` : '';
+      exact.push(`; the 11th output, “not a digit”, learned from handwritten letters${things} and generated doodles`);
+    }
     exact.push('. Preprocessing: ');
     exact.push(meta.preprocess?.deskew ? 'sheared upright by the ink\'s second moments (deskew), ' : '');
     exact.push(meta.preprocess?.normalize_size ? 'scaled to a standard spread of ink, ' : '');
