@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DOT_SIZE, MAX_TURNS, MINUS_BAND, MINUS_FLAT, MINUS_MIN, POINT_LOW, UNSURE_MARGIN, compose, isRow, judge,
+  DOT_SIZE, MAX_DIGIT_STROKES, MAX_TURNS, MINUS_BAND, MINUS_FLAT, MINUS_MIN, POINT_LOW, UNSURE_MARGIN, compose, isRow, judge,
   parseDrawing, wholePart,
 } from '../../web/src/answer.js';
 import { winding } from '../../web/src/preprocess.js';
@@ -164,6 +164,12 @@ test('no real digit of the fixture winds past MAX_TURNS; a scribbled spiral does
   assert.ok(most < MAX_TURNS && most > 1, `most winding digit: ${most}`);
   const spiral = [[...Array(400).keys()].map((i) => [i * Math.cos(i / 10), i * Math.sin(i / 10)])];
   assert.ok(winding(spiral) > MAX_TURNS);
+});
+
+test('no real digit of the fixture has more than MAX_DIGIT_STROKES strokes, nor one part of it', () => {
+  const digits = JSON.parse(readFileSync(new URL('../fixtures/pendigits-sample.json', import.meta.url)));
+  const most = Math.max(...digits.map((d) => Math.max(...parseDrawing(d.strokes).map((p) => p.strokes.length))));
+  assert.ok(most < MAX_DIGIT_STROKES && most >= 2, `most strokes in a digit: ${most}`);
 });
 
 const digit = (d, runnerUp = 0) => ({ verdict: 'digit', digit: d, runnerUp });

@@ -20,7 +20,7 @@ import { CLASSES } from './model-io.js';
 //  MINUS_BAND: ...and at mid-height: its centre within this band of the first digit's
 //    height (an underscore or an overline is not a minus).
 //  MAX_DIGIT_STROKES: a part of more strokes is not a digit: no pen digit by any of 30
-//    writers has more than 3 (two more for corrections); a sketch or a kanji often has.
+//    writers has more than 3 (one more for a correction); a sketch or a kanji often has.
 //  ROW_OVERLAP, ROW_HEIGHT: digits of a number sit on one line, each beside the next
 //    with their heights overlapping by at least ROW_OVERLAP of the smaller one, none
 //    shorter than ROW_HEIGHT of the tallest (isRow). Parts that do not are a picture.
