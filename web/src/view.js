@@ -177,7 +177,7 @@ export class View {
     plain.push(` It says “not sure” when its two best guesses are less than ${Math.round(margin * 100)} percentage points apart`);
     plain.push(classes > CLASSES ? ', and “not a digit” when the drawing looks more like the letters and drawings it was shown than like any digit' : '');
     plain.push(` or when the strokes wind round more than ${maxTurns} full turns (no real digit does; scribbles do).`);
-    plain.push(rejectedWords(meta.verdict?.heldout));
+    if (classes > CLASSES) plain.push(rejectedWords(meta.verdict?.heldout));
     $('[data-testid=about-summary]').textContent = plain.join('');
 
     const exact = [`Softmax regression: one Dense(${classes}, softmax) layer, ${number(classes * 785)} weights`
