@@ -151,7 +151,10 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
     margin = meta.get("verdict", {}).get("unsure_margin", VERDICT["unsure_margin"])
     assert f"less than {round(margin * 100)} percentage points apart" in summary  # not "points": of what?
-    # Issue 31: how often it says "not a digit" of what it never saw, in words.
+    # Issue 31: the model a default build ships learnt "not a digit" from the repository's data,
+    # and the metadata says so; how often it says "not a digit" of what it never saw, in words.
+    assert meta["trained_on"]["non_digit_data"][:2] == ["digitpad/nondigits/uji-letters.json.gz",
+                                                        "digitpad/nondigits/quickdraw.u4.gz"]
     rates = meta["verdict"]["heldout"]["rates"]
     assert f"calls “not a digit” {rates['digits_not_a_digit'] * 100:.1f}% of real digits" in summary
     # For a curious 12-year-old: none of the jargon, which waits under "The exact terms".
