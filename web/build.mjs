@@ -7,7 +7,41 @@
 //  - measure.js, the timings tests and `make bench` read, built on its own: the
 //    page imports it by name only when its address asks (?measure), and none of
 //    the page's chunks holds any of it.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+// The CPU backend imports what it needs from '@tensorflow/tfjs-core', whose entry loads
+// all of core (IO handlers, optimizers: they register themselves, so no bundler can leave
+// them out). Its files import from the modules that define those names instead: the
+// namespaces as modules of their own (only the members used are kept), the rest from
+// src/tfjs-core-parts.js. A name missing there fails the build ("No matching export").
+const NAMESPACES = {
+  backend_util: '@tensorflow/tfjs-core/dist/backends/backend_util',
+  broadcast_util: '@tensorflow/tfjs-core/dist/ops/broadcast_util',
+  kernel_impls: '@tensorflow/tfjs-core/dist/backends/kernel_impls',
+  util: '@tensorflow/tfjs-core/dist/util',
+};
+const PARTS = fileURLToPath(new URL('src/tfjs-core-parts.js', import.meta.url));
+const CORE_IMPORT = /import\s*\{([^}]*)\}\s*from\s*'@tensorflow\/tfjs-core';/g;
+const coreParts = {
+  name: 'tfjs-core-parts',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@tensorflow[\\/]tfjs-backend-cpu[\\/]dist[\\/].*\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const contents = source.replace(CORE_IMPORT, (_, list) => {
+        const names = list.split(',').map((name) => name.trim()).filter(Boolean);
+        const rest = names.filter((name) => !NAMESPACES[name]);
+        return [
+          ...names.filter((name) => NAMESPACES[name]).map((name) => `import * as ${name} from '${NAMESPACES[name]}';`),
+          ...(rest.length ? [`import { ${rest.join(', ')} } from ${JSON.stringify(PARTS)};`] : []),
+        ].join('\n');
+      });
+      if (/from\s*'@tensorflow\/tfjs-core'/.test(contents)) throw new Error(`${path}: an import of '@tensorflow/tfjs-core' left as it was`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
 
 const common = {
   // es2022: class fields and ??= as written, not rewritten longer (every browser since 2022).
@@ -20,6 +54,6 @@ const common = {
   define: { WebAssembly: 'undefined' },
 };
 await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' }, splitting: true, chunkNames: '[name]',
-  external: ['./measure.js'] });
+  external: ['./measure.js'], plugins: [coreParts] });
 await build({ ...common, entryPoints: { 'teach-worker': 'web/src/teach-worker.js' } });
 await build({ ...common, entryPoints: { measure: 'web/src/measure.js' } });

@@ -10,11 +10,18 @@
 // Why not tfjs-layers and all of TF.js: they rebuild any Keras model with
 // any of ~170 kernels, which made up most of the page's download; ours is one
 // Dense layer. So this is a custom TF.js build (TF.js docs: "custom bundles"):
-// core's side-effect-free entry, the CPU backend without kernels, and only the
-// kernels of the three ops predict() runs. model.json, as the tensorflowjs
-// converter writes it, is read and checked here; core's weight loader decodes
-// the weights.
-import { add, matMul, registerKernel, setBackend, softmax, tensor1d, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
+// each op and helper from its own module of core (its entries would bring all of
+// core along; web/build.mjs does the same for the backend's imports), the CPU
+// backend without kernels, and only the kernels of the three ops predict() runs.
+// model.json, as the tensorflowjs converter writes it, is read and checked here;
+// core's weight loader decodes the weights.
+import { add } from '@tensorflow/tfjs-core/dist/ops/add';
+import { matMul } from '@tensorflow/tfjs-core/dist/ops/mat_mul';
+import { softmax } from '@tensorflow/tfjs-core/dist/ops/softmax';
+import { tensor1d } from '@tensorflow/tfjs-core/dist/ops/tensor1d';
+import { tensor2d } from '@tensorflow/tfjs-core/dist/ops/tensor2d';
+import { registerKernel } from '@tensorflow/tfjs-core/dist/kernel_registry';
+import { setBackend, tidy } from '@tensorflow/tfjs-core/dist/globals';
 // The weight loader alone: the tf.io namespace would bring every IO handler along
 // (IndexedDB, localStorage, files, http: ~2 KB gzipped the page never runs).
 import { weightsLoaderFactory } from '@tensorflow/tfjs-core/dist/io/weights_loader';
