@@ -2,6 +2,8 @@
 //  - digitpad.js, the page; model.js, its model code with TF.js, split off
 //    (dynamic import) so the two run in separate tasks; chunk.js, what both use.
 //    Chunk names carry no hash: site.py and sw.js list the files by name.
+//  - teach.js, why.js and about.js, what the first answer does not need: loaded
+//    once the model is ready (main.js), each built whole on its own.
 //  - teach-worker.js, the teaching worker, built on its own (a worker cannot
 //    share the page's chunks).
 //  - measure.js, the timings tests and `make bench` read, built on its own: the
@@ -53,7 +55,11 @@ const common = {
   // plain JavaScript path.
   define: { WebAssembly: 'undefined' },
 };
+// The parts loaded after the first answer, each a script of its own (main.js imports them
+// by name): shared chunks among them would need names that change with their content.
+const LATER = ['teach', 'why', 'about'];
 await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' }, splitting: true, chunkNames: '[name]',
-  external: ['./measure.js'], plugins: [coreParts] });
+  external: ['./measure.js', ...LATER.map((name) => `./${name}.js`)], plugins: [coreParts] });
+await build({ ...common, entryPoints: Object.fromEntries(LATER.map((name) => [name, `web/src/${name}.js`])) });
 await build({ ...common, entryPoints: { 'teach-worker': 'web/src/teach-worker.js' } });
 await build({ ...common, entryPoints: { measure: 'web/src/measure.js' } });

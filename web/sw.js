@@ -4,10 +4,11 @@
 // deployed model) comes fresh from the server and refreshes the cache; offline,
 // the last good copy is served. The cache name carries a version: a new
 // sw.js (bump VERSION when the list of files changes) drops the old caches.
-const VERSION = 'digitpad-v5';
+const VERSION = 'digitpad-v6';
 const FILES = [
   './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
-  'dist/digitpad.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach-worker.js', 'dist/measure.js',
+  'dist/digitpad.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach.js', 'dist/why.js', 'dist/about.js',
+  'dist/teach-worker.js', 'dist/measure.js',
   'model/model.json', 'model/metadata.json', 'model/replay.bin',
 ];
 

@@ -77,6 +77,13 @@ def open_page(page, url, state="ready", timeout=READY_TIMEOUT):
     wait_model(page, state, timeout)
 
 
+def wait_about(page, timeout=READY_TIMEOUT):
+    """Wait until "About this model" is filled in: its part loads once the model is ready
+    (in idle time, main.js), or when the panel is opened."""
+    page.wait_for_function("document.querySelector('[data-testid=about-details]').textContent !== ''",
+                           timeout=timeout)
+
+
 def place(strokes, pad, rng, size=(0.35, 0.75)):
     """Scale and move a digit's strokes to a random size and spot inside the pad,
     as a visitor would draw it: height a random share of the pad's height."""

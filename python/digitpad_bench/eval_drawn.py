@@ -46,9 +46,11 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
     numbers: how many numbers of 2-6 of the samples to write and read as one answer."""
     from . import browser
     from digitpad.export import export
+    from digitpad.site import link_model
     with tempfile.TemporaryDirectory() as tmp:
         site = browser.page_only_site(Path(tmp) / "web")
         export(build_dir, site)
+        link_model(site)
         with browser.serving(site) as url:
             page = chromium.new_page(viewport={"width": 1024, "height": 768})
             errors = []
