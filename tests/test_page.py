@@ -319,11 +319,17 @@ LATER = ("dist/teach.js", "dist/why.js", "dist/about.js")
 
 def held(page, pattern):
     """Hold every request matching `pattern` until the returned function lets them go."""
-    waiting = []
-    page.route(pattern, waiting.append)
+    waiting, released = [], []
+
+    def hold(route):
+        if released:
+            route.continue_()
+        else:
+            waiting.append(route)
+    page.route(pattern, hold)
 
     def release():
-        page.unroute(pattern)
+        released.append(True)
         for route in waiting:
             route.continue_()
     return release

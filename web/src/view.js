@@ -128,6 +128,8 @@ export class View {
 
   // Each digit's 28x28 input as a picture, white ink on black like MNIST; none
   // for an empty pad (which also brings back the invitation to draw).
+  // A picture already showing its digit's input (the recognizer keeps an unchanged digit's)
+  // is left as it is: a stroke then repaints one picture, not all of them.
   showInputs(digits) {
     document.body.classList.toggle('drawn', digits.length > 0);
     const canvases = [...this.previews.children];
@@ -135,13 +137,15 @@ export class View {
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = SIDE;
       canvas.className = 'preview';
+      this.previews.append(canvas);
       canvases.push(canvas);
     }
     canvases.forEach((canvas, i) => {
       if (i >= digits.length) return canvas.remove();
-      canvas.setAttribute('aria-label', `The 28 by 28 image the model sees for ${ordinal(i, digits.length)}`);
-      this.previews.append(canvas);
-      paintInput(canvas, digits[i].pixels);
+      const label = `The 28 by 28 image the model sees for ${ordinal(i, digits.length)}`;
+      if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
+      if (canvas.shown !== digits[i].pixels) paintInput(canvas, digits[i].pixels);
+      canvas.shown = digits[i].pixels;
     });
   }
 }
