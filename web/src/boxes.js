@@ -12,10 +12,17 @@ export class Boxes {
     this.select = select;
   }
 
-  // answer: recognizer.js's answer. One box per digit part, left to right.
+  // answer: recognizer.js's answer. One box per digit part, left to right. A box that
+  // would be made again as it is (the same place, reading and rank) is kept: a stroke
+  // then remakes one box, not all of them.
   show(answer) {
     const { digits } = answer;
-    this.layer.replaceChildren(...digits.map((digit, i) => this.box(digit, i, digits.length)));
+    const shown = this.layer.children;
+    const boxes = digits.map((digit, i) => {
+      const key = boxKey(digit, i, digits.length, this.pad);
+      return shown[i]?.key === key ? shown[i] : Object.assign(this.box(digit, i, digits.length), { key });
+    });
+    if (boxes.length !== shown.length || boxes.some((box, i) => box !== shown[i])) this.layer.replaceChildren(...boxes);
     this.showSelected(answer);
   }
 
@@ -23,7 +30,8 @@ export class Boxes {
     [...this.layer.children].forEach((box, i) => {
       const selected = i === answer.selected;
       box.classList.toggle('selected', selected && answer.digits.length > 1);
-      box.querySelector('button').setAttribute('aria-pressed', String(selected));
+      const label = box.firstElementChild;
+      if (label.getAttribute('aria-pressed') !== String(selected)) label.setAttribute('aria-pressed', String(selected));
     });
   }
 
@@ -60,4 +68,11 @@ export class Boxes {
     box.append(label);
     return box;
   }
+}
+
+// What a box is made from: its digit's box and reading, its rank, and the pad's pen and border.
+function boxKey(digit, index, count, pad) {
+  const { x0, x1, y0, y1 } = digit.box;
+  const { left, top } = pad.border;
+  return [x0, x1, y0, y1, digit.verdict === 'not-a-digit' ? '?' : digit.digit, index, count, pad.penWidth, left, top].join(' ');
 }

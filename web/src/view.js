@@ -47,6 +47,7 @@ export class View {
     this.announcer = $('[data-testid=announce]');
     this.status = $('[data-testid=status]');
     this.previews = $('[data-testid=preview]');
+    this.spare = []; // preview canvases not shown now
     this.barsCaption = $('[data-testid=probs-caption]');
     // The rows are in the page's HTML: building them here would lengthen the loading page's first task.
     this.bars = [...$('[data-testid=probs]').children].map((row) => (
@@ -129,19 +130,22 @@ export class View {
   // Each digit's 28x28 input as a picture, white ink on black like MNIST; none
   // for an empty pad (which also brings back the invitation to draw).
   // A picture already showing its digit's input (the recognizer keeps an unchanged digit's)
-  // is left as it is: a stroke then repaints one picture, not all of them.
+  // is left as it is, and pictures taken away are kept for later: a stroke then paints one
+  // picture, on a canvas whose context is made already.
   showInputs(digits) {
     document.body.classList.toggle('drawn', digits.length > 0);
     const canvases = [...this.previews.children];
     for (let i = canvases.length; i < digits.length; i++) {
-      const canvas = document.createElement('canvas');
-      canvas.width = canvas.height = SIDE;
-      canvas.className = 'preview';
+      const canvas = this.spare.pop() ?? Object.assign(document.createElement('canvas'), { width: SIDE, height: SIDE,
+        className: 'preview' });
       this.previews.append(canvas);
       canvases.push(canvas);
     }
     canvases.forEach((canvas, i) => {
-      if (i >= digits.length) return canvas.remove();
+      if (i >= digits.length) {
+        canvas.remove();
+        return this.spare.push(canvas);
+      }
       const label = `The 28 by 28 image the model sees for ${ordinal(i, digits.length)}`;
       if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
       if (canvas.shown !== digits[i].pixels) paintInput(canvas, digits[i].pixels);
