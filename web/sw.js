@@ -7,7 +7,7 @@
 const VERSION = 'digitpad-v6';
 const FILES = [
   './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
-  'dist/digitpad.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach.js', 'dist/why.js', 'dist/about.js',
+  'dist/digitpad.js', 'dist/loading.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach.js', 'dist/why.js', 'dist/about.js',
   'dist/teach-worker.js', 'dist/measure.js',
   'model/model.json', 'model/metadata.json', 'model/replay.bin',
 ];
@@ -46,7 +46,8 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(VERSION);
     try {
       const response = await fetch(event.request, { cache: 'no-cache' });
-      if (response.ok) await cache.put(event.request, response.clone());
+      // Kept while the page already has it: writing the cache first delayed every response.
+      if (response.ok) event.waitUntil(cache.put(event.request, response.clone()));
       return response;
     } catch (error) {
       const cached = await cache.match(event.request, { ignoreSearch: true });
