@@ -9,14 +9,7 @@ import { Boxes } from './boxes.js';
 import { Recognizer } from './recognizer.js';
 import { nextTask } from './next-task.js';
 import { View } from './view.js';
-
-// The model first: model.js (and TF.js with it) is a script of its own, run in a task of
-// its own. Its files are asked for now, all at once, while it loads: the weight shards by
-// the names the page's head gives (site.py; without them model.js asks once it has read
-// model.json).
-const shards = document.querySelector('meta[name=digitpad-weights]')?.content.split(' ').filter(Boolean) ?? [];
-const early = Object.fromEntries(['model.json', 'metadata.json', ...shards].map((name) => [name, fetch(`model/${name}`)]));
-const loading = import('./model.js').then(({ loadModel }) => loadModel('model/', early));
+import { loading } from './loading.js'; // under way since the page's head was read
 
 const $ = (selector) => document.querySelector(selector);
 const view = new View();
