@@ -370,7 +370,7 @@ def test_later_parts_load_after_the_model_and_work(page, live_url):
     assert page.locator("[data-testid=readable-templates] canvas").count() == 10
     chromium.draw(page, [pad_points(page, STROKE_A)])
     chromium.read_prediction(page, 1)
-    page.wait_for_function("document.querySelector('[data-testid=evidence-top-caption]').textContent.startsWith('pixels for')")
+    page.wait_for_function("() => document.querySelector('[data-testid=evidence-top-caption]').textContent.startsWith('pixels for')")
     page.click("[data-testid=teach-7]")
     page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
     downloads = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
