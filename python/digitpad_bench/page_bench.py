@@ -44,6 +44,7 @@ RELOADS = 10  # reloads of each page with its service worker warm, after one dro
 RATES = (1, 4)  # CPU slowdowns (Emulation.setCPUThrottlingRate)
 ON_PAD = 20  # strokes on the pad when a stroke's update is timed (the 20th)
 STROKE_ROUNDS = 40  # timed strokes per variant and rate
+SETTLE_MS = 500  # after a reload: the parts loaded after ready, teaching restored, before the next load
 FLOOR_HTML = "<!doctype html>\n<html lang=\"en\"><title>floor</title></html>\n"
 PAGES = {"floor": "floor.html", "ours": "", "tf.min.js": "full/"}
 TARGETS = {"first visit, 1x": 1.5, "first visit, 4x": 2.0, "reload": 1.2}
@@ -200,7 +201,12 @@ class Loads:
         if name != "floor":
             page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=browser.READY_TIMEOUT)
             page.wait_for_timeout(500)  # let the worker finish keeping the files
-        return context, lambda: self.timed(page, name, lambda: page.reload(wait_until="commit"))
+
+        def reload():
+            ms = self.timed(page, name, lambda: page.reload(wait_until="commit"))
+            page.wait_for_timeout(SETTLE_MS)  # its work after ready, before the next page's load
+            return ms
+        return context, reload
 
 
 def load_times(chromium, base, rounds=ROUNDS, reloads=RELOADS, rates=RATES):
