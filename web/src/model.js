@@ -25,7 +25,7 @@ import { setBackend, tidy } from '@tensorflow/tfjs-core/dist/globals';
 // The weight loader alone: the tf.io namespace would bring every IO handler along
 // (IndexedDB, localStorage, files, http: ~2 KB gzipped the page never runs).
 import { weightsLoaderFactory } from '@tensorflow/tfjs-core/dist/io/weights_loader';
-import '@tensorflow/tfjs-core/dist/base_side_effects'; // engine, flags, browser platform
+import './tfjs-core-setup.js'; // engine, flags, browser platform
 import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels yet
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul';
