@@ -56,6 +56,7 @@ export class Recognizer {
     // changes one digit, and preprocessing all of them again made most of a stroke's update.
     this.kept = [];
     this.known = new WeakMap(); // each kept input's probabilities by the answering model
+    this.turns = new WeakMap(); // each kept input's strokes' winding, at a pen width
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
     this.requests = new Requests();
   }
@@ -121,7 +122,7 @@ export class Recognizer {
       if (!this.model) return; // answered once the model is ready
       const rows = await this.probabilities(inputs);
       if (!current()) return;
-      const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i])));
+      const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i], inputs[i])));
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: inputs[i], probs: Array.from(rows[i].subarray(0, CLASSES)),
       }));
@@ -154,10 +155,16 @@ export class Recognizer {
   // Why a part is not a digit whatever the model says ('' when it may be one): a
   // dot (no larger than the ink's width), or a scrawl that winds too much (wiggles
   // within the pen's width do not count: a small, shaky digit is still a digit).
-  notADigit({ strokes, box }) {
+  // input: the part's kept model input, if any, by which its winding is kept (the same strokes).
+  notADigit({ strokes, box }, input) {
     const pen = this.inkWidth();
     if (size(box) <= pen) return 'dot';
-    return winding(strokes, pen) > this.maxTurns ? 'winding' : '';
+    let turns = input && this.turns.get(input);
+    if (turns?.pen !== pen) {
+      turns = { pen, winding: winding(strokes, pen) };
+      if (input) this.turns.set(input, turns);
+    }
+    return turns.winding > this.maxTurns ? 'winding' : '';
   }
 
   // Show digit `index` of the shown answer in detail.
