@@ -68,11 +68,16 @@ function taughtText(metadata) {
 let answering;
 const ready = new Promise((resolve) => { answering = resolve; });
 
-// Each of the later parts loads once: `load` the first time it is asked for.
+// Each of the later parts loads once: `load` the first time it is asked for (again after
+// a failure: the part could not be fetched, say offline before the site was kept).
 const once = (load) => {
   let loaded = null;
-  return () => (loaded ??= load());
+  return () => (loaded ??= load().catch((error) => {
+    loaded = null;
+    throw error;
+  }));
 };
+const quietly = (promise) => promise.catch(() => {}); // a part missing leaves the rest of the page as it is
 
 const loadWhy = once(async () => {
   const { Why } = await import('./why.js');
@@ -90,7 +95,7 @@ const loadAbout = once(async () => {
 const teachSection = $('.teach');
 function tappedEarly({ target }) {
   const button = target.closest('button');
-  loadTeaching().then(() => button?.click());
+  quietly(loadTeaching().then(() => button?.click()));
 }
 teachSection.addEventListener('click', tappedEarly);
 
@@ -110,8 +115,8 @@ const loadTeaching = once(async () => {
 });
 
 // A panel opened before its part has loaded: load it now.
-$('[data-testid=why]').addEventListener('toggle', loadWhy, { once: true });
-$('[data-testid=about]').addEventListener('toggle', loadAbout, { once: true });
+$('[data-testid=why]').addEventListener('toggle', () => quietly(loadWhy()));
+$('[data-testid=about]').addEventListener('toggle', () => quietly(loadAbout()));
 
 async function start() {
   view.setModelState('loading', 'Loading the model…');
@@ -132,7 +137,7 @@ async function start() {
   const idle = () => new Promise((resolve) => { (window.requestIdleCallback ?? setTimeout)(resolve); });
   for (const load of [loadTeaching, loadWhy, loadAbout]) {
     await idle();
-    await load();
+    await quietly(load());
     await nextTask();
   }
 }
