@@ -63,7 +63,7 @@ def test_first_visit_javascript_fits_the_budget():
     model's script): not the parts loaded once the model is ready."""
     scripts = closure(page_scripts(), dynamic=False)
     names = {script.name for script in scripts}
-    assert {"digitpad.js", "model.js"} <= names, names
+    assert {"digitpad.js", "loading.js"} <= names, names
     assert not names & {"teach.js", "why.js", "about.js", "teach-worker.js", "measure.js"}, names
     size = gzipped(scripts)
     assert size <= FIRST_VISIT_BUDGET, f"a first visit runs {size:,} bytes of JavaScript gzipped, over {FIRST_VISIT_BUDGET:,}"

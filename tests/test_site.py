@@ -59,8 +59,7 @@ def test_site_holds_exactly_the_served_files(tmp_path, site):
     out = build_site(tmp_path / "site", web)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
-                            "dist/digitpad.js", "dist/loading.js", "dist/model.js", "dist/chunk.js",
-                            "dist/model.js.LEGAL.txt",
+                            "dist/digitpad.js", "dist/loading.js", "dist/loading.js.LEGAL.txt",
                             "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js",
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
 
@@ -111,7 +110,7 @@ def test_every_script_the_page_loads_is_published_and_kept_offline():
         script = unread.pop()
         imported.add(script)
         unread |= set(re.findall(r'"\./([\w-]+\.js)"', (dist / script).read_text())) - imported
-    assert {"loading.js", "chunk.js", "model.js", "teach.js", "why.js", "about.js", "measure.js"} <= imported
+    assert {"loading.js", "teach.js", "why.js", "about.js", "measure.js"} <= imported
     for name in imported:
         assert f"dist/{name}" in PAGE_FILES, name
         assert f"'dist/{name}'" in sw, f"sw.js does not keep dist/{name} for offline use"

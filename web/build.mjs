@@ -1,9 +1,8 @@
 // `npm run build`: bundle the page from web/src into web/dist with esbuild.
-//  - digitpad.js, the page; model.js, its model code with TF.js, a script of its own
-//    so that it runs in a task of its own; chunk.js, what both use; loading.js, what
-//    starts loading the model (the page's head runs it first, the page imports it, and
-//    it imports model.js: all three by name, so each is one module).
-//    Chunk names carry no hash: site.py and sw.js list the files by name.
+//  - loading.js, the model: what asks for its files, then model.js with TF.js; the
+//    page's head runs it first (async), and digitpad.js, the page, imports it by name
+//    (one module, run once). Two scripts, two requests on the way to the first answer.
+//    Names carry no hash: site.py and sw.js list the files by name.
 //  - teach.js, why.js and about.js, what the first answer does not need: loaded
 //    once the model is ready (main.js), each built whole on its own.
 //  - teach-worker.js, the teaching worker, built on its own (a worker cannot
@@ -58,12 +57,12 @@ const common = {
   define: { WebAssembly: 'undefined' },
 };
 // The parts loaded after the first answer, each a script of its own (main.js imports them
-// by name): shared chunks among them would need names that change with their content.
+// by name, as it imports loading.js): shared chunks would need names that change with their
+// content, and the few small modules they share are copied into each instead.
 const LATER = ['teach', 'why', 'about'];
-await build({ ...common, entryPoints: { digitpad: 'web/src/main.js', model: 'web/src/model.js' }, splitting: true,
-  chunkNames: '[name]', external: ['./loading.js', './measure.js', ...LATER.map((name) => `./${name}.js`)],
-  plugins: [coreParts] });
-await build({ ...common, entryPoints: { loading: 'web/src/loading.js' }, external: ['./model.js'] });
+await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' },
+  external: ['./loading.js', './measure.js', ...LATER.map((name) => `./${name}.js`)] });
+await build({ ...common, entryPoints: { loading: 'web/src/loading.js' }, plugins: [coreParts] });
 await build({ ...common, entryPoints: Object.fromEntries(LATER.map((name) => [name, `web/src/${name}.js`])) });
 await build({ ...common, entryPoints: { 'teach-worker': 'web/src/teach-worker.js' } });
 await build({ ...common, entryPoints: { measure: 'web/src/measure.js' } });

@@ -9,7 +9,7 @@
 const VERSION = 'digitpad-v6';
 const FILES = [
   './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
-  'dist/digitpad.js', 'dist/loading.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach.js', 'dist/why.js', 'dist/about.js',
+  'dist/digitpad.js', 'dist/loading.js', 'dist/teach.js', 'dist/why.js', 'dist/about.js',
   'dist/teach-worker.js', 'dist/measure.js',
   'model/model.json', 'model/metadata.json', 'model/replay.bin',
 ];

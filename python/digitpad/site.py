@@ -16,11 +16,11 @@ from pathlib import Path
 from .files import remove_leftovers
 from .errors import UserError
 
-# The page and its bundle (the page's script, the model's, the code both use, the parts
-# loaded after the first answer, the teaching worker, TF.js's licences, the timings the page
-# loads only when asked: ?measure); the sourcemaps stay out (their sources are in the repo).
+# The page and its bundle (the page's script, the model's with TF.js and its licences, the
+# parts loaded after the first answer, the teaching worker, the timings the page loads only
+# when asked: ?measure); the sourcemaps stay out (their sources are in the repo).
 PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
-              "dist/digitpad.js", "dist/loading.js", "dist/model.js", "dist/chunk.js", "dist/model.js.LEGAL.txt",
+              "dist/digitpad.js", "dist/loading.js", "dist/loading.js.LEGAL.txt",
               "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js"]
 
 # The page asks for the model's files first thing; the weight shards' names carry their
