@@ -146,6 +146,7 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     chromium.open_page(page, live_url)
     assert page.locator("[data-testid=confusion-mnist] td").count() == 0  # filled when first opened
     page.click("[data-testid=about] summary")
+    chromium.wait_about(page)  # its part loads once the model is ready: it may still be on its way
     summary = page.text_content("[data-testid=about-summary]")
     assert f"{meta['test_accuracy'] * 100:.1f}%" in summary
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
