@@ -332,6 +332,7 @@ def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
             else:  # "not a digit" never wins, or there is no such output: digits are read
                 assert one["verdict"] in ("digit", "unsure") and len(one["text"]) == 1 and message == ""
                 assert two["verdict"] in ("digit", "unsure") and len(two["text"]) == 2
+            chromium.wait_about(page)
             about = page.evaluate("document.querySelector('[data-testid=about-summary]').textContent")
             exact = page.evaluate("document.querySelector('[data-testid=about-details]').textContent")
             assert f"Dense({units}, softmax)" in exact and ("not a digit" in exact) == (units == 11)
@@ -369,6 +370,7 @@ def test_the_unsure_margin_comes_from_the_metadata(page, site, tmp_path, pen_dig
         ranked = sorted(range(10), key=lambda d: (-probs[d], d))
         assert (shown["text"], shown["verdict"]) == (str(ranked[0]), "unsure")
         assert page.text_content("[data-testid=alternative]") == f" or {ranked[1]}?"
+        chromium.wait_about(page)
         assert "100 percentage points" in page.text_content("[data-testid=about-summary]")
     assert page.errors == []
 
@@ -417,6 +419,7 @@ def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_dig
             shown[limit] = read_number(page, lay_out([eight], pad, random.Random(3)), keep=True)
             shown[limit]["message"] = page.text_content("[data-testid=verdict-message]")
             chromium.clear(page)
+            chromium.wait_about(page)
             assert f"more than {limit} full turns" in page.text_content("[data-testid=about-summary]")
     assert shown[1000]["text"] == "8" and shown[1000]["verdict"] in ("digit", "unsure")
     assert (shown[0.5]["text"], shown[0.5]["verdict"]) == ("", "not-a-digit")

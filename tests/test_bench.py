@@ -15,7 +15,35 @@ def test_full_tfjs_variant_builds(tmp_path):
     site = build_full_variant(chromium.page_only_site(tmp_path / "full"))
     assert (site / "dist" / "digitpad-full.js").stat().st_size > 10_000
     assert (site / "dist" / "tf.min.js").stat().st_size > 1_000_000
-    assert 'src="dist/tf.min.js"' in (site / "index.html").read_text()
+    html = (site / "index.html").read_text()
+    assert 'src="dist/tf.min.js"' in html and 'src="dist/digitpad-full.js" blocking="render"' in html
+    # None of our bundle's scripts: the variant's page script holds all the page's code.
+    assert "dist/loading.js" not in html and "modulepreload" not in html and 'src="dist/digitpad.js"' not in html
+
+
+def fake_page_results(ours_1x=150.0, ours_4x=300.0, reload=110.0, js=40_000, p95=(1.5, 6.0)):
+    """page_bench's results, made up: a floor of 100 ms at 1x and 200 ms at 4x."""
+    def timing(ms, floor):
+        return {"median_ms": ms, "ratio": ms / floor, "all_ms": [ms] * 9}
+    first = {1: {"floor": timing(100, 100), "ours": timing(ours_1x, 100), "tf.min.js": timing(400, 100)},
+             4: {"floor": timing(200, 200), "ours": timing(ours_4x, 200), "tf.min.js": timing(900, 200)}}
+    strokes = {name: {1: {"p50": 1.0, "p95": p95[0], "strokes": 40}, 4: {"p50": 4.0, "p95": p95[1], "strokes": 40},
+                      "one digit": {"p50": 0.9, "p95": 1.9, "strokes": 160}} for name in ("ours", "tf.min.js")}
+    return {"loads": {"first_visit": first, "reload": {"floor": timing(60, 100), "ours": timing(reload, 100),
+                                                      "tf.min.js": timing(300, 100)}},
+            "strokes": strokes,
+            "bytes": {"by_kind": {"js": {"raw": 100_000, "gzip": js}},
+                      "js_before_ready": {"scripts": ["/dist/digitpad.js"], "served_gzip": js, "gzip9": js},
+                      "js_later_gzip9": 12_000}}
+
+
+def test_page_targets_are_ratios_to_the_floor_of_the_same_run():
+    from digitpad_bench.page_bench import page_table, page_targets
+    met = fake_page_results()
+    assert all(page_targets(met).values())
+    assert "(1.50x)" in page_table(met) and "(1.10x)" in page_table(met)  # each time beside its ratio
+    missed = page_targets(fake_page_results(ours_1x=151, ours_4x=401, reload=121, js=46_081, p95=(2.1, 8.1)))
+    assert not any(missed.values()), missed
 
 
 def test_target_rules():

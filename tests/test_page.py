@@ -146,6 +146,7 @@ def test_about_panel_shows_the_metadata(page, live_url, site):
     chromium.open_page(page, live_url)
     assert page.locator("[data-testid=confusion-mnist] td").count() == 0  # filled when first opened
     page.click("[data-testid=about] summary")
+    chromium.wait_about(page)  # its part loads once the model is ready: it may still be on its way
     summary = page.text_content("[data-testid=about-summary]")
     assert f"{meta['test_accuracy'] * 100:.1f}%" in summary
     assert f"{meta['trained_on']['mnist_train']:,}" in summary
@@ -209,6 +210,7 @@ def test_partial_metadata_keeps_a_good_model(page, site, tmp_path, name, change,
         assert status.startswith("Model ready") and says in status and "NaN" not in status, status
         chromium.draw(page, [pad_points(page, STROKE_A)])
         assert chromium.read_prediction(page, 1)["verdict"] in ("digit", "unsure", "not-a-digit")
+        chromium.wait_about(page)
         about = page.text_content("[data-testid=about-summary]")
         assert "NaN" not in about and "undefined" not in about
     # The page's own 404 for metadata.json is the only console error allowed, and only when it is missing.
@@ -315,3 +317,101 @@ def test_the_pad_holds_a_bounded_number_of_strokes_and_says_when_full(page, live
     chromium.draw(page, strokes[:1], real_input=False)
     chromium.read_prediction(page, limit)
     assert page.errors == []
+
+
+# --- The first visit: what the first answer needs first, the rest after (issue 32) -----
+
+LATER = ("dist/teach.js", "dist/why.js", "dist/about.js")
+
+
+def held(page, pattern):
+    """Hold every request matching `pattern` until the returned function lets them go."""
+    waiting, released = [], []
+
+    def hold(route):
+        if released:
+            route.continue_()
+        else:
+            waiting.append(route)
+    page.route(pattern, hold)
+
+    def release():
+        released.append(True)
+        for route in waiting:
+            route.continue_()
+    return release
+
+
+def test_a_stroke_drawn_before_the_model_is_ready_is_answered_when_it_is(page, live_url):
+    """The pad takes strokes from the start; what is on it is read the moment the model loads."""
+    release = held(page, "**/model/model.json")
+    page.goto(live_url)
+    page.wait_for_selector("body[data-model=loading]")
+    chromium.draw(page, [pad_points(page, STROKE_A), pad_points(page, STROKE_B)])
+    page.wait_for_selector("[data-testid=preview] canvas")  # drawn: its model input is shown already
+    assert page.get_attribute("body", "data-model") == "loading"
+    assert strokes_attr(page) == "0"  # nothing read yet: no model
+    release()
+    chromium.wait_model(page)
+    shown = chromium.read_prediction(page, 2)
+    assert shown["digit"] == "7" and shown["verdict"] in ("digit", "unsure")
+    assert page.errors == []
+
+
+def test_later_parts_load_after_the_model_and_work(page, live_url):
+    """Teaching, "Why this digit?" and "About this model" are not asked for before the model
+    is ready; then they load on their own, and are there when opened."""
+    release = held(page, "**/model/model.json")
+    page.goto(live_url)
+    page.wait_for_selector("body[data-model=loading]")
+    page.wait_for_timeout(300)
+    asked = [urlparse(u).path.lstrip("/") for u in page.requests]
+    assert "dist/loading.js" in asked and not set(LATER) & set(asked), asked
+    release()
+    chromium.wait_model(page)
+    page.wait_for_function("(names) => names.every((name) => performance.getEntriesByType('resource')"
+                           ".some((e) => e.name.endsWith(name)))", arg=list(LATER))
+    chromium.wait_about(page)
+    page.click("[data-testid=why] summary")
+    page.wait_for_selector("[data-testid=readable-templates] canvas")
+    assert page.locator("[data-testid=readable-templates] canvas").count() == 10
+    chromium.draw(page, [pad_points(page, STROKE_A)])
+    chromium.read_prediction(page, 1)
+    page.wait_for_function("() => document.querySelector('[data-testid=evidence-top-caption]').textContent.startsWith('pixels for')")
+    page.click("[data-testid=teach-7]")
+    page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
+    downloads = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    twice = {name for name in downloads if downloads.count(name) > 1}
+    assert twice == set(), twice
+    assert page.errors == []
+
+
+def test_a_tap_before_teaching_has_loaded_is_taught(page, live_url):
+    """Teaching loads after the model: a tap that comes first loads it and is passed on."""
+    release = held(page, "**/dist/teach.js")
+    chromium.open_page(page, live_url)
+    chromium.draw(page, [pad_points(page, STROKE_A)])
+    chromium.read_prediction(page, 1)
+    page.click("[data-testid=teach-1]")
+    assert page.get_attribute("[data-testid=teach-status]", "data-samples") == "0"
+    release()
+    page.wait_for_selector("[data-testid=teach-status][data-samples='1']", timeout=20_000)
+    page.wait_for_timeout(300)
+    assert page.get_attribute("[data-testid=teach-status]", "data-samples") == "1"  # taught once
+    assert page.errors == []
+
+
+def test_the_page_asks_for_the_model_files_at_once(page, live_url, site):
+    """The weight shards are asked for by the names in the page's head, with model.json, by
+    the page's own script before the model's script runs; each file once."""
+    spec = json.loads((site / "model" / "model.json").read_text())
+    shards = [f"model/{p}" for group in spec["weightsManifest"] for p in group["paths"]]
+    chromium.open_page(page, live_url)
+    asked = [urlparse(u).path.lstrip("/") for u in page.requests]
+    model_files = ["model/model.json", "model/metadata.json", *shards]
+    assert all(asked.count(name) == 1 for name in model_files), asked
+    # Asked for together, before any of them could have been read by model.js.
+    starts = page.evaluate("""(names) => names.map((name) => performance.getEntriesByType('resource')
+        .find((e) => e.name.endsWith(name)).toJSON())""", model_files)
+    model_json_end = starts[0]["responseEnd"]
+    assert all(entry["startTime"] < model_json_end for entry in starts[2:]), starts

@@ -1,5 +1,6 @@
 """The dev server: static serving, path safety, headers, and serve() guards."""
 
+import gzip
 import os
 import socket
 import subprocess
@@ -184,6 +185,56 @@ def test_revalidation_gives_304(client):
     etag = client.get("/model/model.json").headers["ETag"]
     resp = client.get("/model/model.json", headers={"If-None-Match": etag})
     assert resp.status_code == 304
+
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+@pytest.mark.parametrize("url, name", [("/", "index.html"), ("/dist/app.js", "dist/app.js"),
+                                       ("/model/model.json", "model/model.json")])
+def test_text_is_gzipped_when_the_client_accepts_it(client, site_root, url, name):
+    """As GitHub Pages serves it: what `make serve` measures is what a visitor downloads."""
+    resp = client.get(url, headers=GZIP)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in resp.headers["Vary"]
+    assert gzip.decompress(resp.data) == (site_root / name).read_bytes()
+    assert int(resp.headers["Content-Length"]) == len(resp.data)
+    assert "Accept-Ranges" not in resp.headers
+
+
+@pytest.mark.parametrize("headers", [{}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip;q=0"},
+                                     {**GZIP, "Range": "bytes=0-3"}])
+def test_text_is_sent_as_is_to_a_client_that_does_not_accept_gzip(client, site_root, headers):
+    resp = client.get("/dist/app.js", headers=headers)
+    assert "Content-Encoding" not in resp.headers
+    assert "Accept-Encoding" in resp.headers["Vary"]
+    whole = (site_root / "dist" / "app.js").read_bytes()
+    assert resp.data == (whole[:4] if "Range" in headers else whole)
+
+
+def test_binary_files_are_sent_as_they_are(client, site_root):
+    resp = client.get("/model/group1-shard1of1.bin", headers=GZIP)
+    assert "Content-Encoding" not in resp.headers
+    assert resp.data == (site_root / "model" / "group1-shard1of1.bin").read_bytes()
+
+
+def test_gzipped_and_plain_bodies_revalidate_each_their_own(client):
+    packed = client.get("/model/model.json", headers=GZIP).headers["ETag"]
+    plain = client.get("/model/model.json").headers["ETag"]
+    assert packed != plain
+    assert client.get("/model/model.json", headers={**GZIP, "If-None-Match": packed}).status_code == 304
+    assert client.get("/model/model.json", headers={"If-None-Match": plain}).status_code == 304
+    # A plain copy's ETag never confirms the gzipped bytes, nor the other way round.
+    assert client.get("/model/model.json", headers={**GZIP, "If-None-Match": plain}).status_code == 200
+    assert client.get("/model/model.json", headers={"If-None-Match": packed}).status_code == 200
+
+
+def test_head_of_a_gzipped_file(client):
+    get = client.get("/dist/app.js", headers=GZIP)
+    head = client.head("/dist/app.js", headers=GZIP)
+    assert head.headers["Content-Encoding"] == "gzip" and head.data == b""
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from digitpad.errors import UserError
-from digitpad.site import PAGE_FILES, build_site
+from digitpad.site import PAGE_FILES, build_site, link_model
 from digitpad_bench import browser as chromium
 
 from .conftest import REPO
@@ -59,20 +59,58 @@ def test_site_holds_exactly_the_served_files(tmp_path, site):
     out = build_site(tmp_path / "site", web)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
-                            "dist/digitpad.js", "dist/model.js", "dist/chunk.js", "dist/model.js.LEGAL.txt",
-                            "dist/teach-worker.js", "dist/measure.js",
+                            "dist/digitpad.js", "dist/loading.js", "dist/loading.js.LEGAL.txt",
+                            "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js",
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
 
 
+def shards_named_in_the_page(site):
+    html = (site / "index.html").read_text()
+    return re.search(r'<meta name="digitpad-weights" content="([^"]*)">', html).group(1).split()
+
+
+def test_the_page_names_the_weight_shards_of_the_model_it_holds(tmp_path, site):
+    """The page asks for the shards with model.json, by the names `make site` writes in its head."""
+    out = build_site(tmp_path / "site", site)
+    spec = json.loads((out / "model" / "model.json").read_text())
+    shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
+    assert shards and all(re.fullmatch(r"group1-shard\dof\d\.[0-9a-f]{16}\.bin", s) for s in shards)
+    assert shards_named_in_the_page(out) == shards
+    assert all((out / "model" / s).is_file() for s in shards)
+    # Another model: the names follow it, the old ones are gone.
+    spec["weightsManifest"][0]["paths"] = ["group1-shard1of1.0123456789abcdef.bin"]
+    (out / "model" / "model.json").write_text(json.dumps(spec))
+    link_model(out)
+    link_model(out)
+    assert shards_named_in_the_page(out) == ["group1-shard1of1.0123456789abcdef.bin"]
+    assert (out / "index.html").read_text().count('name="digitpad-weights"') == 1
+    # A page built without a model names none (the page then asks once it has read model.json).
+    assert shards_named_in_the_page(chromium.page_only_site(tmp_path / "bare")) == []
+
+
+def test_naming_the_shards_needs_a_model_and_a_page_with_the_place_for_them(tmp_path, site):
+    out = build_site(tmp_path / "site", site)
+    (out / "model" / "model.json").write_text("{}")
+    with pytest.raises(UserError, match="names no weight shards"):
+        link_model(out)
+    shutil.copyfile(site / "model" / "model.json", out / "model" / "model.json")
+    (out / "index.html").write_text("<!doctype html><title>no meta</title>")
+    with pytest.raises(UserError, match="digitpad-weights"):
+        link_model(out)
+
+
 def test_every_script_the_page_loads_is_published_and_kept_offline():
-    """The bundle's scripts import each other by name (code splitting): each name
-    must be in the site and in the service worker's list, or a page breaks on Pages or offline."""
+    """The bundle's scripts import each other by name (code splitting, parts loaded later):
+    each name must be in the site and in the service worker's list, or a page breaks on
+    Pages or offline."""
     dist = REPO / "web" / "dist"
     sw = (REPO / "web" / "sw.js").read_text()
-    imported = {"digitpad.js", "teach-worker.js"}
-    for script in ("digitpad.js", "model.js", "teach-worker.js"):
-        imported |= set(re.findall(r'"\./([\w-]+\.js)"', (dist / script).read_text()))
-    assert {"chunk.js", "model.js"} <= imported
+    imported, unread = set(), {"digitpad.js", "teach-worker.js"}
+    while unread:  # what each script imports, and what those import
+        script = unread.pop()
+        imported.add(script)
+        unread |= set(re.findall(r'"\./([\w-]+\.js)"', (dist / script).read_text())) - imported
+    assert {"loading.js", "teach.js", "why.js", "about.js", "measure.js"} <= imported
     for name in imported:
         assert f"dist/{name}" in PAGE_FILES, name
         assert f"'dist/{name}'" in sw, f"sw.js does not keep dist/{name} for offline use"

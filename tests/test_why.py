@@ -122,6 +122,7 @@ def test_evidence_follows_the_drawing(page, live_url, weights, pen_digits):
     rng = random.Random(3)
     chromium.open_page(page, live_url)
     page.click("[data-testid=why] summary")
+    page.wait_for_selector("[data-testid=readable-templates] canvas")  # its part loads after ready
     pad = page.locator("[data-testid=pad]").bounding_box()
     for sample in rng.sample(pen_digits, 3):
         strokes = chromium.place(sample["strokes"], pad, rng, size=(0.5, 0.7))
@@ -218,6 +219,7 @@ def test_screenshot(page, live_url, pen_digits, tmp_path):
     chromium.open_page(page, live_url)
     page.set_viewport_size({"width": 1024, "height": 1200})
     page.click("[data-testid=why] summary")
+    page.wait_for_selector("[data-testid=readable-templates] canvas")  # its part loads after ready
     pad = page.locator("[data-testid=pad]").bounding_box()
     for sample in (s for s in pen_digits if s["label"] == 7):  # the first 7 read as 7
         strokes = chromium.place(sample["strokes"], pad, random.Random(1), size=(0.6, 0.6))

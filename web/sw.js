@@ -2,14 +2,19 @@
 //
 // Network first, cache as fallback: online, every file (and so a newly
 // deployed model) comes fresh from the server and refreshes the cache; offline,
-// the last good copy is served. The cache name carries a version: a new
-// sw.js (bump VERSION when the list of files changes) drops the old caches.
-const VERSION = 'digitpad-v5';
+// the last good copy is served. A weight shard is the exception: its name
+// carries its hash (export.py), so the copy kept is the file, without asking.
+// The cache name carries a version: a new sw.js (bump VERSION when the list of
+// files changes) drops the old caches.
+const VERSION = 'digitpad-v6';
 const FILES = [
   './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
-  'dist/digitpad.js', 'dist/model.js', 'dist/chunk.js', 'dist/teach-worker.js', 'dist/measure.js',
+  'dist/digitpad.js', 'dist/loading.js', 'dist/teach.js', 'dist/why.js', 'dist/about.js',
+  'dist/teach-worker.js', 'dist/measure.js',
   'model/model.json', 'model/metadata.json', 'model/replay.bin',
 ];
+
+const SHARD = /\/model\/[\w-]+\.[0-9a-f]{16}\.bin$/;
 
 // The weight shards model.json names (their names carry their hash).
 async function shards(cache) {
@@ -38,14 +43,27 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// Keep `response` unless the cache holds the same file already (the same ETag): a reload
+// then writes nothing, and leaves the cores to the page.
+async function keep(cache, request, response) {
+  const etag = response.headers.get('ETag');
+  const kept = etag && await cache.match(request);
+  if (!kept || kept.headers.get('ETag') !== etag) await cache.put(request, response);
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
   event.respondWith((async () => {
     const cache = await caches.open(VERSION);
+    if (SHARD.test(url.pathname)) {
+      const kept = await cache.match(event.request);
+      if (kept) return kept;
+    }
     try {
       const response = await fetch(event.request, { cache: 'no-cache' });
-      if (response.ok) await cache.put(event.request, response.clone());
+      // Kept while the page already has it: writing the cache first delayed every response.
+      if (response.ok) event.waitUntil(keep(cache, event.request, response.clone()));
       return response;
     } catch (error) {
       const cached = await cache.match(event.request, { ignoreSearch: true });

@@ -4,6 +4,7 @@ Recognition runs in the browser, so this is a plain file server; it imports
 only the stdlib and Flask, so it starts at once.
 """
 
+import gzip
 import io
 import ipaddress
 import os
@@ -49,6 +50,12 @@ CSP = (
     "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
+
+# Compressed on the way out when the client accepts gzip, as GitHub Pages does for text:
+# what a developer measures locally is what a visitor gets. Binary files (the weight
+# shards, replay.bin) go as they are there too.
+COMPRESSED_TYPES = {"text/html", "text/css", "text/javascript", "application/json", "image/svg+xml",
+                    "application/manifest+json"}
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -103,13 +110,24 @@ def create_app(test_config=None):
             with open(joined, "rb") as f:
                 stat = os.fstat(f.fileno())
                 body = f.read()
+            mimetype = CONTENT_TYPES.get(Path(filename).suffix.lower())
+            compressible = mimetype in COMPRESSED_TYPES
+            # Ranges and revalidation refer to the bytes sent: the gzipped body is another
+            # representation, with its own ETag (a 304 for one never confirms the other).
+            packed = compressible and request.accept_encodings["gzip"] > 0 and "Range" not in request.headers
+            etag = f"{stat.st_mtime}-{stat.st_size}-{zlib.adler32(joined.encode()) & 0xFFFFFFFF}"
             resp = send_file(
-                io.BytesIO(body), mimetype=CONTENT_TYPES.get(Path(filename).suffix.lower()),
+                io.BytesIO(_gzipped(joined, stat, body) if packed else body), mimetype=mimetype,
                 download_name=Path(filename).name, conditional=True, last_modified=stat.st_mtime,
-                etag=f"{stat.st_mtime}-{stat.st_size}-{zlib.adler32(joined.encode()) & 0xFFFFFFFF}",
+                etag=f"{etag}-gzip" if packed else etag,
             )
         except (ValueError, OSError, RuntimeError):
             abort(404)
+        if compressible:
+            resp.vary.add("Accept-Encoding")
+        if packed:
+            resp.headers["Content-Encoding"] = "gzip"
+            del resp.headers["Accept-Ranges"]  # ranges of the gzipped bytes: none offered
         # A shard's name carries its hash (export.py): that URL never changes content.
         immutable = re.fullmatch(r"model/[\w-]+\.[0-9a-f]{16}\.bin", filename)
         resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
@@ -124,6 +142,22 @@ def create_app(test_config=None):
         return resp
 
     return app
+
+
+_GZIPPED = {}  # (path, mtime, size) -> the gzipped bytes: compressed once, not per request
+_GZIPPED_MAX = 64
+
+
+def _gzipped(path, stat, body):
+    """`body` (the file at `path`, as `stat` saw it) gzipped; kept for the next request (a
+    page load asks for a dozen files, and compressing model.js took ~5 ms each time)."""
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    packed = _GZIPPED.get(key)  # one lookup: another request's thread may clear the dict meanwhile
+    if packed is None:
+        if len(_GZIPPED) >= _GZIPPED_MAX:
+            _GZIPPED.clear()
+        packed = _GZIPPED[key] = gzip.compress(body, mtime=0)
+    return packed
 
 
 class _HeadDeadline(socket.SocketIO):

@@ -5,20 +5,27 @@ web/model. build_site copies the served ones, named below, into one folder.
 """
 
 import ctypes
+import json
 import os
+import re
 import shutil
 import tempfile
+from html import escape as html_escape
 from pathlib import Path
 
 from .files import remove_leftovers
 from .errors import UserError
 
-# The page and its bundle (the page's script, the model's, the code both use, the
-# teaching worker, TF.js's licences, the timings the page loads only when asked: ?measure);
-# the sourcemaps stay out (their sources are in the repo).
+# The page and its bundle (the page's script, the model's with TF.js and its licences, the
+# parts loaded after the first answer, the teaching worker, the timings the page loads only
+# when asked: ?measure); the sourcemaps stay out (their sources are in the repo).
 PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
-              "dist/digitpad.js", "dist/model.js", "dist/chunk.js", "dist/model.js.LEGAL.txt",
-              "dist/teach-worker.js", "dist/measure.js"]
+              "dist/digitpad.js", "dist/loading.js", "dist/loading.js.LEGAL.txt",
+              "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js"]
+
+# The page asks for the model's files first thing; the weight shards' names carry their
+# hash, so the page's head names them (index.html), written here for the model the site holds.
+WEIGHTS_META = re.compile(r'<meta name="digitpad-weights" content="[^"]*">')
 
 
 def build_site(out="site", web="web", with_model=True):
@@ -38,12 +45,29 @@ def build_site(out="site", web="web", with_model=True):
             shutil.copyfile(web / name, tmp / name)
         if with_model:
             shutil.copytree(web / "model", tmp / "model")
+            link_model(tmp)
 
     try:
         replace_folder(out, fill)
     except OSError as exc:
         raise UserError(f"could not write {out}/: {exc}") from None
     return out
+
+
+def link_model(site):
+    """Name the weight shards of site/model/model.json in site/index.html's head, so the
+    page asks for them at once, with model.json, not once model.json has been read."""
+    site = Path(site)
+    try:
+        spec = json.loads((site / "model" / "model.json").read_text())
+        shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{site}/model/model.json names no weight shards ({exc}): run `make export` again") from None
+    html = (site / "index.html").read_text()
+    if not WEIGHTS_META.search(html):
+        raise UserError(f"{site}/index.html has no <meta name=\"digitpad-weights\"> to name the weight shards in")
+    meta = f'<meta name="digitpad-weights" content="{html_escape(" ".join(shards))}">'
+    (site / "index.html").write_text(WEIGHTS_META.sub(lambda _: meta, html, count=1))
 
 
 def replace_folder(target, fill):

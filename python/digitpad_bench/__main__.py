@@ -20,7 +20,7 @@ def cmd_eval_drawn(args):
 def cmd_bench(args):
     quiet_tensorflow()
     from .bench import run
-    run(args.data, args.pen_digits, args.out, skip_page=args.skip_page)
+    run(args.data, args.pen_digits, args.out, skip_page=args.skip_page, page_only=args.page_only)
 
 
 def cmd_calibrate(args):
@@ -56,6 +56,7 @@ def parser():
     b.add_argument("--pen-digits", default=pen, help="pen digits, as for train: replayed on the page, and `train` timed with them")
     b.add_argument("--out", default="bench", help="where results.json and results.md go")
     b.add_argument("--skip-page", action="store_true", help="trainer only, no browser")
+    b.add_argument("--page-only", action="store_true", help="the page only: load times, strokes, bytes (no teaching)")
     b.set_defaults(run=cmd_bench)
     return p
 

@@ -9,8 +9,9 @@ Fit seconds are measured after imports, data loading and TensorFlow's start-up,
 three rounds of all three trainers in turn (median shown); `make train` is
 also timed whole, as a user runs it.
 
-Page (see page_bench below): time to ready, per-stroke update latency and
-bytes by type, for our bundle and for a variant that loads the full tf.min.js.
+Page (page_bench.py): first visit and reload to ready beside the floor (an empty page),
+at 1x and 4x CPU, a stroke's update with 20 strokes on the pad, the JavaScript before
+ready and bytes by type, for our bundle and for a variant that loads the full tf.min.js.
 
 Prints a Markdown table and writes bench/results.json.
 """
@@ -201,7 +202,11 @@ def trainer_table(rows):
     return "\n".join(lines)
 
 
-def run(data_dir=None, pen_digits=None, out="bench", skip_page=False):
+def run(data_dir=None, pen_digits=None, out="bench", skip_page=False, page_only=False):
+    """The whole bench (skip_page: the trainer's sections only; page_only: the page's only,
+    no teaching, for a quick look at the page): results.json and results.md in `out`."""
+    if page_only:
+        return run_page(pen_digits, out)
     import tempfile
     mnist = load_mnist(data_dir)
     _start_tensorflow(mnist)
@@ -240,6 +245,19 @@ def run(data_dir=None, pen_digits=None, out="bench", skip_page=False):
         print(sections[-1] + "\n", flush=True)
     sections.append(targets_text(results))
     print(sections[-1])
+    Path(out).mkdir(parents=True, exist_ok=True)
+    (Path(out) / "results.json").write_text(json.dumps(results, indent=1))
+    (Path(out) / "results.md").write_text("\n\n".join(sections) + "\n")
+    return results
+
+
+def run_page(pen_digits, out):
+    from digitpad.data import UCI
+    from .page_bench import page_bench, page_table
+    results = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "targets": {}}
+    results["page"] = page_bench(pen_digits or UCI)
+    sections = [page_table(results["page"]), targets_text(results)]
+    print("\n\n".join(sections))
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / "results.json").write_text(json.dumps(results, indent=1))
     (Path(out) / "results.md").write_text("\n\n".join(sections) + "\n")

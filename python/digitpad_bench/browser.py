@@ -21,11 +21,13 @@ from digitpad.spec import PREPROCESS
 CHROMIUM = (os.environ.get("DIGITPAD_CHROMIUM") or shutil.which("chromium")
             or shutil.which("chromium-browser") or shutil.which("google-chrome") or "chromium")
 # Headless Chromium on a closed network: no background calls home; an uncapped
-# frame rate makes replayed pointer input several times faster.
+# frame rate makes replayed pointer input several times faster. No omnibox popup pages:
+# Chromium builds two WebUI pages of its own for each new window (a browser context here),
+# which took more CPU than the page being loaded, beside it; a visitor's window has them.
 UNCAPPED_FRAMES = ["--disable-gpu-vsync", "--disable-frame-rate-limit"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 *UNCAPPED_FRAMES]
+                 "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup", *UNCAPPED_FRAMES]
 
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -75,6 +77,13 @@ def open_page(page, url, state="ready", timeout=READY_TIMEOUT):
     """Open url in page and wait until its model is `state` (wait_model)."""
     page.goto(url)
     wait_model(page, state, timeout)
+
+
+def wait_about(page, timeout=READY_TIMEOUT):
+    """Wait until "About this model" is filled in: its part loads once the model is ready
+    (in idle time, main.js), or when the panel is opened."""
+    page.wait_for_function("() => document.querySelector('[data-testid=about-details]').textContent !== ''",
+                           timeout=timeout)
 
 
 def place(strokes, pad, rng, size=(0.35, 0.75)):

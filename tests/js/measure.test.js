@@ -3,7 +3,7 @@
 // page itself is measured in Chromium (tests/test_teach.py, make bench).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { measure } from '../../web/src/measure.js';
+import { measure, measureTeaching } from '../../web/src/measure.js';
 
 const count = (name) => performance.getEntriesByName(name).length;
 
@@ -27,7 +27,8 @@ function pieces() {
     tuner: { fit() { return Promise.resolve({}); } },
   };
   const view = { states: [], setModelState(state) { this.states.push(state); } };
-  measure({ view, recognizer, teaching });
+  measure({ view, recognizer });
+  measureTeaching(teaching); // the teach panel loads later (main.js)
   return { view, recognizer, teaching, shown };
 }
 
@@ -91,5 +92,6 @@ test('teach-fit and restored: marked per fit started and once restored', async (
 });
 
 test('a piece without a method it wraps fails at once', () => {
-  assert.throws(() => measure({ view: {}, recognizer: {}, teaching: {} }), /no setModelState\(\) to measure/);
+  assert.throws(() => measure({ view: {}, recognizer: {} }), /no setModelState\(\) to measure/);
+  assert.throws(() => measureTeaching({}), /no add\(\) to measure/);
 });

@@ -214,3 +214,55 @@ test('issue 31: parts that are not a row are read as one picture; a part of many
   assert.equal(seen.answers.at(-1).verdict, 'not-a-digit');
   assert.equal(seen.answers.at(-1).digits[0].reason, 'strokes');
 });
+
+test('a stroke preprocesses and reads only the digit it changes; the others keep their inputs', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  const model = modelReading(1);
+  await recognizer.start(model, { preprocess: { deskew: true, normalize_size: true } });
+  const preprocessed = [];
+  const preprocess = recognizer.preprocess.bind(recognizer);
+  recognizer.preprocess = (strokes) => { preprocessed.push(strokes.length); return preprocess(strokes); };
+  const at = (x) => STROKE.map(([, y]) => [x, y]); // a "1" at x
+  const bar = [[30, 20], [60, 20]]; // a bar over the first "1": the same digit
+  const ones = [at(40), at(140), at(240)];
+  await recognizer.update(ones, { drawing: false });
+  assert.equal(preprocessed.length, 3);
+  assert.equal(model.predicted, 3);
+  const first = seen.answers.at(-1);
+
+  const fourth = at(340);
+  await recognizer.update([...ones, fourth], { drawing: false });
+  assert.deepEqual(preprocessed.slice(3), [1], 'only the new digit');
+  await recognizer.update([...ones, fourth, bar], { drawing: false });
+  assert.deepEqual(preprocessed.slice(4), [2], 'only the digit the bar joined');
+  assert.equal(model.predicted, 5, 'the model read only the new and the changed digit');
+  assert.deepEqual(Array.from(model.pixels), Array.from(preprocessStrokes([ones[0], bar], { deskew: true, normalizeSize: true })));
+  const answer = seen.answers.at(-1);
+  assert.equal(answer.text, '1111');
+  // The same inputs as preprocessing every digit afresh gives.
+  answer.digits.forEach((digit) => {
+    const fresh = preprocessStrokes(digit.strokes, { deskew: true, normalizeSize: true });
+    assert.deepEqual(Array.from(digit.pixels), Array.from(fresh));
+  });
+  assert.equal(answer.digits[1].pixels, first.digits[1].pixels, 'an unchanged digit keeps its input');
+  // A taught model reads every digit again.
+  const taught = modelReading(7);
+  await recognizer.use(taught);
+  assert.equal(taught.predicted, 4);
+  assert.equal(seen.answers.at(-1).text, '7777');
+  await recognizer.use(model);
+
+  // A stroke in progress grows in place: its digit is preprocessed again as it grows.
+  const growing = at(440).slice(0, 10);
+  const strokes = [...ones, fourth, bar, growing];
+  await recognizer.update(strokes, { drawing: true });
+  growing.push(...at(440).slice(10));
+  await recognizer.update(strokes, { drawing: false });
+  assert.deepEqual(preprocessed.slice(5), [1, 1]);
+  assert.equal(seen.answers.at(-1).strokes, 6);
+
+  // Another model with another preprocessing: every digit again.
+  await recognizer.start(modelReading(1), { preprocess: { deskew: false, normalize_size: false } });
+  assert.equal(preprocessed.length, 7 + 5);
+});

@@ -12,10 +12,22 @@ export class Boxes {
     this.select = select;
   }
 
-  // answer: recognizer.js's answer. One box per digit part, left to right.
+  // answer: recognizer.js's answer. One box per digit part, left to right. A box that
+  // would be made again as it is (the same place, reading and rank) is kept: a stroke
+  // then remakes one box, not all of them (only their labels say how many there are now).
   show(answer) {
     const { digits } = answer;
-    this.layer.replaceChildren(...digits.map((digit, i) => this.box(digit, i, digits.length)));
+    const shown = this.layer.children;
+    const boxes = digits.map((digit, i) => {
+      const key = boxKey(digit, i, this.pad);
+      const box = shown[i]?.key === key ? shown[i] : Object.assign(this.box(digit, i), { key });
+      const label = `Digit ${i + 1} of ${digits.length}, ${box.read}: show its probabilities`;
+      if (box.firstElementChild.getAttribute('aria-label') !== label) box.firstElementChild.setAttribute('aria-label', label);
+      return box;
+    });
+    // Only the boxes that changed move in the page: re-inserting all of them restyled them all.
+    boxes.forEach((box, i) => { if (shown[i] !== box) this.layer.insertBefore(box, shown[i] ?? null); });
+    while (shown.length > boxes.length) shown[boxes.length].remove();
     this.showSelected(answer);
   }
 
@@ -23,7 +35,8 @@ export class Boxes {
     [...this.layer.children].forEach((box, i) => {
       const selected = i === answer.selected;
       box.classList.toggle('selected', selected && answer.digits.length > 1);
-      box.querySelector('button').setAttribute('aria-pressed', String(selected));
+      const label = box.firstElementChild;
+      if (label.getAttribute('aria-pressed') !== String(selected)) label.setAttribute('aria-pressed', String(selected));
     });
   }
 
@@ -31,7 +44,7 @@ export class Boxes {
   // from the canvas's corner), which do not change when the pad is resized, so
   // the boxes stay on the ink without redrawing. The canvas paints inside its
   // border: offset by it, as the ink is.
-  box(digit, index, count) {
+  box(digit, index) {
     const { x0, x1, y0, y1 } = digit.box;
     const border = this.pad.border; // as last laid out: reading the canvas now would force a layout
     const margin = this.pad.penWidth / 2 + 2; // just around the ink, so neighbours' boxes do not overlap
@@ -50,8 +63,7 @@ export class Boxes {
     const label = document.createElement('button');
     label.type = 'button';
     label.textContent = symbol;
-    const read = symbol === '?' ? 'not a digit' : `read as ${symbol}`;
-    label.setAttribute('aria-label', `Digit ${index + 1} of ${count}, ${read}: show its probabilities`);
+    box.read = symbol === '?' ? 'not a digit' : `read as ${symbol}`; // its label's words (show)
     // A stroke may start on a label (a 5's flag above its body): the pad draws it, and
     // only a tap selects. Enter and Space still click.
     label.addEventListener('pointerdown', (e) => this.pad.start(e, () => this.select(index)));
@@ -60,4 +72,11 @@ export class Boxes {
     box.append(label);
     return box;
   }
+}
+
+// What a box is made from: its digit's box and reading, its rank, and the pad's pen and border.
+function boxKey(digit, index, pad) {
+  const { x0, x1, y0, y1 } = digit.box;
+  const { left, top } = pad.border;
+  return [x0, x1, y0, y1, digit.verdict === 'not-a-digit' ? '?' : digit.digit, index, pad.penWidth, left, top].join(' ');
 }

@@ -1,25 +1,31 @@
 // Entry point: creates the page's pieces and connects them, one way:
 // pad -> recognizer (parts, preprocess, model, verdicts) -> view, boxes, why panel.
+// Only what the first answer needs loads first; teaching and the why and about panels
+// load once the model is ready, in idle time, or at once when a visitor reaches for them.
 import { bindControls } from './controls.js';
 import { exposeHandle } from './test-handle.js';
 import { Pad } from './pad.js';
 import { Boxes } from './boxes.js';
 import { Recognizer } from './recognizer.js';
 import { nextTask } from './next-task.js';
-import { TeachPanel } from './teach.js';
 import { View } from './view.js';
-import { Why } from './why.js';
+import { loading } from './loading.js'; // under way since the page's head was read
 
 const $ = (selector) => document.querySelector(selector);
 const view = new View();
-let why = null; // made in the page's second task (start, below)
+let why = null; // the why panel, once loaded (loadWhy)
+let weights = null; // the answering model's weights, for the why panel
+// The why panel's evidence for the selected digit of `answer`.
+function showEvidence(answer) {
+  const digit = answer.digits[answer.selected];
+  if (digit) why?.showEvidence(digit.pixels, digit.probs);
+  else why?.clearEvidence();
+}
 // The selected digit's details: bars, boxes, why panel.
 function showSelected(answer) {
   view.showSelected(answer);
   boxes.showSelected(answer);
-  const digit = answer.digits[answer.selected];
-  if (digit) why?.showEvidence(digit.pixels, digit.probs);
-  else why?.clearEvidence();
+  showEvidence(answer);
 }
 const recognizer = new Recognizer({
   inputs: (digits) => view.showInputs(digits),
@@ -30,7 +36,10 @@ const recognizer = new Recognizer({
     if (answer.finished) view.announce(answer);
   },
   selected: showSelected,
-  weights: (weights) => why.showTemplates(weights),
+  weights: (shown) => {
+    weights = shown;
+    why?.showTemplates(shown);
+  },
 }, { inkWidth: () => pad.penWidth });
 const pad = new Pad($('[data-testid=pad]'), (strokes, state) => recognizer.update(strokes, state));
 pad.onFull = () => view.padFull(pad.strokes.length);
@@ -55,34 +64,81 @@ function taughtText(metadata) {
   return `Your taught model answers${score(metadata) && ` (as shipped: ${score(metadata)})`}.`;
 }
 
-// The pad draws from the page's first task; the rest starts in the next, so no one task
-// keeps a slow phone from drawing while the page loads.
-async function start() {
-  view.setModelState('loading', 'Loading the model…');
-  await nextTask();
-  try {
-    // The model's files are fetched first, while model.js (and TF.js with it) loads: a script
-    // of its own, run in a task of its own. (Fetched here rather than by <link rel=preload>:
-    // WebKit would download them twice.)
-    const early = Object.fromEntries(['model.json', 'metadata.json'].map((name) => [name, fetch(`model/${name}`)]));
-    const loading = import('./model.js').then(({ loadModel }) => loadModel('model/', early));
-    why = new Why();
-    const teaching = new TeachPanel(pad, recognizer);
-    if (measuring) (await measuring).measure({ view, recognizer, teaching });
-    const { model, metadata, problems } = await loading;
-    const answering = recognizer.start(model, metadata);
-    view.setModelState('ready', readyText(metadata, problems));
+// Settles with the loaded model once it answers; never, when it could not be loaded.
+let answering;
+const ready = new Promise((resolve) => { answering = resolve; });
+
+// Each of the later parts loads once: `load` the first time it is asked for (again after
+// a failure: the part could not be fetched, say offline before the site was kept).
+const once = (load) => {
+  let loaded = null;
+  return () => (loaded ??= load().catch((error) => {
+    loaded = null;
+    throw error;
+  }));
+};
+const quietly = (promise) => promise.catch(() => {}); // a part missing leaves the rest of the page as it is
+
+const loadWhy = once(async () => {
+  const { Why } = await import('./why.js');
+  why = new Why();
+  if (weights) why.showTemplates(weights);
+  showEvidence(recognizer.answer);
+});
+
+const loadAbout = once(async () => {
+  const [{ showAbout }, { model, metadata }] = await Promise.all([import('./about.js'), ready]);
+  showAbout(metadata, { classes: model.classes, margin: recognizer.margin, maxTurns: recognizer.maxTurns });
+});
+
+// A tap on the teach panel before it has loaded loads it, and is passed on to it.
+const teachSection = $('.teach');
+function tappedEarly({ target }) {
+  const button = target.closest('button');
+  quietly(loadTeaching().then(() => button?.click()));
+}
+teachSection.addEventListener('click', tappedEarly);
+
+// Resolves with the teach panel once it takes taps; restores what earlier visits taught
+// once the model answers.
+const loadTeaching = once(async () => {
+  const [{ TeachPanel }, measure] = await Promise.all([import('./teach.js'), measuring]);
+  const teaching = new TeachPanel(pad, recognizer);
+  teachSection.removeEventListener('click', tappedEarly); // its buttons take taps from now on
+  if (measure) measure.measureTeaching(teaching);
+  ready.then(async ({ metadata, problems }) => {
     // Once a taught model answers, the shipped model's score is no longer what answers.
     teaching.onAnswering = (taught) => view.setStatus(taught ? taughtText(metadata) : readyText(metadata, problems));
-    await answering;
-    // The rest in tasks of their own, so no one task keeps a slow phone from drawing.
-    await nextTask();
-    view.showAbout(metadata, { classes: model.classes, margin: recognizer.margin, maxTurns: recognizer.maxTurns });
-    await nextTask();
     await teaching.restore();
+  });
+  return teaching;
+});
+
+// A panel opened before its part has loaded: load it now.
+$('[data-testid=why]').addEventListener('toggle', () => quietly(loadWhy()));
+$('[data-testid=about]').addEventListener('toggle', () => quietly(loadAbout()));
+
+async function start() {
+  view.setModelState('loading', 'Loading the model…');
+  try {
+    if (measuring) (await measuring).measure({ view, recognizer });
+    const { model, metadata, problems } = await loading;
+    const answered = recognizer.start(model, metadata);
+    view.setModelState('ready', readyText(metadata, problems));
+    await answered;
+    answering({ model, metadata, problems });
   } catch (error) {
     // The pad stays usable; only recognition is off.
     view.setModelState('error', `The model could not be loaded, so digits cannot be recognised: ${error.message}`);
+    return;
+  }
+  // The rest when the page is idle, each part in tasks of its own, so that no one task
+  // keeps a slow phone from drawing.
+  const idle = () => new Promise((resolve) => { (window.requestIdleCallback ?? setTimeout)(resolve); });
+  for (const load of [loadTeaching, loadWhy, loadAbout]) {
+    await idle();
+    await quietly(load());
+    await nextTask();
   }
 }
 

@@ -18,13 +18,12 @@ function wrap(object, name, make) {
 }
 
 // Called by main.js with the page's pieces, before the model is ready.
-export function measure({ view, recognizer, teaching }) {
+export function measure({ view, recognizer }) {
   wrap(view, 'setModelState', (set) => function (state, ...rest) {
     set.call(this, state, ...rest);
     if (state === 'ready') performance.mark('digitpad-ready');
   });
   measureUpdates(recognizer);
-  measureTeaching(teaching);
 }
 
 // Only the newest request's answer is ever shown (recognizer.js): the start kept is the
@@ -47,7 +46,9 @@ function measureUpdates(recognizer) {
   });
 }
 
-function measureTeaching(teaching) {
+// Called by main.js with the teach panel once it has loaded (after the model is ready,
+// or at a visitor's first tap), before it restores what earlier visits taught.
+export function measureTeaching(teaching) {
   let tapped = null; // when the tap being answered happened (a later tap replaces it)
   const answered = () => {
     if (tapped !== null) performance.measure('digitpad-teach', { start: tapped });

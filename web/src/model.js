@@ -10,15 +10,22 @@
 // Why not tfjs-layers and all of TF.js: they rebuild any Keras model with
 // any of ~170 kernels, which made up most of the page's download; ours is one
 // Dense layer. So this is a custom TF.js build (TF.js docs: "custom bundles"):
-// core's side-effect-free entry, the CPU backend without kernels, and only the
-// kernels of the three ops predict() runs. model.json, as the tensorflowjs
-// converter writes it, is read and checked here; core's weight loader decodes
-// the weights.
-import { add, matMul, registerKernel, setBackend, softmax, tensor1d, tensor2d, tidy } from '@tensorflow/tfjs-core/dist/base';
+// each op and helper from its own module of core (its entries would bring all of
+// core along; web/build.mjs does the same for the backend's imports), the CPU
+// backend without kernels, and only the kernels of the three ops predict() runs.
+// model.json, as the tensorflowjs converter writes it, is read and checked here;
+// core's weight loader decodes the weights.
+import { add } from '@tensorflow/tfjs-core/dist/ops/add';
+import { matMul } from '@tensorflow/tfjs-core/dist/ops/mat_mul';
+import { softmax } from '@tensorflow/tfjs-core/dist/ops/softmax';
+import { tensor1d } from '@tensorflow/tfjs-core/dist/ops/tensor1d';
+import { tensor2d } from '@tensorflow/tfjs-core/dist/ops/tensor2d';
+import { registerKernel } from '@tensorflow/tfjs-core/dist/kernel_registry';
+import { setBackend, tidy } from '@tensorflow/tfjs-core/dist/globals';
 // The weight loader alone: the tf.io namespace would bring every IO handler along
 // (IndexedDB, localStorage, files, http: ~2 KB gzipped the page never runs).
 import { weightsLoaderFactory } from '@tensorflow/tfjs-core/dist/io/weights_loader';
-import '@tensorflow/tfjs-core/dist/base_side_effects'; // engine, flags, browser platform
+import './tfjs-core-setup.js'; // engine, flags, browser platform
 import '@tensorflow/tfjs-backend-cpu/dist/base'; // the CPU backend, no kernels yet
 import { addConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add';
 import { batchMatMulConfig } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul';
@@ -97,9 +104,10 @@ function checkModelJson(json) {
 // Fetch the weight shards for core's weight loader. It would fail on a short
 // (truncated) file with a puzzling tensor-size error and take a too long one
 // silently, so compare the bytes with what model.json lists first.
-function shardFetcher(expectedBytes) {
+function shardFetcher(expectedBytes, baseUrl, early) {
   return async (urls) => {
-    const buffers = await Promise.all(urls.map(async (url) => (await fetchOk(url)).arrayBuffer()));
+    const fetched = (url) => fetchOk(url, url.startsWith(baseUrl) ? early[url.slice(baseUrl.length)] : undefined);
+    const buffers = await Promise.all(urls.map(async (url) => (await fetched(url)).arrayBuffer()));
     const bytes = buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
     if (bytes !== expectedBytes) {
       throw new Error(`the weights in ${urls.join(' + ')} are ${bytes} bytes, but model.json lists ${expectedBytes}: `
@@ -119,12 +127,13 @@ function storedBytes(spec) {
   return values * (spec.quantization ? QUANTIZED_BYTES[spec.quantization.dtype] : 4);
 }
 
+// early: responses already asked for, by file name (as loadModel takes them).
 async function loadWeights(baseUrl, early) {
-  const json = await fetchJson(`${baseUrl}model.json`, early);
+  const json = await fetchJson(`${baseUrl}model.json`, early['model.json']);
   const { kernel: kernelSpec, bias: biasSpec, units } = checkModelJson(json);
   const bytes = storedBytes(kernelSpec) + storedBytes(biasSpec);
   // Decodes the shards by model.json's manifest into one tensor per weight.
-  const named = await weightsLoaderFactory(shardFetcher(bytes))(json.weightsManifest, baseUrl);
+  const named = await weightsLoaderFactory(shardFetcher(bytes, baseUrl, early))(json.weightsManifest, baseUrl);
   return new SoftmaxModel(named[kernelSpec.name], named[biasSpec.name], units);
 }
 
@@ -222,13 +231,13 @@ function readMetadata(value) {
 // what failed (missing file, bad JSON, truncated weights, wrong shapes). Metadata
 // that is missing or partly wrong does not stop a good model: `problems` names it.
 // model.classes: 10 (the digits) or 11 (the digits, then "not a digit").
-// early: { 'model.json': fetch(...), 'metadata.json': fetch(...) } when the page
-// has already asked for them (either may be left out).
+// early: { 'model.json': fetch(...), 'metadata.json': fetch(...), '<shard>': fetch(...) }
+// when the page has already asked for them (any may be left out; each is used once).
 export async function loadModel(baseUrl = 'model/', early = {}) {
   // The CPU backend: for a few thousand weights it is faster to start than WebGL.
   await setBackend('cpu');
   const [model, fetched] = await Promise.allSettled([
-    loadWeights(baseUrl, early['model.json']),
+    loadWeights(baseUrl, early),
     fetchJson(`${baseUrl}metadata.json`, early['metadata.json']),
   ]);
   const { metadata, problems } = fetched.status === 'fulfilled' ? readMetadata(fetched.value)

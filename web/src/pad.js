@@ -17,7 +17,7 @@ export class Pad {
   // true while a stroke is still in progress (then at most once per frame).
   constructor(canvas, onChange) {
     this.canvas = canvas;
-    this.context = canvas.getContext('2d');
+    this.graphics = null; // the canvas's 2D context, made when first drawn on (context)
     this.onChange = onChange;
     this.strokes = [];
     this.undone = []; // the pad before each change (a stroke or a clear), newest last
@@ -239,6 +239,12 @@ export class Pad {
       this.resize();
       this.watchPixelRatio();
     }, { once: true });
+  }
+
+  // Made at the first stroke, not while the page loads: making a canvas's first 2D
+  // context took ~2 ms of the loading page's own time.
+  get context() {
+    return (this.graphics ??= this.canvas.getContext('2d'));
   }
 
   // Pen settings for the canvas at its current size and pixel ratio.

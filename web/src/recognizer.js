@@ -50,11 +50,15 @@ export class Recognizer {
     this.options = {}; // preprocessing as the model was trained (from its metadata)
     this.margin = UNSURE_MARGIN; // the verdict's "not sure" margin (from its metadata)
     this.maxTurns = MAX_TURNS; // the most a digit may wind (from its metadata)
-    // The pad as last read: its strokes, their parts, the parts' model inputs (all, and
-    // each digit's), how many strokes it counts, and whether no stroke was in progress.
-    this.reading = { strokes: [], parts: [], digitParts: [], pixels: new Float32Array(0), inputs: [], counted: 0,
-      finished: true };
+    // The pad as last read: its strokes, their parts, each digit's model input, how many
+    // strokes it counts, and whether no stroke was in progress.
+    this.reading = { strokes: [], parts: [], digitParts: [], inputs: [], counted: 0, finished: true };
     this.input = null; // the whole drawing's input, once asked for (`lastInput`)
+    // The digits' inputs as last read, each with its strokes and their lengths: a new stroke
+    // changes one digit, and preprocessing all of them again made most of a stroke's update.
+    this.kept = [];
+    this.known = new WeakMap(); // each kept input's probabilities by the answering model
+    this.turns = new WeakMap(); // each kept input's strokes' winding, at a pen width
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
     this.requests = new Requests();
   }
@@ -70,6 +74,7 @@ export class Recognizer {
     if (typeof maxTurns === 'number') this.maxTurns = maxTurns;
     this.shipped = model;
     // A drawing made while the model loaded was read without its preprocessing: read it again.
+    this.kept = [];
     this.readPad(this.reading.strokes, !this.reading.finished);
     return this.use(model);
   }
@@ -79,6 +84,7 @@ export class Recognizer {
   // weights are shown in the next task, so each task stays short on a slow phone.
   async use(model) {
     if (this.model && this.model !== this.shipped && this.model !== model) this.model.dispose();
+    if (this.model !== model) this.known = new WeakMap();
     this.model = model;
     const weights = model.read(); // read now: a later use() may free this model
     await this.answerReading();
@@ -104,10 +110,9 @@ export class Recognizer {
     // Parts that are not a row of digits are one picture: read whole, one verdict.
     if (parts.length > 1 && !isRow(parts)) parts = [wholePart(strokes)];
     const digitParts = parts.filter((part) => part.kind === 'digit');
-    const pixels = this.inputs(digitParts.map((part) => part.strokes));
-    const inputs = digitParts.map((_, i) => pixels.subarray(i * INPUT_SIZE, (i + 1) * INPUT_SIZE));
+    const inputs = this.digitInputs(digitParts.map((part) => part.strokes));
     this.show.inputs(inputs.map((input) => ({ pixels: input })));
-    this.reading = { strokes, parts, digitParts, pixels, inputs, counted: drawing ? strokes.length - 1 : strokes.length,
+    this.reading = { strokes, parts, digitParts, inputs, counted: drawing ? strokes.length - 1 : strokes.length,
       finished: !drawing };
   }
 
@@ -115,15 +120,13 @@ export class Recognizer {
   // model: a new model reads the same drawing without splitting or preprocessing it again.
   async answerReading() {
     const current = this.requests.start();
-    const { parts, digitParts, pixels, inputs, counted, finished } = this.reading;
+    const { parts, digitParts, inputs, counted, finished } = this.reading;
     let answer = { ...EMPTY, strokes: 0, finished };
     if (parts.length > 0) {
       if (!this.model) return; // answered once the model is ready
-      const probs = await this.model.predict(pixels, digitParts.length);
+      const rows = await this.probabilities(inputs);
       if (!current()) return;
-      const outputs = probs.length / digitParts.length;
-      const rows = digitParts.map((_, i) => row(probs, i, outputs));
-      const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i])));
+      const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i], inputs[i])));
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: inputs[i], probs: Array.from(rows[i].subarray(0, CLASSES)),
       }));
@@ -137,15 +140,37 @@ export class Recognizer {
     this.show.answer(answer);
   }
 
+  // Each input's probabilities (all the model's outputs) by the answering model. It reads,
+  // in one batch, only the inputs it has not read yet: a stroke changes one digit, and the
+  // others' inputs are kept (digitInputs), so their probabilities are too.
+  async probabilities(inputs) {
+    const { model, known } = this;
+    const unread = inputs.filter((input) => !known.has(input));
+    if (unread.length > 0) {
+      const pixels = new Float32Array(unread.length * INPUT_SIZE);
+      unread.forEach((input, i) => pixels.set(input, i * INPUT_SIZE));
+      const probs = await model.predict(pixels, unread.length);
+      const outputs = probs.length / unread.length;
+      unread.forEach((input, i) => known.set(input, row(probs, i, outputs)));
+    }
+    return inputs.map((input) => known.get(input));
+  }
+
   // Why a part is not a digit whatever the model says ('' when it may be one): a
   // dot (no larger than the ink's width), too many strokes (a sketch), or a scrawl that
   // winds too much (wiggles within the pen's width do not count: a small, shaky digit
   // is still a digit).
-  notADigit({ strokes, box }) {
+  // input: the part's kept model input, if any, by which its winding is kept (the same strokes).
+  notADigit({ strokes, box }, input) {
     const pen = this.inkWidth();
     if (size(box) <= pen) return 'dot';
     if (strokes.length > MAX_DIGIT_STROKES) return 'strokes';
-    return winding(strokes, pen) > this.maxTurns ? 'winding' : '';
+    let turns = input && this.turns.get(input);
+    if (turns?.pen !== pen) {
+      turns = { pen, winding: winding(strokes, pen) };
+      if (input) this.turns.set(input, turns);
+    }
+    return turns.winding > this.maxTurns ? 'winding' : '';
   }
 
   // Show digit `index` of the shown answer in detail.
@@ -175,11 +200,18 @@ export class Recognizer {
     return preprocessStrokes(strokes, this.options);
   }
 
-  // Several drawings (each a list of strokes) as one batch of model inputs.
-  inputs(drawings) {
-    const pixels = new Float32Array(drawings.length * INPUT_SIZE);
-    drawings.forEach((strokes, i) => pixels.set(this.preprocess(strokes), i * INPUT_SIZE));
-    return pixels;
+  // Each digit's model input (a list of strokes each): the one kept from the last reading
+  // when its strokes are the same (the pad replaces a stroke it changes, except the one being
+  // drawn, which only grows), else preprocessed now. Kept inputs are never written to.
+  digitInputs(digits) {
+    const kept = digits.map((strokes) => {
+      const lengths = strokes.map((stroke) => stroke.length);
+      const same = this.kept.find((k) => k.strokes.length === strokes.length
+        && k.strokes.every((stroke, i) => stroke === strokes[i] && k.lengths[i] === lengths[i]));
+      return { strokes, lengths, input: same ? same.input : this.preprocess(strokes) };
+    });
+    this.kept = kept;
+    return kept.map((k) => k.input);
   }
 
   // Probabilities for n raw inputs (n x outputs, row-major), by the answering model.
