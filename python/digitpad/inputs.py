@@ -139,7 +139,7 @@ def prepare_inputs(mnist, checksums, pen, letters, quickdraw, recipe, verbose, p
         with phase(f"not a digit: rendering {len(letters):,} letters and {recipe.doodles + HELDOUT_DOODLES:,} "
                    f"doodles, preparing {len(quickdraw[0]):,} Quick, Draw! doodles", verbose, whole_lines):
             data.update(_render_non_digits(letters, recipe))
-            data.update(_prepare_quickdraw(*quickdraw, recipe))
+            data.update(prepare_quickdraw(*quickdraw, recipe))
     return data
 
 
@@ -159,7 +159,7 @@ def _prepare_digits(mnist, checksums, pen, recipe, verbose, whole_lines):
     return data
 
 
-def _prepare_quickdraw(images, things, recipe):
+def prepare_quickdraw(images, things, recipe):
     """The Quick, Draw! doodles as model inputs, prepared as MNIST's images are (cached)."""
     key = ["quickdraw", hashlib.sha256(images.tobytes()).hexdigest(), recipe.deskew, recipe.normalize_size]
     return {"quickdraw_x": cached("quickdraw", key, lambda: prepare_mnist(images, recipe)), "quickdraw_things": things}

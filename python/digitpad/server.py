@@ -4,6 +4,7 @@ Recognition runs in the browser, so this is a plain file server; it imports
 only the stdlib and Flask, so it starts at once.
 """
 
+import functools
 import gzip
 import io
 import ipaddress
@@ -117,7 +118,7 @@ def create_app(test_config=None):
             packed = compressible and request.accept_encodings["gzip"] > 0 and "Range" not in request.headers
             etag = f"{stat.st_mtime}-{stat.st_size}-{zlib.adler32(joined.encode()) & 0xFFFFFFFF}"
             resp = send_file(
-                io.BytesIO(_gzipped(joined, stat, body) if packed else body), mimetype=mimetype,
+                io.BytesIO(_gzipped(body) if packed else body), mimetype=mimetype,
                 download_name=Path(filename).name, conditional=True, last_modified=stat.st_mtime,
                 etag=f"{etag}-gzip" if packed else etag,
             )
@@ -144,20 +145,11 @@ def create_app(test_config=None):
     return app
 
 
-_GZIPPED = {}  # (path, mtime, size) -> the gzipped bytes: compressed once, not per request
-_GZIPPED_MAX = 64
-
-
-def _gzipped(path, stat, body):
-    """`body` (the file at `path`, as `stat` saw it) gzipped; kept for the next request (a
-    page load asks for a dozen files, and compressing model.js took ~5 ms each time)."""
-    key = (path, stat.st_mtime_ns, stat.st_size)
-    packed = _GZIPPED.get(key)  # one lookup: another request's thread may clear the dict meanwhile
-    if packed is None:
-        if len(_GZIPPED) >= _GZIPPED_MAX:
-            _GZIPPED.clear()
-        packed = _GZIPPED[key] = gzip.compress(body, mtime=0)
-    return packed
+@functools.lru_cache(maxsize=64)
+def _gzipped(body):
+    """`body` gzipped, kept by its bytes for the next request (a page load asks for a dozen
+    files, and compressing model.js took ~5 ms each time); a changed file is other bytes."""
+    return gzip.compress(body, mtime=0)
 
 
 class _HeadDeadline(socket.SocketIO):

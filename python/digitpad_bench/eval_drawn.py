@@ -29,7 +29,7 @@ import numpy as np
 
 from digitpad.data import LOOKALIKES, load_letters, load_pen_digits, load_quickdraw
 from digitpad.doodles import doodles
-from digitpad.inputs import prepare_mnist
+from digitpad.inputs import prepare_quickdraw
 from digitpad.recipe import HELDOUT_DOODLE_SEED, HOLDOUT_LETTER_WRITERS, HOLDOUT_THINGS, HOLDOUT_WRITERS, Recipe
 from digitpad.train import train
 
@@ -106,9 +106,9 @@ def _read_images(page, x, batch=500):
 
 def unseen_things(recipe):
     """HOLDOUT_THINGS' Quick, Draw! doodles as model inputs, and the thing each one is."""
-    images, things = load_quickdraw()
-    unseen = np.isin(things, HOLDOUT_THINGS)
-    return prepare_mnist(images[unseen], recipe), things[unseen]
+    prepared = prepare_quickdraw(*load_quickdraw(), recipe)  # as training prepared them (cached)
+    unseen = np.isin(prepared["quickdraw_things"], HOLDOUT_THINGS)
+    return prepared["quickdraw_x"][unseen], prepared["quickdraw_things"][unseen]
 
 
 def _share(verdicts, verdict):

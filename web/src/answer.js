@@ -131,8 +131,7 @@ export function isRow(parts) {
 
 // The whole drawing as one part: how a picture is read.
 export function wholePart(strokes) {
-  const drawn = strokes.filter((stroke) => stroke.length > 0);
-  return { kind: 'digit', strokes: drawn, box: groupBounds(drawn), last: strokes.length - 1 };
+  return part('digit', strokes.map((stroke, order) => ({ stroke, order })).filter((item) => item.stroke.length > 0));
 }
 
 // segment.js's digits, each as { items, box }.
