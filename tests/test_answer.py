@@ -558,3 +558,20 @@ def test_a_picture_is_one_thing_not_a_number(page, live_url):
     assert (shown["text"], shown["verdict"]) == ("", "not-a-digit"), shown
     assert len(shown["boxes"]) == 1, shown["boxes"]  # the whole pad, not its parts
     assert page.errors == []
+
+
+def test_a_row_with_a_part_that_is_not_a_digit_is_not_a_number(page, live_url, pen_digits):
+    """Issue 31: a word, or "?8?", is not a number. A 1 and a spiral beside it (too many
+    turns for a digit) read "not a digit" as a whole, the boxes show which part spoilt it,
+    and the page says so."""
+    chromium.open_page(page, live_url)
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    one = readable(page, pen_digits, 1, pad, random.Random(2))
+    turns = np.linspace(0, 8 * 2 * np.pi, 400)
+    spiral = {"strokes": [[(500 + t * np.cos(t), 500 + t * np.sin(t)) for t in turns]]}
+    shown = read_number(page, lay_out([one, spiral], pad, random.Random(2)), keep=True)
+    assert (shown["text"], shown["verdict"], shown["boxes"]) == ("", "not-a-digit", "1?"), shown
+    message = page.text_content("[data-testid=verdict-message]")
+    # The model itself rejects this spiral, so no rule's reason follows.
+    assert message == "Not a number: the part marked ? doesn't look like a digit.", message
+    assert page.errors == []

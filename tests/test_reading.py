@@ -25,15 +25,18 @@ def measure(page, url, pen_digits, count=250, seed=0):
     for samples in numbers(pen_digits, rng, count):
         labels = "".join(str(s["label"]) for s in samples)
         shown = read_number(page, lay_out(samples, pad, rng))
-        assert shown["boxes"] == shown["text"].replace(".", "").replace("-", "")  # one box per digit read
-        assert shown["verdict"] in ("digit", "unsure")  # real digits: a number is "not a digit" only when no part is a digit
+        boxes = shown["boxes"]  # one box per digit part, "?" on a part that is not a digit
+        if shown["verdict"] == "not-a-digit":  # real digits: only when a part is not a digit
+            assert shown["text"] == "" and "?" in boxes, shown
+        else:
+            assert shown["verdict"] in ("digit", "unsure") and boxes == shown["text"].replace(".", "").replace("-", "")
         verdicts[shown["verdict"]] += 1
         assert shown["cleared"] == {"text": "", "verdict": "", "boxes": 0}
         exact += shown["text"] == labels
-        segmented += len(shown["text"]) == len(labels)
+        segmented += len(boxes) == len(labels)
         for i, label in enumerate(labels):
             total[label] += 1
-            right[label] += len(shown["text"]) == len(labels) and shown["text"][i] == label
+            right[label] += len(boxes) == len(labels) and boxes[i] == label
     return {"numbers": count, "exact": exact / count, "segmented": segmented / count,
             "digits": sum(right.values()) / sum(total.values()),
             "per_digit": {d: right[d] / total[d] for d in sorted(total)},

@@ -285,11 +285,37 @@ def numbers(pen_digits, rng, count, lengths=(2, 6)):
 
 def read_numbers(page, samples, rng, count, lengths=(2, 6)):
     """Write `count` random numbers of 2-6 of the samples on the pad; the share read exactly
-    (the main answer's text equal to the digits written) and the share called unsure."""
+    (the main answer's text equal to the digits written) and the shares called unsure and
+    not a digit."""
     pad = page.locator("[data-testid=pad]").bounding_box()
-    exact = unsure = 0
+    exact = unsure = rejected = 0
     for digits in numbers(samples, rng, count, lengths):
         shown = read_number(page, lay_out(digits, pad, rng))
         exact += shown["text"] == "".join(str(s["label"]) for s in digits)
         unsure += shown["verdict"] == "unsure"
-    return {"numbers": count, "exact": exact / count, "unsure": unsure / count}
+        rejected += shown["verdict"] == "not-a-digit"
+    return {"numbers": count, "exact": exact / count, "unsure": unsure / count, "not_a_digit": rejected / count}
+
+
+# --- Pictures: drawings of several parts that are not a number ------------------
+
+def scatter(samples, pad, rng, size=(0.2, 0.45)):
+    """The samples' strokes as one picture's parts: each at a random size and spot on the pad,
+    wherever it falls (above, below or beside the others), as the parts of a face or a house."""
+    return [place(sample["strokes"], pad, rng, size) for sample in samples]
+
+
+def read_pictures(page, words_from, parts_from, rng, count, lengths=(2, 6)):
+    """Write `count` words of 2-6 of `words_from` (letters, laid out as a number is) and
+    `count` pictures of 2-4 of `parts_from` (scattered); for each kind the share of the
+    whole pad called "not a digit" and the share read as digits (a number made of parts)."""
+    pad = page.locator("[data-testid=pad]").bounding_box()
+    drawings = {"words": [lay_out(rng.sample(words_from, rng.randint(*lengths)), pad, rng) for _ in range(count)],
+                "pictures": [scatter(rng.sample(parts_from, rng.randint(2, 4)), pad, rng) for _ in range(count)]}
+    result = {}
+    for kind, group in drawings.items():
+        shown = [read_number(page, parts) for parts in group]
+        result[kind] = {"count": count,
+                        "not_a_digit": sum(s["verdict"] == "not-a-digit" for s in shown) / count,
+                        "read_as_digits": sum(any(c.isdigit() for c in s["text"]) for s in shown) / count}
+    return result

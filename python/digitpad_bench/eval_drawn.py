@@ -45,11 +45,12 @@ ABLATION = {  # the first three train on MNIST only (pen data dropped below)
 
 
 def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_digits=None, numbers=0,
-                        images=None):
+                        images=None, pictures=0):
     """Export the model in build_dir into a copy of the site and replay samples on the pad;
     non_digits: {group name: samples} also replayed, for the share called "not a digit";
     numbers: how many numbers of 2-6 of the samples to write and read as one answer;
-    images: (model inputs (n, 784), names (n,)) read by the page's model, not drawn."""
+    images: (model inputs (n, 784), names (n,)) read by the page's model, not drawn;
+    pictures: how many words of non_digits' letters and pictures of its doodles and letters."""
     from . import browser
     from digitpad.export import export
     from digitpad.site import link_model
@@ -68,6 +69,9 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
             others = {name: browser.replay(page, group, rng, verdicts=True)
                       for name, group in (non_digits or {}).items()}
             read = _read_images(page, images[0]) if images is not None else None
+            picture_reading = browser.read_pictures(
+                page, non_digits["letters"], non_digits["doodles"] + non_digits["letters"], rng, pictures,
+            ) if pictures else None
             page.close()
     if errors:
         raise RuntimeError(f"the page threw while replaying: {errors[0]}")
@@ -83,6 +87,8 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
             for kind in dict.fromkeys(kinds)}
     if number_reading:
         result["numbers"] = number_reading
+    if picture_reading:
+        result["pictures"] = picture_reading
     if read is not None:
         rejected = read.argmax(axis=1) == 10
         result["rejected"]["unseen things"] = float(rejected.mean())
@@ -138,7 +144,7 @@ def _scores(labels, predicted):
 
 
 def run(data_dir, pen_path, recipe, holdout, samples, work, chromium, naive=False, with_pen=True,
-        letters_path=None, non_digits=None, numbers=0):
+        letters_path=None, non_digits=None, numbers=0, pictures=0):
     """Train without the held-out writers and things, then replay their digits (and non-digits)
     in the browser."""
     recipe = replace(recipe, holdout_writers=holdout, holdout_letter_writers=HOLDOUT_LETTER_WRITERS,
@@ -146,7 +152,7 @@ def run(data_dir, pen_path, recipe, holdout, samples, work, chromium, naive=Fals
     metrics = train(data_dir, work, recipe, verbose=0, pen_digits=pen_path if with_pen else None,
                     non_digits=letters_path)
     result = evaluate_in_browser(work, samples, chromium, naive=naive, non_digits=non_digits, numbers=numbers,
-                                 images=unseen_things(recipe) if non_digits else None)
+                                 images=unseen_things(recipe) if non_digits else None, pictures=pictures)
     result["mnist_test_accuracy"] = metrics["test_accuracy"]
     return result
 
@@ -188,8 +194,9 @@ def eval_drawn(data_dir, pen_path, holdout=HOLDOUT_WRITERS, limit=None, ablation
         else:
             shipped = run(data_dir, pen_path, recipe or Recipe(), holdout, samples, Path(tmp) / "model", chromium,
                           letters_path=letters_path, non_digits=held_out_non_digits(letters_path, limit),
-                          numbers=min(NUMBERS, len(samples)))
+                          numbers=min(NUMBERS, len(samples)), pictures=min(NUMBERS, len(samples)))
     report.update(drawn=shipped["page"], rejected=shipped.get("rejected", {}), numbers=shipped.get("numbers"),
+                  pictures=shipped.get("pictures"),
                   doodles_rejected_by_kind=shipped.get("doodles_rejected_by_kind", {}),
                   unseen_things_rejected=shipped.get("unseen_things_rejected", {}),
                   mnist_test_accuracy=shipped["mnist_test_accuracy"])
@@ -215,7 +222,10 @@ def print_report(report):
     if report.get("numbers"):
         n = report["numbers"]
         print(f"numbers of 2-6 held-out digits read exactly: {n['exact']:.4f} ({n['numbers']} numbers; "
-              f"{n['unsure']:.4f} called not sure)")
+              f"{n['unsure']:.4f} called not sure, {n['not_a_digit']:.4f} not a digit)")
+    for kind, p in (report.get("pictures") or {}).items():
+        print(f"{kind} of held-out non-digits ({p['count']}): {p['not_a_digit']:.4f} called not a digit, "
+              f"{p['read_as_digits']:.4f} read as digits")
     print(f"MNIST test accuracy of the same model: {report['mnist_test_accuracy']:.4f}")
     if "ablation" in report:
         print("\n| step | drawn, unseen writers | MNIST test |\n| --- | --- | --- |")

@@ -170,14 +170,12 @@ export function judge(probs, margin = UNSURE_MARGIN, rule = '') {
 
 // The reading of parsed parts, the digits' judged in order ({ verdict, digit,
 // runnerUp } each, from judge): { text, verdict, alternative }. text: the most
-// likely reading, "?" for a part that is not a digit ("" when none is);
-// alternative: when unsure, the reading with the least certain digit swapped
-// for its runner-up ("6" -> "0"), else "".
-// A row of parts most of which are not digits (a word, "?8?") is not a number: one
-// verdict for the whole pad, not a digit.
+// likely reading ("" when it is not a number); alternative: when unsure, the
+// reading with the least certain digit swapped for its runner-up ("6" -> "0"), else "".
+// A row with any part that is not a digit (a word, "?8?") is not a number: one
+// verdict for the whole pad, not a digit (the boxes still show which part it was).
 export function compose(parts, judged, probs = []) {
-  const rejected = judged.filter((j) => j.verdict === 'not-a-digit').length;
-  if (judged.length === 0 || rejected === judged.length || rejected > judged.length / 2) {
+  if (judged.length === 0 || judged.some((j) => j.verdict === 'not-a-digit')) {
     return { text: '', verdict: judged.length ? 'not-a-digit' : '', alternative: '' };
   }
   const symbols = [];
@@ -187,9 +185,8 @@ export function compose(parts, judged, probs = []) {
     if (kind === 'minus') symbols.push('-');
     else if (kind === 'point') symbols.push('.');
     else {
-      const { verdict, digit } = judged[k++];
       digitAt.push(symbols.length);
-      symbols.push(verdict === 'not-a-digit' ? '?' : String(digit));
+      symbols.push(String(judged[k++].digit));
     }
   }
   const unsure = judged.map((j, i) => [j, i]).filter(([j]) => j.verdict === 'unsure');

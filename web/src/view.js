@@ -6,6 +6,8 @@ import { lineCount } from './segment.js';
 const $ = (selector) => document.querySelector(selector);
 
 const NOT_A_DIGIT = "That doesn't look like a digit.";
+// Some parts of a row read as digits and some not: a word or a picture, not a number.
+const NOT_A_NUMBER = "Not a number: the part marked ? doesn't look like a digit.";
 // Why a part the model reads as a digit is not one (answer.js, judge's reason): the bars do not show it.
 const REASONS = {
   winding: 'Its strokes go round and round too much to be a digit.',
@@ -22,22 +24,18 @@ const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
 function spoken(answer) {
   if (answer.verdict === '') return 'The pad is empty.';
   if (answer.verdict === 'not-a-digit') return notADigit(answer);
-  const unsure = answer.verdict === 'unsure' ? `Not sure: ${answer.text} or ${answer.alternative}?` : answer.text;
-  return answer.text.includes('?') ? `${unsure} (a question mark: a part that is not a digit)` : unsure;
+  return answer.verdict === 'unsure' ? `Not sure: ${answer.text} or ${answer.alternative}?` : answer.text;
 }
 
 // "Not a digit" in words: why, when a rule overruled the model (the selected digit's
-// reason first), else the plain message.
+// reason first), else the plain message; for a row of parts, which part spoilt it.
 function notADigit(answer) {
   if (lines(answer) > 1) return ONE_LINE;
   const rejected = [answer.digits[answer.selected], ...answer.digits].filter((d) => d?.reason);
-  return rejected.length > 0 ? REASONS[rejected[0].reason] ?? NOT_A_DIGIT : NOT_A_DIGIT;
-}
-
-// The "?" in the reading, explained (and why, when a rule overruled the model).
-function questionMark(answer) {
-  const why = notADigit(answer);
-  return `?: a part that does not look like a digit${why === NOT_A_DIGIT ? '' : `. ${why}`}`;
+  const why = rejected.length > 0 ? REASONS[rejected[0].reason] ?? NOT_A_DIGIT : NOT_A_DIGIT;
+  const read = answer.digits.filter((d) => d.verdict !== 'not-a-digit').length;
+  if (read === 0) return why;
+  return `${NOT_A_NUMBER}${why === NOT_A_DIGIT ? '' : ` ${why}`}`;
 }
 
 export class View {
@@ -80,8 +78,7 @@ export class View {
     this.showAlternative(unsure ? answer.alternative : '', answer.text);
     this.message.textContent = answer.strokes === this.full ? PAD_FULL
       : lines(answer) > 1 ? ONE_LINE
-        : answer.verdict === 'not-a-digit' ? notADigit(answer)
-        : answer.text.includes('?') ? questionMark(answer) : '';
+        : answer.verdict === 'not-a-digit' ? notADigit(answer) : '';
   }
 
   // " or 18414?" beside the reading 18419: the characters where the two differ marked.
