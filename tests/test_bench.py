@@ -118,3 +118,19 @@ def test_the_stroke_cost_bench_times_a_stroke_and_sees_a_full_pad(page, live_url
     result = stroke_cost(page, counts=(5, MAX_STROKES + 2))
     assert result["update_ms"][5] > 0 and result["strokes_held"][5] == 5
     assert result["update_ms"][MAX_STROKES + 2] is None and result["strokes_held"][MAX_STROKES + 2] == MAX_STROKES
+
+
+def test_numbers_and_pictures_side_by_side():
+    """Issue 31's line: numbers beside words and pictures, with the targets each must meet."""
+    from digitpad_bench.bench import drawn_table, drawn_targets
+    report = {"samples": 1499, "drawn": {"accuracy": 0.974, "not_a_digit": 0.004, "unsure": 0.019},
+              "numbers": {"numbers": 250, "exact": 0.92, "not_a_digit": 0.016},
+              "pictures": {"words": {"count": 250, "not_a_digit": 0.864, "read_as_digits": 0.136},
+                           "pictures": {"count": 250, "not_a_digit": 0.932, "read_as_digits": 0.068}},
+              "rejected": {"letters": 0.70, "unseen things": 0.85}}
+    table = drawn_table(report)
+    assert "| numbers of 2-6 digits | 250 | 92.0% | 1.6% | 98.4% |" in table
+    assert "| words of 2-6 letters | 250 |  | 86.4% | 13.6% |" in table
+    assert all(drawn_targets(report).values())
+    report["numbers"]["exact"], report["rejected"]["letters"], report["drawn"]["unsure"] = 0.916, 0.447, 0.031
+    assert sum(not ok for ok in drawn_targets(report).values()) == 3

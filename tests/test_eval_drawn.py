@@ -29,3 +29,9 @@ def test_eval_drawn_replays_unseen_writers(tmp_path, mnist_dir, pen_digits_path,
     assert set(report["doodles_rejected_by_kind"]) <= {k.__name__ for k in KINDS}
     # Measured here: 70% of 60 numbers of 2-6 of these digits read exactly (1 epoch, one writer).
     assert report["numbers"]["numbers"] == 60 and report["numbers"]["exact"] >= 0.5
+    # Words of held-out letters and pictures of held-out doodles and letters, written on the pad.
+    # Measured here: 62% of 60 words and 78% of 60 pictures called not a digit (the rest read as
+    # digits); 6.7% of the numbers called not a digit (a part rejected by this weak model).
+    assert set(report["pictures"]) == {"words", "pictures"}
+    assert report["pictures"]["words"]["not_a_digit"] >= 0.5 and report["pictures"]["pictures"]["not_a_digit"] >= 0.65
+    assert report["numbers"]["not_a_digit"] <= 0.15
