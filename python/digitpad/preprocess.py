@@ -19,6 +19,8 @@ SIZE = PREPROCESS["SIZE"]  # output side, px
 BOX = PREPROCESS["BOX"]  # longest side of the ink, px
 SUPERSAMPLE = PREPROCESS["SUPERSAMPLE"]  # drawn at SIZE * SUPERSAMPLE, then averaged down
 PEN_WIDTH = PREPROCESS["PEN_WIDTH"]  # pen diameter, output px
+FIT_MAX_ASPECT = PREPROCESS["FIT_MAX_ASPECT"]  # ink taller than this many times its width is widened...
+FIT_MAX_WIDEN = PREPROCESS["FIT_MAX_WIDEN"]  # ...by at most this factor
 DESKEW_MAX_SHEAR = PREPROCESS["DESKEW_MAX_SHEAR"]
 DESKEW_MIN_VARIANCE = PREPROCESS["DESKEW_MIN_VARIANCE"]
 MOMENT_STD_X = PREPROCESS["MOMENT_STD_X"]
@@ -74,6 +76,14 @@ def draw_segment(grid, ax, ay, bx, by, radius):
     np.maximum(grid[i0 : i1 + 1, j0 : j1 + 1], v, out=grid[i0 : i1 + 1, j0 : j1 + 1])
 
 
+def widen(width: float, height: float) -> float:
+    """Step 2's extra horizontal scale for tall, narrow ink (a 0 drawn thin), so its sides
+    stay apart under the pen; 1 for anything else."""
+    if not width > 0:
+        return 1.0
+    return min(max(height / (FIT_MAX_ASPECT * width), 1.0), FIT_MAX_WIDEN)
+
+
 def render_strokes(strokes, pen_width: float = PEN_WIDTH) -> np.ndarray:
     """Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased
     round pen on a (GRID, GRID) float64 grid."""
@@ -86,8 +96,9 @@ def render_strokes(strokes, pen_width: float = PEN_WIDTH) -> np.ndarray:
     (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
     extent = max(x1 - x0, y1 - y0)
     scale = (BOX - pen_width) * SUPERSAMPLE / extent if extent > 0 else 0.0
+    scales = np.array([scale * widen(x1 - x0, y1 - y0), scale])
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    a, b = (a - centre) * scale + GRID / 2, (b - centre) * scale + GRID / 2
+    a, b = (a - centre) * scales + GRID / 2, (b - centre) * scales + GRID / 2
     for (ax, ay), (bx, by) in zip(a, b):
         draw_segment(grid, ax, ay, bx, by, pen_width * SUPERSAMPLE / 2)
     return grid

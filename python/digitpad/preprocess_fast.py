@@ -13,7 +13,8 @@ import math
 import numba
 import numpy as np
 
-from .preprocess import (BOX, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, GRID, MOMENT_SCALE_MAX, MOMENT_SCALE_MIN,
+from .preprocess import (BOX, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, FIT_MAX_ASPECT, FIT_MAX_WIDEN, GRID,
+                         MOMENT_SCALE_MAX, MOMENT_SCALE_MIN,
                          MOMENT_STD_X, MOMENT_STD_Y, PEN_WIDTH, PREPROCESS_VERSION, SIZE, SUPERSAMPLE, WINDING_PEN_STEP,
                          WINDING_STEP, images_to_deskew, pen_widths as _pen_widths, segments as _segments,
                          stroke_arrays)
@@ -21,8 +22,8 @@ from .preprocess import (BOX, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, GRID, MOMEN
 
 # numba bakes the spec's numbers (globals here) into the machine code it caches, and
 # renews that cache only when this file changes, not when spec.json does.
-SPEC_NUMBERS = (SIZE, BOX, SUPERSAMPLE, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE, MOMENT_STD_X, MOMENT_STD_Y,
-                MOMENT_SCALE_MIN, MOMENT_SCALE_MAX, WINDING_STEP, WINDING_PEN_STEP)
+SPEC_NUMBERS = (SIZE, BOX, SUPERSAMPLE, FIT_MAX_ASPECT, FIT_MAX_WIDEN, DESKEW_MAX_SHEAR, DESKEW_MIN_VARIANCE,
+                MOMENT_STD_X, MOMENT_STD_Y, MOMENT_SCALE_MIN, MOMENT_SCALE_MAX, WINDING_STEP, WINDING_PEN_STEP)
 
 
 @numba.njit(cache=True)
@@ -71,6 +72,8 @@ def _draw(grid, a, b, pen_width):
     hi_x, hi_y = max(a[:, 0].max(), b[:, 0].max()), max(a[:, 1].max(), b[:, 1].max())
     extent = max(hi_x - lo_x, hi_y - lo_y)
     scale = (BOX - pen_width) * SUPERSAMPLE / extent if extent > 0 else 0.0
+    width, height = hi_x - lo_x, hi_y - lo_y
+    scale_x = scale * (min(max(height / (FIT_MAX_ASPECT * width), 1.0), FIT_MAX_WIDEN) if width > 0 else 1.0)
     mid_x, mid_y = (lo_x + hi_x) / 2, (lo_y + hi_y) / 2
     radius = pen_width * SUPERSAMPLE / 2
     reach = radius + 1
@@ -79,8 +82,8 @@ def _draw(grid, a, b, pen_width):
     beyond = (radius + 0.5) ** 2 * (1 + 1e-9)
     top, bottom, left, right = GRID, -1, GRID, -1
     for k in range(len(a)):
-        ax, ay = (a[k, 0] - mid_x) * scale + GRID / 2, (a[k, 1] - mid_y) * scale + GRID / 2
-        bx, by = (b[k, 0] - mid_x) * scale + GRID / 2, (b[k, 1] - mid_y) * scale + GRID / 2
+        ax, ay = (a[k, 0] - mid_x) * scale_x + GRID / 2, (a[k, 1] - mid_y) * scale + GRID / 2
+        bx, by = (b[k, 0] - mid_x) * scale_x + GRID / 2, (b[k, 1] - mid_y) * scale + GRID / 2
         j0 = int(min(max(math.floor(min(ax, bx) - reach), 0), GRID - 1))
         j1 = int(min(max(math.ceil(max(ax, bx) + reach), 0), GRID - 1))
         i0 = int(min(max(math.floor(min(ay, by) - reach), 0), GRID - 1))

@@ -15,6 +15,8 @@ export const {
   BOX, // longest side of the ink, px
   SUPERSAMPLE, // drawn at SIZE * SUPERSAMPLE, then averaged down
   PEN_WIDTH, // pen diameter, output px
+  FIT_MAX_ASPECT, // ink taller than this many times its width is widened...
+  FIT_MAX_WIDEN, // ...by at most this factor
   DESKEW_MAX_SHEAR,
   DESKEW_MIN_VARIANCE,
   MOMENT_STD_X,
@@ -53,6 +55,12 @@ function drawSegment(grid, ax, ay, bx, by) {
   }
 }
 
+/** Step 2's extra horizontal scale for tall, narrow ink (a 0 drawn thin), so its sides stay apart under the pen; 1 for anything else. */
+export function widen(width, height) {
+  if (!(width > 0)) return 1;
+  return Math.min(Math.max(height / (FIT_MAX_ASPECT * width), 1), FIT_MAX_WIDEN);
+}
+
 /** Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased round pen on a GRID x GRID Float64Array. */
 export function renderStrokes(strokes) {
   const grid = new Float64Array(GRID * GRID);
@@ -61,7 +69,8 @@ export function renderStrokes(strokes) {
   if (x0 === Infinity) return grid;
   const extent = Math.max(x1 - x0, y1 - y0);
   const scale = extent > 0 ? ((BOX - PEN_WIDTH) * SUPERSAMPLE) / extent : 0;
-  const gx = (x) => (x - (x0 + x1) / 2) * scale + GRID / 2;
+  const scaleX = scale * widen(x1 - x0, y1 - y0);
+  const gx = (x) => (x - (x0 + x1) / 2) * scaleX + GRID / 2;
   const gy = (y) => (y - (y0 + y1) / 2) * scale + GRID / 2;
   for (const stroke of strokes) {
     if (stroke.length === 1) drawSegment(grid, gx(stroke[0][0]), gy(stroke[0][1]), gx(stroke[0][0]), gy(stroke[0][1]));
