@@ -12,6 +12,7 @@ import {
   centeringShift,
   deskew,
   preprocessStrokes,
+  widen,
 } from '../../web/src/preprocess.js';
 
 // A synthetic "4": two strokes, not square, drawn in pad pixels.
@@ -241,8 +242,9 @@ test('deskew: a slanted bar becomes upright and centred', () => {
   for (const degrees of [30, -30, 15, -40]) {
     const img = preprocessStrokes(slantedBar(degrees));
     const [, , vy, cxy] = moments(img);
-    // y points down: "/" has cxy < 0.
-    assert.ok(Math.abs(cxy / vy + Math.tan((degrees * Math.PI) / 180)) < 0.03, `${degrees}: ${cxy / vy}`);
+    // y points down: "/" has cxy < 0. A bar steeper than FIT_MAX_ASPECT is widened first.
+    const slope = Math.tan((degrees * Math.PI) / 180);
+    assert.ok(Math.abs(cxy / vy + slope * widen(Math.abs(slope), 1)) < 0.03, `${degrees}: ${cxy / vy}`);
     const out = deskew(img);
     const [cx, cy, vy2, cxy2] = moments(out);
     assert.ok(Math.abs(cxy2 / vy2) < 1e-3 && Math.abs(cxy2) < 1e-3 * Math.abs(cxy), `${degrees}: ${cxy2}`);
@@ -381,4 +383,15 @@ test('normalizeSize: real pen digits reach the target spread, centred, in range'
   // Most digits are not clamped: within 0.1 px of the target.
   assert.ok(xs.filter((v) => Math.abs(v - MOMENT_STD_X) < 0.1).length > 0.75 * xs.length);
   assert.ok(ys.filter((v) => Math.abs(v - MOMENT_STD_Y) < 0.1).length > 0.95 * ys.length);
+});
+
+test('fit: tall, narrow ink is widened towards FIT_MAX_ASPECT, by at most FIT_MAX_WIDEN', () => {
+  assert.equal(widen(0, 100), 1); // a straight vertical bar: nothing to widen
+  assert.equal(widen(100, 100), 1);
+  assert.equal(widen(40, 100), 1.25); // 2.5 times taller than wide: to 2
+  assert.equal(widen(10, 100), 2); // 10 times: by 2 at most
+  // A 0 six times taller than wide keeps a hole: ink in the middle column's neighbours, none at its centre.
+  const zero = [Array.from({ length: 61 }, (_, k) => [10 * Math.cos(k / 9.5), 60 * Math.sin(k / 9.5)])];
+  const img = preprocessStrokes(zero);
+  assert.ok(img[14 * 28 + 14] < 0.05, `centre ${img[14 * 28 + 14]}`);
 });
