@@ -117,6 +117,27 @@ def test_readable_templates_are_the_weights_blurred(page, live_url, weights):
     assert page.errors == []
 
 
+def test_each_template_shows_over_its_average_digit(page, live_url, site):
+    """Issue 33: the templates alone were blotches to a non-expert. Each readable one has the
+    average of its digit's examples over it in grey (the replay set the page ships), so a
+    0 looks like a 0 with the model's colours through it."""
+    raw = np.frombuffer((site / "model" / "replay.bin").read_bytes(), np.uint8).reshape(-1, 785)
+    chromium.open_page(page, live_url)
+    open_panel(page)
+    page.wait_for_function(f"() => ({PAINTED_JS})('average-9')")
+    for digit in range(10):
+        mean = raw[raw[:, 784] == digit, :784].mean(axis=0)
+        alpha = rgba(page, f"average-{digit}")[:, 3] / 255
+        assert np.abs(alpha - 0.7 * mean / mean.max()).max() <= 1.5 / 255, digit
+        # Over the template, the same size, and not in the way of a click.
+        boxes = [page.locator(f"[data-testid={name}-{digit}]").bounding_box() for name in ("readable", "average")]
+        assert boxes[0] == boxes[1]
+    # The average 0 has its hole and the average 1 is a bar: ink in the middle of a 1, not of a 0.
+    means = {d: raw[raw[:, 784] == d, :784].mean(axis=0).reshape(28, 28) for d in (0, 1)}
+    assert means[1][14, 14] > 4 * means[0][14, 14]
+    assert page.errors == []
+
+
 def test_evidence_follows_the_drawing(page, live_url, weights, pen_digits):
     kernel, _ = weights
     rng = random.Random(3)
@@ -199,8 +220,9 @@ def test_legend_and_contrast(page, live_url, scheme):
     legend = page.locator("[data-testid=why-legend]")
     assert legend.is_visible()
     assert [t.strip() for t in legend.locator(":scope > span").all_inner_texts()] == [
-        "blue: ink here counts for the digit", "orange: ink here counts against it"]
-    swatches = [tuple(rgb) for rgb in page.evaluate(RGB_JS, "[data-testid=why-legend] .swatch")]
+        "blue: ink here counts for the digit", "orange: ink here counts against it",
+        "grey: the average digit it learned from"]
+    swatches = [tuple(rgb) for rgb in page.evaluate(RGB_JS, "[data-testid=why-legend] .swatch")][:2]
     assert swatches == [COLOURS[scheme][1], COLOURS[scheme][-1]]
     card = page.evaluate(RGB_JS, "[data-testid=template-0]")[0]
     for colour in swatches:

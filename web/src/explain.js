@@ -89,3 +89,19 @@ export function smoothed(values, sigma = 1, out = new Float32Array(INPUT_SIZE)) 
   }
   return out;
 }
+
+// The average input of each digit among examples ({ pixels: Float32Array(n * 784),
+// labels }, as parseReplay gives the replay set): what a typical d looks like to the model,
+// to show its template over. Ten Float32Array(784); a digit with no example is blank.
+export function classMeans({ pixels, labels }, classes = 10) {
+  const means = Array.from({ length: classes }, () => new Float32Array(INPUT_SIZE));
+  const counts = new Array(classes).fill(0);
+  labels.forEach((label, n) => {
+    if (label >= classes) return;
+    counts[label] += 1;
+    const mean = means[label];
+    for (let i = 0; i < INPUT_SIZE; i++) mean[i] += pixels[n * INPUT_SIZE + i];
+  });
+  means.forEach((mean, d) => { if (counts[d]) for (let i = 0; i < INPUT_SIZE; i++) mean[i] /= counts[d]; });
+  return means;
+}

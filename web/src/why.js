@@ -2,8 +2,15 @@
 // templates) and of why it reads the current drawing as it does (each inked
 // pixel's vote for the reading and for the runner-up). The numbers come from
 // explain.js; this module only writes to the elements of the why panel.
-import { contributions, maxAbs, smoothed, template, topTwo } from './explain.js';
+import { classMeans, contributions, maxAbs, smoothed, template, topTwo } from './explain.js';
+import { parseReplay } from './finetune.js';
 import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
+
+// The average digits over the readable templates: the replay set shipped beside the
+// model (MNIST's first 20 training examples of each digit, prepared as the model reads them).
+const REPLAY_URL = 'model/replay.bin';
+// Their ink's strongest opacity: the digit's shape shows, the template's colours through it.
+const AVERAGE_OPACITY = 0.7;
 
 // The readable templates' blur, in input pixels: enough to hide pixel-to-pixel
 // noise, little enough to keep strokes apart.
@@ -50,6 +57,8 @@ export class Why {
       };
     });
     this.colors = null; // read when first painted
+    this.averages = null; // the average digits' canvases, once made
+    this.means = null; // a promise of the ten average digits (classMeans), fetched on first open
     this.painted = false; // the templates show this.weights
     // Painted only while the panel is open: a closed panel costs a loading
     // page and every stroke nothing.
@@ -59,6 +68,7 @@ export class Why {
       this.colors = null;
       this.painted = false;
       this.repaint();
+      this.means?.then((means) => means && this.paintAverages(means));
     });
   }
 
@@ -66,7 +76,11 @@ export class Why {
   repaint() {
     if (!this.root.open) return;
     this.colors ??= this.readColors();
-    this.readable ??= this.createTemplates(this.root.querySelector('[data-testid=readable-templates]'), 'readable', 'blurred');
+    if (!this.readable) {
+      this.readable = this.createTemplates(this.root.querySelector('[data-testid=readable-templates]'), 'readable', 'blurred');
+      this.averages = this.readable.map((canvas, digit) => this.createAverage(canvas, digit));
+      this.means = this.fetchMeans();
+    }
     this.templates ??= this.createTemplates(this.root.querySelector('[data-testid=exact-templates]'), 'template', 'exact');
     if (this.weights && !this.painted) this.paintTemplates();
     for (const map of this.maps) this.paint(map);
@@ -89,12 +103,53 @@ export class Why {
     });
   }
 
+  // Over a readable template, a canvas of the average `digit` it learned from (style.css blends it in).
+  createAverage(canvas, digit) {
+    const average = document.createElement('canvas');
+    average.width = average.height = SIDE;
+    average.className = 'why-average';
+    average.dataset.testid = `average-${digit}`;
+    average.setAttribute('aria-hidden', 'true'); // the template's label speaks for the pair
+    const stack = document.createElement('div');
+    stack.className = 'why-stack';
+    canvas.replaceWith(stack);
+    stack.append(canvas, average);
+    return average;
+  }
+
+  // The ten average digits of the replay set; none (plain templates) if it cannot be had.
+  async fetchMeans() {
+    try {
+      const response = await fetch(new URL(REPLAY_URL, document.baseURI));
+      if (!response.ok) return null;
+      const means = classMeans(parseReplay(new Uint8Array(await response.arrayBuffer())));
+      this.paintAverages(means);
+      return means;
+    } catch {
+      return null;
+    }
+  }
+
+  paintAverages(means) {
+    const [r, g, b] = (this.colors ??= this.readColors()).average;
+    means.forEach((mean, digit) => {
+      const context = this.averages[digit].getContext('2d');
+      const image = context.createImageData(SIDE, SIDE);
+      const top = Math.max(...mean) || 1;
+      for (let i = 0; i < INPUT_SIZE; i++) {
+        image.data.set([r, g, b, (255 * AVERAGE_OPACITY * mean[i]) / top], 4 * i);
+      }
+      context.putImageData(image, 0, 0);
+    });
+  }
+
   // The colours are CSS custom properties of the panel (style.css).
   readColors() {
     const style = getComputedStyle(this.root);
     return {
       for: parseHex(style.getPropertyValue('--why-for'), [29, 78, 216]),
       against: parseHex(style.getPropertyValue('--why-against'), [194, 65, 12]),
+      average: parseHex(style.getPropertyValue('--why-average'), [110, 110, 120]),
     };
   }
 
