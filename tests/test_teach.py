@@ -17,8 +17,10 @@ from .conftest import TEACH_WRITER as WRITER, screenshot_path
 # steps; 91.0% with the 100 plain steps on the page's thread before; with the 10-output
 # model it was 72.9 -> 86.7% after 8). With the test model trained on the other writers'
 # pen digits too (tests/conftest.py): 85.7% before, 93.8% after 6 corrections, a gain of
-# 0.081; with the Quick, Draw! doodles too (issue 31), 86.7% before and 93.8% after, 0.071.
-MIN_GAIN = 0.06
+# 0.081; with the Quick, Draw! doodles too (issue 31), 86.7% before and 93.8% after, 0.071;
+# with tall, narrow ink widened (issue 33, preprocessing 4) it reads w14 better untaught:
+# 88.1% before, 93.3% after 5 corrections, 0.052.
+MIN_GAIN = 0.045
 
 
 def read_all(page, samples, rng):
