@@ -560,21 +560,38 @@ def test_a_picture_is_one_thing_not_a_number(page, live_url):
     assert page.errors == []
 
 
-def test_a_row_with_a_part_that_is_not_a_digit_is_not_a_number(page, live_url, pen_digits):
-    """Issue 31: a word, or "?8?", is not a number. A 1 and a spiral beside it (too many
-    turns for a digit) read "not a digit" as a whole, the boxes show which part spoilt it,
-    and the page says so."""
+def test_a_row_with_a_part_that_is_not_a_digit_is_not_a_number(page, phone, live_url, pen_digits):
+    """Issue 31: a word, or "?8?", is not a number. A 1, a spiral (too many turns for a digit)
+    and a 1 read "not a digit" as a whole; the boxes show which part spoilt it, the bars show
+    that part, and the page says which it is in words a screen reader speaks (not "?"), within
+    the answer's place on a phone and a narrow desktop window."""
     chromium.open_page(page, live_url)
     pad = page.locator("[data-testid=pad]").bounding_box()
     one = readable(page, pen_digits, 1, pad, random.Random(2))
     turns = np.linspace(0, 8 * 2 * np.pi, 400)
     spiral = {"strokes": [[(500 + t * np.cos(t), 500 + t * np.sin(t)) for t in turns]]}
-    shown = read_number(page, lay_out([one, spiral], pad, random.Random(2)), keep=True)
-    assert (shown["text"], shown["verdict"], shown["boxes"]) == ("", "not-a-digit", "1?"), shown
-    message = page.text_content("[data-testid=verdict-message]")
-    # The model itself rejects this spiral, so no rule's reason follows.
-    assert message == "Not a number: the part marked ? doesn't look like a digit.", message
-    assert page.errors == []
+    for screen, size in ((page, (1024, 768)), (page, (800, 900)), (phone, (375, 667)), (phone, (320, 568))):
+        screen.set_viewport_size({"width": size[0], "height": size[1]})
+        chromium.open_page(screen, live_url)
+        pad = screen.locator("[data-testid=pad]").bounding_box()
+        shown = read_number(screen, lay_out([one, spiral, one], pad, random.Random(2)), keep=True)
+        assert (shown["text"], shown["verdict"], shown["boxes"]) == ("", "not-a-digit", "1?1"), (size, shown)
+        # The model itself rejects this spiral, so no rule's reason follows.
+        message = screen.text_content("[data-testid=verdict-message]")
+        assert message == "Not a number: part 2 of 3 doesn't look like a digit.", message
+        screen.wait_for_function("() => document.querySelector('[data-testid=announce]').textContent !== ''")
+        assert screen.text_content("[data-testid=announce]") == message
+        pressed = screen.locator("[data-testid=digit-box] button")
+        assert [pressed.nth(i).get_attribute("aria-pressed") for i in range(3)] == ["false", "true", "false"]
+        assert "digit 2 of 3" in screen.text_content("[data-testid=probs-caption]")
+        # Over the empty reading's line, not over what follows the answer (before: 87 px over at 320 px).
+        inside = screen.evaluate("""() => {
+            const element = document.querySelector('[data-testid=verdict-message]');
+            const [m, a] = [element, element.closest('.answer')].map((e) => e.getBoundingClientRect());
+            return m.bottom <= a.bottom + 1; }""")
+        assert inside, size
+        chromium.clear(screen)
+    assert page.errors == [] and phone.errors == []
 
 
 def tall(sample, left, top, height, aspect):

@@ -236,7 +236,7 @@ def test_undo_brings_back_a_cleared_drawing_and_redo_replays(page, live_url):
     page.keyboard.press("Control+Shift+Z")
     chromium.read_prediction(page, 2)
     page.keyboard.press("Control+z")
-    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+Z")  # "Z" without Shift: Caps Lock on, still undo
     chromium.read_prediction(page, 0)
     page.keyboard.press("Control+y")
     assert chromium.read_prediction(page, 1) == one

@@ -14,7 +14,7 @@ export function bindControls(pad) {
     } else if (command && ((e.key.toLowerCase() === 'z' && e.shiftKey) || e.key.toLowerCase() === 'y')) {
       e.preventDefault();
       pad.redo();
-    } else if ((e.key === 'z' && command) || e.key === 'Backspace') {
+    } else if ((e.key.toLowerCase() === 'z' && command) || e.key === 'Backspace') { // 'Z' with Caps Lock
       e.preventDefault(); // the page's undo, not the browser's
       pad.undo();
     }

@@ -130,11 +130,14 @@ export class Recognizer {
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: inputs[i], probs: Array.from(rows[i].subarray(0, CLASSES)),
       }));
-      // The last digit drawn is the one the bars show first; a digit the user selected
-      // stays selected while the digits are the same (a taught model, a resized pad).
+      // The last digit drawn is the one the bars show first, or in a row that is not a
+      // number the first part that is not a digit (why it is not); a digit the user
+      // selected stays selected while the digits are the same (a taught model, a resized pad).
+      const reading = compose(parts, judged, rows);
+      const spoiler = reading.verdict === 'not-a-digit' ? judged.findIndex((j) => j.verdict === 'not-a-digit') : -1;
       const selected = sameDigits(this.answer, digits, counted) ? this.answer.selected
-        : argmax(digits.map((digit) => digit.last));
-      answer = { ...compose(parts, judged, rows), parts, digits, selected, strokes: counted, finished };
+        : spoiler >= 0 && digits.length > 1 ? spoiler : argmax(digits.map((digit) => digit.last));
+      answer = { ...reading, parts, digits, selected, strokes: counted, finished };
     }
     this.answer = answer;
     this.show.answer(answer);

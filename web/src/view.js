@@ -6,8 +6,12 @@ import { lineCount } from './segment.js';
 const $ = (selector) => document.querySelector(selector);
 
 const NOT_A_DIGIT = "That doesn't look like a digit.";
-// Some parts of a row read as digits and some not: a word or a picture, not a number.
-const NOT_A_NUMBER = "Not a number: the part marked ? doesn't look like a digit.";
+// Some parts of a row read as digits and some not (a word, or a number with a scrawl):
+// which ones, by place, as their boxes are named (the boxes mark them "?").
+const and = (items) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : `${items[0]}`);
+const notANumber = (places, n) => (places.length === 1
+  ? `Not a number: part ${places[0]} of ${n} doesn't look like a digit.`
+  : `Not a number: parts ${and(places)} of ${n} don't look like digits.`);
 // Why a part the model reads as a digit is not one (answer.js, judge's reason): the bars do not show it.
 const REASONS = {
   winding: 'Its strokes go round and round too much to be a digit.',
@@ -15,6 +19,8 @@ const REASONS = {
   strokes: 'It has too many strokes to be a digit: a drawing?',
 };
 const PAD_FULL = 'The pad is full: Undo or Clear to draw more.';
+// Characters past which a message is set smaller (style.css, .verdict-message.long).
+const LONG_MESSAGE = 40;
 // Digits written on two lines are read as one line of tall shapes, never right: say so.
 const ONE_LINE = 'The pad reads one line of digits at a time: write them side by side.';
 const lines = (answer) => lineCount(answer.parts.flatMap((part) => part.strokes));
@@ -33,9 +39,9 @@ function notADigit(answer) {
   if (lines(answer) > 1) return ONE_LINE;
   const rejected = [answer.digits[answer.selected], ...answer.digits].filter((d) => d?.reason);
   const why = rejected.length > 0 ? REASONS[rejected[0].reason] ?? NOT_A_DIGIT : NOT_A_DIGIT;
-  const read = answer.digits.filter((d) => d.verdict !== 'not-a-digit').length;
-  if (read === 0) return why;
-  return `${NOT_A_NUMBER}${why === NOT_A_DIGIT ? '' : ` ${why}`}`;
+  const places = answer.digits.flatMap((d, i) => (d.verdict === 'not-a-digit' ? [i + 1] : []));
+  if (places.length === answer.digits.length) return why;
+  return `${notANumber(places, answer.digits.length)}${why === NOT_A_DIGIT ? '' : ` ${why}`}`;
 }
 
 export class View {
@@ -76,9 +82,12 @@ export class View {
     prediction.classList.toggle('long', length > 3);
     prediction.classList.toggle('longer', length > 9);
     this.showAlternative(unsure ? answer.alternative : '', answer.text);
-    this.message.textContent = answer.strokes === this.full ? PAD_FULL
+    const message = answer.strokes === this.full ? PAD_FULL
       : lines(answer) > 1 ? ONE_LINE
         : answer.verdict === 'not-a-digit' ? notADigit(answer) : '';
+    this.message.textContent = message;
+    // A long message in smaller type, so that it stays within the answer's place on a phone.
+    this.message.classList.toggle('long', message.length > LONG_MESSAGE);
   }
 
   // " or 18414?" beside the reading 18419: the characters where the two differ marked.
