@@ -20,7 +20,7 @@
 // a Float32Array(784 * k), row-major [784][k] (w_ij at kernel[i * k + j]), bias
 // a Float32Array(k), for k outputs (10 digits, or 10 and "not a digit").
 
-import { INPUT_SIZE, SIDE } from './model-io.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
 
 // Digit j's template: its 784 weights, one per pixel, in image order.
 export function template(weights, digit, out = new Float32Array(INPUT_SIZE)) {
@@ -93,7 +93,7 @@ export function smoothed(values, sigma = 1, out = new Float32Array(INPUT_SIZE)) 
 // The average input of each digit among examples ({ pixels: Float32Array(n * 784),
 // labels }, as parseReplay gives the replay set): what a typical d looks like to the model,
 // to show its template over. Ten Float32Array(784); a digit with no example is blank.
-export function classMeans({ pixels, labels }, classes = 10) {
+export function classMeans({ pixels, labels }, classes = CLASSES) {
   const means = Array.from({ length: classes }, () => new Float32Array(INPUT_SIZE));
   const counts = new Array(classes).fill(0);
   labels.forEach((label, n) => {

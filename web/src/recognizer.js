@@ -136,7 +136,7 @@ export class Recognizer {
       const reading = compose(parts, judged, rows);
       const spoiler = reading.verdict === 'not-a-digit' ? judged.findIndex((j) => j.verdict === 'not-a-digit') : -1;
       const selected = sameDigits(this.answer, digits, counted) ? this.answer.selected
-        : spoiler >= 0 && digits.length > 1 ? spoiler : argmax(digits.map((digit) => digit.last));
+        : spoiler >= 0 ? spoiler : argmax(digits.map((digit) => digit.last));
       answer = { ...reading, parts, digits, selected, strokes: counted, finished };
     }
     this.answer = answer;
