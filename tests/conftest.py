@@ -146,10 +146,10 @@ def trained(tmp_path_factory, mnist_dir, pen_digits_path):
 def site(tmp_path_factory, trained):
     """The built page with the quickly trained model exported into it."""
     from digitpad.export import export
-    from digitpad.site import link_model
+    from digitpad.site import embed_model
     root = chromium.page_only_site(tmp_path_factory.mktemp("site") / "site")
     export(trained[0], root)
-    link_model(root)  # as `make site` names the weight shards in the page's head
+    embed_model(root)  # as `make site` puts the model in the page
     return root
 
 

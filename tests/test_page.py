@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from digitpad.errors import UserError
+from digitpad.site import MODEL_BLOCK, embed_model
 from digitpad.spec import VERDICT
 from digitpad_bench import browser as chromium
 
@@ -100,11 +102,23 @@ def broken_sites(base):
     return {f.__name__: f for f in (missing, malformed, truncated, wrong_shape)}
 
 
+def without_model_in_page(root):
+    """root's page as web/index.html is: no model in it, so it asks for the model's files."""
+    html = (root / "index.html").read_text()
+    (root / "index.html").write_text(MODEL_BLOCK.sub('<script type="application/json" id="digitpad-model">{}</script>', html))
+
+
 @pytest.mark.parametrize("breakage", list(broken_sites(None)))
 def test_model_failure_is_shown_and_pad_stays_usable(page, site, tmp_path, breakage):
     root = tmp_path / "web"
     shutil.copytree(site, root)
     broken_sites(root)[breakage](root / "model")
+    if breakage in ("missing", "malformed"):  # `make site` refuses these: the page asks for the files
+        with pytest.raises(UserError):
+            embed_model(root)
+        without_model_in_page(root)
+    else:  # the page holds them, as `make site` builds it
+        embed_model(root)
     with chromium.serving(root) as url:
         chromium.open_page(page, url, "error")
         status = page.text_content("[data-testid=status]")
@@ -204,6 +218,7 @@ def test_partial_metadata_keeps_a_good_model(page, site, tmp_path, name, change,
         meta_path.write_text(change)
     else:
         meta_path.write_text(json.dumps({**meta, **change}))
+    embed_model(root)  # as `make site` builds it
     with chromium.serving(root) as url:
         chromium.open_page(page, url)
         status = page.text_content("[data-testid=status]")
@@ -342,10 +357,22 @@ def held(page, pattern):
     return release
 
 
-def test_a_stroke_drawn_before_the_model_is_ready_is_answered_when_it_is(page, live_url):
-    """The pad takes strokes from the start; what is on it is read the moment the model loads."""
+@pytest.fixture(scope="module")
+def bare_url(site, tmp_path_factory):
+    """The site with no model in its page (as web/index.html is): the page asks for the
+    model's files, and a test can hold them."""
+    root = tmp_path_factory.mktemp("bare") / "site"
+    shutil.copytree(site, root)
+    without_model_in_page(root)
+    with chromium.serving(root) as url:
+        yield url
+
+
+def test_a_stroke_drawn_before_the_model_is_ready_is_answered_when_it_is(page, bare_url):
+    """The pad takes strokes from the start; what is on it is read the moment the model loads
+    (its files held here)."""
     release = held(page, "**/model/model.json")
-    page.goto(live_url)
+    page.goto(bare_url)
     page.wait_for_selector("body[data-model=loading]")
     chromium.draw(page, [pad_points(page, STROKE_A), pad_points(page, STROKE_B)])
     page.wait_for_selector("[data-testid=preview] canvas")  # drawn: its model input is shown already
@@ -358,11 +385,11 @@ def test_a_stroke_drawn_before_the_model_is_ready_is_answered_when_it_is(page, l
     assert page.errors == []
 
 
-def test_later_parts_load_after_the_model_and_work(page, live_url):
+def test_later_parts_load_after_the_model_and_work(page, bare_url):
     """Teaching, "Why this digit?" and "About this model" are not asked for before the model
-    is ready; then they load on their own, and are there when opened."""
+    is ready (its files held here); then they load on their own, and are there when opened."""
     release = held(page, "**/model/model.json")
-    page.goto(live_url)
+    page.goto(bare_url)
     page.wait_for_selector("body[data-model=loading]")
     page.wait_for_timeout(300)
     asked = [urlparse(u).path.lstrip("/") for u in page.requests]
@@ -401,17 +428,28 @@ def test_a_tap_before_teaching_has_loaded_is_taught(page, live_url):
     assert page.errors == []
 
 
-def test_the_page_asks_for_the_model_files_at_once(page, live_url, site):
-    """The weight shards are asked for by the names in the page's head, with model.json, by
-    the page's own script before the model's script runs; each file once."""
+def model_files(site):
     spec = json.loads((site / "model" / "model.json").read_text())
-    shards = [f"model/{p}" for group in spec["weightsManifest"] for p in group["paths"]]
+    return ["model/model.json", "model/metadata.json", *(f"model/{p}" for group in spec["weightsManifest"] for p in group["paths"])]
+
+
+def test_the_page_holds_its_model(page, live_url, site):
+    """A first visit asks for none of the model's files: the page holds them (`make site`)."""
     chromium.open_page(page, live_url)
+    chromium.draw(page, [pad_points(page, STROKE_A)])
+    chromium.read_prediction(page, 1)
     asked = [urlparse(u).path.lstrip("/") for u in page.requests]
-    model_files = ["model/model.json", "model/metadata.json", *shards]
-    assert all(asked.count(name) == 1 for name in model_files), asked
-    # Asked for together, before any of them could have been read by model.js.
+    assert "dist/loading.js" in asked and not set(model_files(site)) & set(asked), asked
+    assert page.errors == []
+
+
+def test_a_page_without_its_model_asks_for_the_files_at_once(page, bare_url, site):
+    """model.json and metadata.json are asked for together, by the page's first script, before
+    the model's script has read either; the weight shards once model.json is read; each once."""
+    chromium.open_page(page, bare_url)
+    asked = [urlparse(u).path.lstrip("/") for u in page.requests]
+    files = model_files(site)
+    assert all(asked.count(name) == 1 for name in files), asked
     starts = page.evaluate("""(names) => names.map((name) => performance.getEntriesByType('resource')
-        .find((e) => e.name.endsWith(name)).toJSON())""", model_files)
-    model_json_end = starts[0]["responseEnd"]
-    assert all(entry["startTime"] < model_json_end for entry in starts[2:]), starts
+        .find((e) => e.name.endsWith(name)).toJSON())""", files)
+    assert starts[1]["startTime"] < starts[0]["responseEnd"], starts

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from digitpad.site import embed_model
 from digitpad_bench import browser as chromium
 
 from .conftest import REPO, screenshot_path
@@ -37,6 +38,7 @@ def test_opens_and_recognises_offline_after_one_visit(browser, site, tmp_path):
             # A new model deployed: online, the page picks it up at once.
             meta = json.loads((root / "model" / "metadata.json").read_text())
             (root / "model" / "metadata.json").write_text(json.dumps({**meta, "test_accuracy": 0.5}))
+            embed_model(root)  # as `make site` deploys it: in the page
             page.reload()
             chromium.wait_model(page)
             assert "50.0%" in page.text_content("[data-testid=status]")

@@ -1,5 +1,6 @@
 """`make site` and the GitHub workflows: the folder Pages serves works from a sub-path."""
 
+import base64
 import functools
 import http.server
 import json
@@ -15,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from digitpad.errors import UserError
-from digitpad.site import PAGE_FILES, build_site, link_model
+from digitpad.site import PAGE_FILES, build_site, embed_model
 from digitpad_bench import browser as chromium
 
 from .conftest import REPO
@@ -64,39 +65,64 @@ def test_site_holds_exactly_the_served_files(tmp_path, site):
                             *(f"model/{p.name}" for p in (site / "model").iterdir())])
 
 
-def shards_named_in_the_page(site):
+def model_in_the_page(site):
+    """The files in the page's data block, by name."""
     html = (site / "index.html").read_text()
-    return re.search(r'<meta name="digitpad-weights" content="([^"]*)">', html).group(1).split()
+    return json.loads(re.search(r'<script type="application/json" id="digitpad-model">([^<]*)</script>', html).group(1))
 
 
-def test_the_page_names_the_weight_shards_of_the_model_it_holds(tmp_path, site):
-    """The page asks for the shards with model.json, by the names `make site` writes in its head."""
+def test_the_page_holds_the_model_it_was_built_with(tmp_path, site):
+    """A first visit asks for no model file: `make site` puts them in the page's head, as
+    they are (the shards in base64), and again for another model."""
     out = build_site(tmp_path / "site", site)
     spec = json.loads((out / "model" / "model.json").read_text())
     shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
     assert shards and all(re.fullmatch(r"group1-shard\dof\d\.[0-9a-f]{16}\.bin", s) for s in shards)
-    assert shards_named_in_the_page(out) == shards
-    assert all((out / "model" / s).is_file() for s in shards)
-    # Another model: the names follow it, the old ones are gone.
+    held = model_in_the_page(out)
+    assert sorted(held) == sorted(["model.json", "metadata.json", *shards])
+    assert held["model.json"] == (out / "model" / "model.json").read_text()
+    assert held["metadata.json"] == (out / "model" / "metadata.json").read_text()
+    assert all(base64.b64decode(held[s]) == (out / "model" / s).read_bytes() for s in shards)
+    # Another model: the page holds it, once; the old one is gone.
+    (out / "model" / shards[0]).rename(out / "model" / "group1-shard1of1.0123456789abcdef.bin")
     spec["weightsManifest"][0]["paths"] = ["group1-shard1of1.0123456789abcdef.bin"]
     (out / "model" / "model.json").write_text(json.dumps(spec))
-    link_model(out)
-    link_model(out)
-    assert shards_named_in_the_page(out) == ["group1-shard1of1.0123456789abcdef.bin"]
-    assert (out / "index.html").read_text().count('name="digitpad-weights"') == 1
-    # A page built without a model names none (the page then asks once it has read model.json).
-    assert shards_named_in_the_page(chromium.page_only_site(tmp_path / "bare")) == []
+    (out / "model" / "metadata.json").unlink()  # the page will ask for it, and say it is missing
+    embed_model(out)
+    embed_model(out)
+    held = model_in_the_page(out)
+    assert sorted(held) == ["group1-shard1of1.0123456789abcdef.bin", "model.json"]
+    assert (out / "index.html").read_text().count('id="digitpad-model"') == 1
+    # A page built without a model holds none (it then asks for the model's files).
+    assert model_in_the_page(chromium.page_only_site(tmp_path / "bare")) == {}
 
 
-def test_naming_the_shards_needs_a_model_and_a_page_with_the_place_for_them(tmp_path, site):
+def test_the_model_in_the_page_cannot_end_its_block(tmp_path, site):
+    """Metadata holding "</script>" stays data: "<" is written escaped."""
+    out = build_site(tmp_path / "site", site)
+    meta = json.loads((out / "model" / "metadata.json").read_text())
+    (out / "model" / "metadata.json").write_text(json.dumps({**meta, "note": "</script><script>alert(1)</script><!--"}))
+    embed_model(out)
+    html = (out / "index.html").read_text()
+    block = html[html.index('id="digitpad-model">'):]
+    assert "<" not in block[:block.index("</script>")]
+    assert json.loads(model_in_the_page(out)["metadata.json"])["note"] == "</script><script>alert(1)</script><!--"
+
+
+def test_putting_the_model_in_the_page_needs_a_model_and_a_page_with_the_place_for_it(tmp_path, site):
     out = build_site(tmp_path / "site", site)
     (out / "model" / "model.json").write_text("{}")
     with pytest.raises(UserError, match="names no weight shards"):
-        link_model(out)
+        embed_model(out)
     shutil.copyfile(site / "model" / "model.json", out / "model" / "model.json")
-    (out / "index.html").write_text("<!doctype html><title>no meta</title>")
-    with pytest.raises(UserError, match="digitpad-weights"):
-        link_model(out)
+    [shard] = (out / "model").glob("group1-shard*.bin")
+    shard.unlink()
+    with pytest.raises(UserError, match=f"{shard.name} is missing: run `make export` again"):
+        embed_model(out)
+    shutil.copyfile(site / "model" / shard.name, shard)
+    (out / "index.html").write_text("<!doctype html><title>no block</title>")
+    with pytest.raises(UserError, match="digitpad-model"):
+        embed_model(out)
 
 
 def test_every_script_the_page_loads_is_published_and_kept_offline():

@@ -4,13 +4,13 @@ web/ holds the page's sources; `make bundle` adds web/dist and `make export`
 web/model. build_site copies the served ones, named below, into one folder.
 """
 
+import base64
 import ctypes
 import json
 import os
 import re
 import shutil
 import tempfile
-from html import escape as html_escape
 from pathlib import Path
 
 from .files import remove_leftovers
@@ -23,9 +23,9 @@ PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", 
               "dist/digitpad.js", "dist/loading.js", "dist/loading.js.LEGAL.txt",
               "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js"]
 
-# The page asks for the model's files first thing; the weight shards' names carry their
-# hash, so the page's head names them (index.html), written here for the model the site holds.
-WEIGHTS_META = re.compile(r'<meta name="digitpad-weights" content="[^"]*">')
+# The page holds its model's files (index.html's data block): a first visit reads its first
+# digit without asking for them. Written here for the model the site holds.
+MODEL_BLOCK = re.compile(r'<script type="application/json" id="digitpad-model">[^<]*</script>')
 
 
 def build_site(out="site", web="web", with_model=True):
@@ -45,7 +45,7 @@ def build_site(out="site", web="web", with_model=True):
             shutil.copyfile(web / name, tmp / name)
         if with_model:
             shutil.copytree(web / "model", tmp / "model")
-            link_model(tmp)
+            embed_model(tmp)
 
     try:
         replace_folder(out, fill)
@@ -54,20 +54,34 @@ def build_site(out="site", web="web", with_model=True):
     return out
 
 
-def link_model(site):
-    """Name the weight shards of site/model/model.json in site/index.html's head, so the
-    page asks for them at once, with model.json, not once model.json has been read."""
+def embed_model(site):
+    """Put site/model's files in site/index.html's data block: model.json and metadata.json
+    as they are (the page checks them as it would fetched ones), the weight shards model.json
+    names in base64."""
     site = Path(site)
+    model = site / "model"
     try:
-        spec = json.loads((site / "model" / "model.json").read_text())
+        spec_text = (model / "model.json").read_text()
+        spec = json.loads(spec_text)
         shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UserError(f"{site}/model/model.json names no weight shards ({exc}): run `make export` again") from None
+        raise UserError(f"{model}/model.json names no weight shards ({exc}): run `make export` again") from None
+    files = {"model.json": spec_text}
+    if (model / "metadata.json").is_file():  # without it the page asks, and says what is missing
+        files["metadata.json"] = (model / "metadata.json").read_text()
+    for shard in shards:
+        try:
+            files[shard] = base64.b64encode((model / shard).read_bytes()).decode("ascii")
+        except OSError:
+            raise UserError(f"{model}/{shard} is missing: run `make export` again") from None
     html = (site / "index.html").read_text()
-    if not WEIGHTS_META.search(html):
-        raise UserError(f"{site}/index.html has no <meta name=\"digitpad-weights\"> to name the weight shards in")
-    meta = f'<meta name="digitpad-weights" content="{html_escape(" ".join(shards))}">'
-    (site / "index.html").write_text(WEIGHTS_META.sub(lambda _: meta, html, count=1))
+    if not MODEL_BLOCK.search(html):
+        raise UserError(f'{site}/index.html has no <script type="application/json" id="digitpad-model"> '
+                        "to hold the model: is it the page from web/?")
+    # "<" escaped: no "</script>" or "<!--" can end or bend the block.
+    data = json.dumps(files, separators=(",", ":")).replace("<", "\\u003c")
+    block = f'<script type="application/json" id="digitpad-model">{data}</script>'
+    (site / "index.html").write_text(MODEL_BLOCK.sub(lambda _: block, html, count=1))
 
 
 def replace_folder(target, fill):

@@ -53,11 +53,11 @@ def evaluate_in_browser(build_dir, samples, chromium, seed=0, naive=False, non_d
     pictures: how many words of non_digits' letters and pictures of its doodles and letters."""
     from . import browser
     from digitpad.export import export
-    from digitpad.site import link_model
+    from digitpad.site import embed_model
     with tempfile.TemporaryDirectory() as tmp:
         site = browser.page_only_site(Path(tmp) / "web")
         export(build_dir, site)
-        link_model(site)
+        embed_model(site)
         with browser.serving(site) as url:
             page = chromium.new_page(viewport={"width": 1024, "height": 768})
             errors = []

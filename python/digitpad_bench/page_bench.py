@@ -36,7 +36,7 @@ from pathlib import Path
 from . import browser
 from digitpad.data import UCI, load_pen_digits
 from digitpad.server import CSP
-from digitpad.site import link_model
+from digitpad.site import embed_model
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 10  # first visits of each page per CPU rate, in turns; the first round warms up and is dropped
@@ -63,8 +63,7 @@ def build_full_variant(site):
                         + page_script.replace("dist/digitpad.js", "dist/digitpad-full.js"))
     html = re.sub(r'\s*<link rel="modulepreload"[^>]*>', "", html)  # our chunks: not in this variant
     html = re.sub(r'\s*<script type="module" async src="dist/loading.js"></script>', "", html)  # in digitpad-full.js
-    # tf.loadLayersModel asks for the shards itself: none asked for early (it would not take them).
-    html = re.sub(r'<meta name="digitpad-weights" content="[^"]*">', '<meta name="digitpad-weights" content="">', html)
+    # No model in the page: tf.loadLayersModel asks for its files itself.
     html = allow_eval(html)  # the page's own CSP (its meta tag) too
     (site / "index.html").write_text(html)
     return site
@@ -78,10 +77,10 @@ def allow_eval(policy):
 
 def bench_site(folder, model_dir):
     """The floor, our site and the tf.min.js variant in one folder, one origin: our site at
-    its root, the variant in full/, each with the model (our page names its shards)."""
+    its root, the variant in full/, each with the model (in our page, as `make site` puts it)."""
     ours = browser.page_only_site(folder)
     shutil.copytree(model_dir, ours / "model")
-    link_model(ours)
+    embed_model(ours)
     full = build_full_variant(browser.page_only_site(Path(tempfile.mkdtemp(dir=folder.parent)) / "full"))
     shutil.copytree(model_dir, full / "model")
     shutil.move(full, ours / "full")

@@ -22,7 +22,7 @@ from pathlib import Path
 from . import browser
 from .page_bench import percentile, serving_process
 from digitpad.data import load_pen_digits
-from digitpad.site import link_model
+from digitpad.site import embed_model
 
 THROTTLE = 4  # Chromium's Emulation.setCPUThrottlingRate
 TAPS = 12  # measured taps per count of taught digits
@@ -90,7 +90,7 @@ def teach_bench(pen_digits, model_dir, counts=(1, 10, 50), taps=TAPS, loads=LOAD
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         site = browser.page_only_site(Path(tmp) / "web")
         shutil.copytree(model_dir, site / "model")
-        link_model(site)
+        embed_model(site)
         pages = []  # (page, cdp, url): one never taught, one taught; two origins, two stores
         for url in (stack.enter_context(serving_process(site)) + browser.MEASURE for _ in range(2)):
             context = chromium.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")

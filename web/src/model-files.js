@@ -1,6 +1,27 @@
-// The model's files, asked for first thing (loading.js imports this before model.js, so
-// the requests go out before TF.js is set up): model.json, metadata.json and the weight
-// shards, by the names the page's head gives (site.py; without them model.js asks for
-// the shards once it has read model.json). By file name, for loadModel (each used once).
-const shards = document.querySelector('meta[name=digitpad-weights]')?.content.split(' ').filter(Boolean) ?? [];
-export const early = Object.fromEntries(['model.json', 'metadata.json', ...shards].map((name) => [name, fetch(`model/${name}`)]));
+// The model's files, for loadModel (each used once): from the page itself when `make site`
+// put them in its head (site.py: model.json and metadata.json as written, the weight shards
+// in base64), so a first visit waits for no request after the scripts; otherwise (the page
+// as it is in the repository, or a block that does not parse) model.json and metadata.json
+// are asked for first thing, before TF.js starts, and the shards once model.json is read.
+const inPage = (() => {
+  try {
+    const files = JSON.parse(document.getElementById('digitpad-model')?.textContent || '{}');
+    return files && typeof files === 'object' && !Array.isArray(files) ? files : {};
+  } catch {
+    return {};
+  }
+})();
+
+// What loadModel reads of a fetch Response. Not a Response: reading a Response's body waits
+// for tasks behind the page's parsing (~10 ms of a first visit here, issue 32).
+const file = (text) => Promise.resolve({
+  ok: true,
+  status: 200,
+  json: async () => JSON.parse(text),
+  arrayBuffer: async () => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer,
+});
+
+export const early = Object.fromEntries([
+  ...Object.entries(inPage).filter(([, text]) => typeof text === 'string').map(([name, text]) => [name, file(text)]),
+  ...['model.json', 'metadata.json'].filter((name) => typeof inPage[name] !== 'string').map((name) => [name, fetch(`model/${name}`)]),
+]);
