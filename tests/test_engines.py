@@ -258,7 +258,7 @@ def test_core_journeys(engine, request, site, digits, journeys):
     twice = {url: n for url, n in result["downloads"].items() if n > 1}
     assert twice == {}, f"{engine} downloaded {twice} more than once"
     asked = {u.split("/", 3)[-1] for u in result["downloads"]}
-    assert "dist/loading.js" in asked and not {"model/model.json", "model/metadata.json"} & asked  # the page holds its model
+    assert "style.css" in asked and not {"dist/digitpad.js", "model/model.json", "model/metadata.json"} & asked  # in the page
     if engine != "webkit":  # WebKitGTK's MiniBrowser: see the README's engine list
         assert result["service_worker"]
     if result["service_worker"]:

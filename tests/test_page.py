@@ -13,6 +13,7 @@ from digitpad.errors import UserError
 from digitpad.site import MODEL_BLOCK, embed_model
 from digitpad.spec import VERDICT
 from digitpad_bench import browser as chromium
+from digitpad_bench.page_bench import READY_WATCH_JS
 
 from .conftest import screenshot_path
 
@@ -393,7 +394,7 @@ def test_later_parts_load_after_the_model_and_work(page, bare_url):
     page.wait_for_selector("body[data-model=loading]")
     page.wait_for_timeout(300)
     asked = [urlparse(u).path.lstrip("/") for u in page.requests]
-    assert "dist/loading.js" in asked and not set(LATER) & set(asked), asked
+    assert asked and not set(LATER) & set(asked), asked
     release()
     chromium.wait_model(page)
     page.wait_for_function("(names) => names.every((name) => performance.getEntriesByType('resource')"
@@ -434,12 +435,18 @@ def model_files(site):
 
 
 def test_the_page_holds_its_model(page, live_url, site):
-    """A first visit asks for none of the model's files: the page holds them (`make site`)."""
+    """A first visit asks for none of the model's files, nor for a script before it is ready:
+    the page holds its script and its model (`make site`)."""
+    page.add_init_script(READY_WATCH_JS)  # marks the moment the model is ready: bench-ready
     chromium.open_page(page, live_url)
+    before_ready = page.evaluate("""() => performance.getEntriesByType('resource')
+        .filter((e) => e.startTime < performance.getEntriesByName('bench-ready')[0].startTime)
+        .map((e) => new URL(e.name).pathname)""")
     chromium.draw(page, [pad_points(page, STROKE_A)])
     chromium.read_prediction(page, 1)
     asked = [urlparse(u).path.lstrip("/") for u in page.requests]
-    assert "dist/loading.js" in asked and not set(model_files(site)) & set(asked), asked
+    assert not [name for name in before_ready if name.endswith(".js")], before_ready
+    assert not set(model_files(site)) & set(asked), asked
     assert page.errors == []
 
 

@@ -2,6 +2,7 @@
 
 import base64
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -16,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from digitpad.errors import UserError
-from digitpad.site import PAGE_FILES, build_site, embed_model
+from digitpad.site import PAGE_FILES, PAGE_SCRIPT, build_site, embed_model
 from digitpad_bench import browser as chromium
 
 from .conftest import REPO
@@ -50,19 +51,29 @@ def test_workflows_use_current_actions_and_node():
             assert "actions/cache@" in text and "~/.cache/digitpad" in text, f"{workflow.name} downloads every run"
 
 
-def test_site_holds_exactly_the_served_files(tmp_path, site):
-    """web/ mixes sources with served files; the site is only the latter."""
+@pytest.fixture
+def web(tmp_path, site):
+    """web/ as `make bundle export` leaves it: the page and its bundle as built from the
+    repository, the test model."""
     web = tmp_path / "web"
-    shutil.copytree(site, web)
+    for name in [*PAGE_FILES, PAGE_SCRIPT]:
+        (web / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / "web" / name, web / name)
+    shutil.copytree(site / "model", web / "model")
+    return web
+
+
+def test_site_holds_exactly_the_served_files(tmp_path, web):
+    """web/ mixes sources with served files; the site is only the latter."""
     for extra in ["src/main.js", "dist/digitpad.js.map", ".secret", ".model-tmp-x/model.json", "notes.txt"]:
         (web / extra).parent.mkdir(parents=True, exist_ok=True)
         (web / extra).write_text("not for the site")
     out = build_site(tmp_path / "site", web)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
-                            "dist/digitpad.js", "dist/loading.js", "dist/loading.js.LEGAL.txt",
+                            "dist/digitpad.js.LEGAL.txt",
                             "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js",
-                            *(f"model/{p.name}" for p in (site / "model").iterdir())])
+                            *(f"model/{p.name}" for p in (web / "model").iterdir())])
 
 
 def model_in_the_page(site):
@@ -71,10 +82,10 @@ def model_in_the_page(site):
     return json.loads(re.search(r'<script type="application/json" id="digitpad-model">([^<]*)</script>', html).group(1))
 
 
-def test_the_page_holds_the_model_it_was_built_with(tmp_path, site):
+def test_the_page_holds_the_model_it_was_built_with(tmp_path, web):
     """A first visit asks for no model file: `make site` puts them in the page's head, as
     they are (the shards in base64), and again for another model."""
-    out = build_site(tmp_path / "site", site)
+    out = build_site(tmp_path / "site", web)
     spec = json.loads((out / "model" / "model.json").read_text())
     shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
     assert shards and all(re.fullmatch(r"group1-shard\dof\d\.[0-9a-f]{16}\.bin", s) for s in shards)
@@ -97,9 +108,9 @@ def test_the_page_holds_the_model_it_was_built_with(tmp_path, site):
     assert model_in_the_page(chromium.page_only_site(tmp_path / "bare")) == {}
 
 
-def test_the_model_in_the_page_cannot_end_its_block(tmp_path, site):
+def test_the_model_in_the_page_cannot_end_its_block(tmp_path, web):
     """Metadata holding "</script>" stays data: "<" is written escaped."""
-    out = build_site(tmp_path / "site", site)
+    out = build_site(tmp_path / "site", web)
     meta = json.loads((out / "model" / "metadata.json").read_text())
     (out / "model" / "metadata.json").write_text(json.dumps({**meta, "note": "</script><script>alert(1)</script><!--"}))
     embed_model(out)
@@ -109,47 +120,48 @@ def test_the_model_in_the_page_cannot_end_its_block(tmp_path, site):
     assert json.loads(model_in_the_page(out)["metadata.json"])["note"] == "</script><script>alert(1)</script><!--"
 
 
-def test_putting_the_model_in_the_page_needs_a_model_and_a_page_with_the_place_for_it(tmp_path, site):
-    out = build_site(tmp_path / "site", site)
+def test_putting_the_model_in_the_page_needs_a_model_and_a_page_with_the_place_for_it(tmp_path, web):
+    out = build_site(tmp_path / "site", web)
     (out / "model" / "model.json").write_text("{}")
     with pytest.raises(UserError, match="names no weight shards"):
         embed_model(out)
-    shutil.copyfile(site / "model" / "model.json", out / "model" / "model.json")
+    shutil.copyfile(web / "model" / "model.json", out / "model" / "model.json")
     [shard] = (out / "model").glob("group1-shard*.bin")
     shard.unlink()
     with pytest.raises(UserError, match=f"{shard.name} is missing: run `make export` again"):
         embed_model(out)
-    shutil.copyfile(site / "model" / shard.name, shard)
+    shutil.copyfile(web / "model" / shard.name, shard)
     (out / "index.html").write_text("<!doctype html><title>no block</title>")
     with pytest.raises(UserError, match="digitpad-model"):
         embed_model(out)
 
 
 def test_every_script_the_page_loads_is_published_and_kept_offline():
-    """The bundle's scripts import each other by name (code splitting, parts loaded later):
-    each name must be in the site and in the service worker's list, or a page breaks on
-    Pages or offline."""
+    """The page's script (in the page) loads the later parts by their place in the site, and
+    those import others by name: each must be in the site and in the service worker's list,
+    or a page breaks on Pages or offline."""
     dist = REPO / "web" / "dist"
     sw = (REPO / "web" / "sw.js").read_text()
-    imported, unread = set(), {"digitpad.js", "teach-worker.js"}
+    page = (dist / "digitpad.js").read_text()
+    imported, unread = set(), set(re.findall(r'"dist/([\w-]+\.js)"', page)) | {"teach-worker.js"}
     while unread:  # what each script imports, and what those import
         script = unread.pop()
         imported.add(script)
         unread |= set(re.findall(r'"\./([\w-]+\.js)"', (dist / script).read_text())) - imported
-    assert {"loading.js", "teach.js", "why.js", "about.js", "measure.js"} <= imported
+    assert {"teach.js", "why.js", "about.js", "measure.js"} <= imported
     for name in imported:
         assert f"dist/{name}" in PAGE_FILES, name
         assert f"'dist/{name}'" in sw, f"sw.js does not keep dist/{name} for offline use"
 
 
-def test_site_is_rebuilt_whole_and_needs_its_parts(tmp_path, site):
-    out = build_site(tmp_path / "site", site)
+def test_site_is_rebuilt_whole_and_needs_its_parts(tmp_path, web):
+    out = build_site(tmp_path / "site", web)
     (out / "stale.txt").write_text("from an old build")
-    build_site(out, site)
+    build_site(out, web)
     assert not (out / "stale.txt").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporaries left
     (tmp_path / "nomodel").mkdir()
-    shutil.copytree(site, tmp_path / "nomodel" / "web", ignore=shutil.ignore_patterns("model"))
+    shutil.copytree(web, tmp_path / "nomodel" / "web", ignore=shutil.ignore_patterns("model"))
     with pytest.raises(UserError, match="make train export"):
         build_site(tmp_path / "other", tmp_path / "nomodel" / "web")
     assert not (tmp_path / "other").exists()
@@ -193,6 +205,36 @@ def test_the_page_carries_the_servers_policy():
     assert sorted(meta.split("; ")) == sorted(set(CSP.split("; ")) - header_only)
     policy = html.index('http-equiv="Content-Security-Policy"')
     assert policy < html.index("<script") and policy < html.index("<link")
+
+
+def test_the_page_holds_its_script_and_its_policy_allows_only_that(tmp_path, web):
+    """`make site` puts the page's script in the page: its policy names the script's hash, and
+    the server sends that policy (with frame-ancestors, which only a header can carry)."""
+    from digitpad.server import CSP, create_app
+    out = build_site(tmp_path / "site", web)
+    html = (out / "index.html").read_text()
+    script = re.search(r'<script type="module" blocking="render">(.*?)</script>', html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    source = (REPO / "web" / "index.html").read_text()
+    policy = r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">'
+    meta = re.search(policy, html).group(1)
+    assert meta == re.search(policy, source).group(1).replace("script-src 'self'", f"script-src 'self' 'sha256-{digest}'")
+    assert 'src="dist/digitpad.js"' not in html and "sourceMappingURL" not in script
+    assert "see dist/digitpad.js.LEGAL.txt" in script and (out / "dist" / "digitpad.js.LEGAL.txt").is_file()
+    header = create_app({"SITE_ROOT": out}).test_client().get("/").headers["Content-Security-Policy"]
+    assert header == f"{meta}; frame-ancestors 'none'"
+    assert sorted(header.split("; ")) == sorted(CSP.replace("script-src 'self'", f"script-src 'self' 'sha256-{digest}'").split("; "))
+
+
+def test_a_script_that_would_end_its_element_is_not_put_in_the_page(tmp_path, web):
+    (web / "dist" / "digitpad.js").write_text('console.log("</script><script>alert(1)//");')
+    with pytest.raises(UserError, match="cannot be put in the page: run `make bundle` again"):
+        build_site(tmp_path / "out", web)
+    (web / "dist" / "digitpad.js").write_text("console.log(1);")
+    (web / "index.html").write_text((web / "index.html").read_text().replace(" blocking=\"render\"", ""))
+    with pytest.raises(UserError, match="to put the page's script in"):
+        build_site(tmp_path / "out", web)
+    assert not (tmp_path / "out").exists()
 
 
 def test_building_the_site_imports_no_numpy():

@@ -1,8 +1,8 @@
 // `npm run build`: bundle the page from web/src into web/dist with esbuild.
-//  - loading.js, the model: what asks for its files, then model.js with TF.js; the
-//    page's head runs it first (async), and digitpad.js, the page, imports it by name
-//    (one module, run once). Two scripts, two requests on the way to the first answer.
-//    Names carry no hash: site.py and sw.js list the files by name.
+//  - digitpad.js, the page's script: main.js with the model's code and TF.js (loading.js,
+//    model.js). `make site` puts it in the page itself (site.py), so a first visit asks for
+//    no script before its first answer. Names carry no hash: site.py and sw.js list the
+//    files by name.
 //  - teach.js, why.js and about.js, what the first answer does not need: loaded
 //    once the model is ready (main.js), each built whole on its own.
 //  - teach-worker.js, the teaching worker, built on its own (a worker cannot
@@ -10,7 +10,7 @@
 //  - measure.js, the timings tests and `make bench` read, built on its own: the
 //    page imports it by name only when its address asks (?measure), and none of
 //    the page's chunks holds any of it.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -46,6 +46,8 @@ const coreParts = {
   },
 };
 
+await rm('web/dist', { recursive: true, force: true }); // no script of an earlier build left to publish
+
 const common = {
   // es2022: class fields and ??= as written, not rewritten longer (every browser since 2022).
   bundle: true, minify: true, format: 'esm', target: 'es2022', sourcemap: true,
@@ -57,12 +59,10 @@ const common = {
   define: { WebAssembly: 'undefined' },
 };
 // The parts loaded after the first answer, each a script of its own (main.js imports them
-// by name, as it imports loading.js): shared chunks would need names that change with their
+// by their place in the site): shared chunks would need names that change with their
 // content, and the few small modules they share are copied into each instead.
 const LATER = ['teach', 'why', 'about'];
-await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' },
-  external: ['./loading.js', './measure.js', ...LATER.map((name) => `./${name}.js`)] });
-await build({ ...common, entryPoints: { loading: 'web/src/loading.js' }, plugins: [coreParts] });
+await build({ ...common, entryPoints: { digitpad: 'web/src/main.js' }, plugins: [coreParts] });
 await build({ ...common, entryPoints: Object.fromEntries(LATER.map((name) => [name, `web/src/${name}.js`])) });
 await build({ ...common, entryPoints: { 'teach-worker': 'web/src/teach-worker.js' } });
 await build({ ...common, entryPoints: { measure: 'web/src/measure.js' } });

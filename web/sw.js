@@ -1,37 +1,22 @@
 // Service worker: after one visit, digitpad opens and recognises offline.
 //
 // Network first, cache as fallback: online, every file (and so a newly
-// deployed model) comes fresh from the server and refreshes the cache; offline,
-// the last good copy is served. A weight shard is the exception: its name
-// carries its hash (export.py), so the copy kept is the file, without asking.
+// deployed page, which holds its script and model: site.py) comes fresh from
+// the server and refreshes the cache; offline, the last good copy is served.
 // The cache name carries a version: a new sw.js (bump VERSION when the list of
 // files changes) drops the old caches.
-const VERSION = 'digitpad-v6';
+const VERSION = 'digitpad-v7';
 const FILES = [
   './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
-  'dist/digitpad.js', 'dist/loading.js', 'dist/teach.js', 'dist/why.js', 'dist/about.js',
-  'dist/teach-worker.js', 'dist/measure.js',
-  'model/model.json', 'model/metadata.json', 'model/replay.bin',
+  'dist/teach.js', 'dist/why.js', 'dist/about.js', 'dist/teach-worker.js', 'dist/measure.js',
+  'model/replay.bin',
 ];
-
-const SHARD = /\/model\/[\w-]+\.[0-9a-f]{16}\.bin$/;
-
-// The weight shards model.json names (their names carry their hash).
-async function shards(cache) {
-  try {
-    const spec = await (await cache.match('model/model.json')).json();
-    return spec.weightsManifest.flatMap((group) => group.paths.map((path) => `model/${path}`));
-  } catch {
-    return [];
-  }
-}
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(VERSION);
     // One missing optional file (e.g. replay.bin) must not stop the install.
     await Promise.all(FILES.map((file) => cache.add(file).catch(() => {})));
-    await Promise.all((await shards(cache)).map((file) => cache.add(file).catch(() => {})));
     await self.skipWaiting();
   })());
 });
@@ -56,10 +41,6 @@ self.addEventListener('fetch', (event) => {
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
   event.respondWith((async () => {
     const cache = await caches.open(VERSION);
-    if (SHARD.test(url.pathname)) {
-      const kept = await cache.match(event.request);
-      if (kept) return kept;
-    }
     try {
       const response = await fetch(event.request, { cache: 'no-cache' });
       // Kept while the page already has it: writing the cache first delayed every response.

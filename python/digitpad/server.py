@@ -6,6 +6,7 @@ only the stdlib and Flask, so it starts at once.
 
 import functools
 import gzip
+import html
 import io
 import ipaddress
 import os
@@ -64,6 +65,22 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+# A page states its own policy in its head (index.html's meta tag: GitHub Pages sends no
+# header), with the hash of the script it holds (site.py); the same policy goes out as its
+# header, with what only a header can say (frame-ancestors) from the server's.
+PAGE_POLICY = re.compile(rb'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+
+
+def page_policy(body, policy):
+    """The policy to send with the HTML `body`: its own, plus `policy`'s frame-ancestors;
+    `policy` when the page states none."""
+    stated = PAGE_POLICY.search(body.split(b"</head>", 1)[0])
+    if not stated:
+        return policy
+    header_only = [d for d in policy.split("; ") if d.startswith("frame-ancestors ")]
+    return "; ".join([html.unescape(stated.group(1).decode("utf-8", "replace")), *header_only])
+
 
 def create_app(test_config=None):
     """Flask app factory; test_config overrides the defaults (e.g. SITE_ROOT)."""
@@ -132,12 +149,15 @@ def create_app(test_config=None):
         # A shard's name carries its hash (export.py): that URL never changes content.
         immutable = re.fullmatch(r"model/[\w-]+\.[0-9a-f]{16}\.bin", filename)
         resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
+        if mimetype == "text/html":
+            resp.headers["Content-Security-Policy"] = page_policy(body, app.config["CSP"])
         return resp
 
     @app.after_request
     def add_headers(resp):
+        page = resp.headers.get("Content-Security-Policy")  # a page's own (page_policy)
         resp.headers.update(SECURITY_HEADERS)
-        resp.headers["Content-Security-Policy"] = app.config["CSP"]
+        resp.headers["Content-Security-Policy"] = page or app.config["CSP"]
         resp.headers.setdefault("Cache-Control", "no-cache")
         del resp.headers["Date"]  # the HTTP server writes its own
         return resp

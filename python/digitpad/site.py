@@ -6,6 +6,7 @@ web/model. build_site copies the served ones, named below, into one folder.
 
 import base64
 import ctypes
+import hashlib
 import json
 import os
 import re
@@ -16,12 +17,19 @@ from pathlib import Path
 from .files import remove_leftovers
 from .errors import UserError
 
-# The page and its bundle (the page's script, the model's with TF.js and its licences, the
-# parts loaded after the first answer, the teaching worker, the timings the page loads only
-# when asked: ?measure); the sourcemaps stay out (their sources are in the repo).
+# The page and its bundle (the licences of the page's script, which is put in the page
+# itself; the parts loaded after the first answer, the teaching worker, the timings the page
+# loads only when asked: ?measure); the sourcemaps stay out (their sources are in the repo).
 PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
-              "dist/digitpad.js", "dist/loading.js", "dist/loading.js.LEGAL.txt",
+              "dist/digitpad.js.LEGAL.txt",
               "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js"]
+
+# The page's script (TF.js and the model's code in it), put in the page itself in place of
+# its tag, so a first visit asks for no script before its first answer; the page's policy
+# (its CSP meta tag) then allows that one inline script by its hash.
+PAGE_SCRIPT = "dist/digitpad.js"
+SCRIPT_TAG = '<script type="module" src="dist/digitpad.js" blocking="render"></script>'
+SCRIPT_POLICY = re.compile(r"""(<meta http-equiv="Content-Security-Policy" content="[^"]*script-src 'self')""")
 
 # The page holds its model's files (index.html's data block): a first visit reads its first
 # digit without asking for them. Written here for the model the site holds.
@@ -32,7 +40,7 @@ def build_site(out="site", web="web", with_model=True):
     """(Re)create `out` with the page from `web`, and its model unless with_model is
     False (tests export their own into it); swapped in whole, like the model."""
     web, out = Path(web), Path(out)
-    missing = [name for name in PAGE_FILES if not (web / name).is_file()]
+    missing = [name for name in [*PAGE_FILES, PAGE_SCRIPT] if not (web / name).is_file()]
     if missing:
         hint = "run `make bundle` first" if any(m.startswith("dist/") for m in missing) else "is this a checkout?"
         raise UserError(f"{web}/{missing[0]} is missing: {hint}")
@@ -43,6 +51,8 @@ def build_site(out="site", web="web", with_model=True):
         for name in PAGE_FILES:
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(web / name, tmp / name)
+        page = tmp / "index.html"
+        page.write_text(inline_script(page.read_text(), (web / PAGE_SCRIPT).read_text(), web / PAGE_SCRIPT))
         if with_model:
             shutil.copytree(web / "model", tmp / "model")
             embed_model(tmp)
@@ -52,6 +62,23 @@ def build_site(out="site", web="web", with_model=True):
     except OSError as exc:
         raise UserError(f"could not write {out}/: {exc}") from None
     return out
+
+
+def inline_script(html, script, name=PAGE_SCRIPT):
+    """The page `html` with `script` (the text of `name`) in place of its tag, allowed by its
+    hash in the page's policy."""
+    if SCRIPT_TAG not in html:
+        raise UserError(f"index.html has no {SCRIPT_TAG} to put the page's script in: is it the page from web/?")
+    # Its licence note names the file beside it, in dist/; its sourcemap is not published.
+    script = script.replace("please see digitpad.js.LEGAL.txt", "please see dist/digitpad.js.LEGAL.txt")
+    script = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", script)
+    if re.search(r"</script|<!--", script, re.IGNORECASE):  # either would end or bend the <script> element
+        raise UserError(f"{name} holds '</script' or '<!--', so it cannot be put in the page: run `make bundle` again")
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode("ascii")
+    html, found = SCRIPT_POLICY.subn(lambda m: f"{m.group(1)} 'sha256-{digest}'", html, count=1)
+    if not found:
+        raise UserError("index.html has no Content-Security-Policy meta tag with script-src 'self' to allow its script in")
+    return html.replace(SCRIPT_TAG, f'<script type="module" blocking="render">{script}</script>', 1)
 
 
 def embed_model(site):

@@ -12,6 +12,8 @@ import { View } from './view.js';
 import { loading } from './loading.js'; // under way since the page's head was read
 
 const $ = (selector) => document.querySelector(selector);
+// A script loaded later, by its place in the site: this script is in the page itself (site.py).
+const part = (path) => import(new URL(path, document.baseURI).href);
 const view = new View();
 let why = null; // the why panel, once loaded (loadWhy)
 let weights = null; // the answering model's weights, for the why panel
@@ -48,7 +50,7 @@ bindControls(pad);
 exposeHandle(recognizer);
 // The timings tests and `make bench` read (measure.js): loaded only when the page's address
 // asks for them (?measure), never for a visitor.
-const measuring = new URLSearchParams(location.search).has('measure') && import('./measure.js');
+const measuring = new URLSearchParams(location.search).has('measure') && part('dist/measure.js');
 
 // The shipped model's MNIST score in words, '' when its metadata has none.
 const score = (metadata) => (metadata.test_accuracy === undefined ? ''
@@ -80,14 +82,14 @@ const once = (load) => {
 const quietly = (promise) => promise.catch(() => {}); // a part missing leaves the rest of the page as it is
 
 const loadWhy = once(async () => {
-  const { Why } = await import('./why.js');
+  const { Why } = await part('dist/why.js');
   why = new Why();
   if (weights) why.showTemplates(weights);
   showEvidence(recognizer.answer);
 });
 
 const loadAbout = once(async () => {
-  const [{ showAbout }, { model, metadata }] = await Promise.all([import('./about.js'), ready]);
+  const [{ showAbout }, { model, metadata }] = await Promise.all([part('dist/about.js'), ready]);
   showAbout(metadata, { classes: model.classes, margin: recognizer.margin, maxTurns: recognizer.maxTurns });
 });
 
@@ -102,7 +104,7 @@ teachSection.addEventListener('click', tappedEarly);
 // Resolves with the teach panel once it takes taps; restores what earlier visits taught
 // once the model answers.
 const loadTeaching = once(async () => {
-  const [{ TeachPanel }, measure] = await Promise.all([import('./teach.js'), measuring]);
+  const [{ TeachPanel }, measure] = await Promise.all([part('dist/teach.js'), measuring]);
   const teaching = new TeachPanel(pad, recognizer);
   teachSection.removeEventListener('click', tappedEarly); // its buttons take taps from now on
   if (measure) measure.measureTeaching(teaching);

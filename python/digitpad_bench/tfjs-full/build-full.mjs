@@ -16,5 +16,4 @@ await build({
   entryPoints: [fileURLToPath(new URL('../../../web/src/main.js', import.meta.url))],
   bundle: true, minify: true, format: 'esm', target: 'es2020',
   outfile: `${outdir}/digitpad-full.js`, plugins: [swapModel],
-  external: ['./measure.js'], // the site's own dist/measure.js, as the page imports it
 });
