@@ -176,7 +176,7 @@ def journey(driver, site, digits):
     with chromium.serving(site) as url:
         driver.goto(url)
         wait(driver, "document.body.dataset.model === 'ready'")
-        result["downloads"] = driver.js(DOWNLOADS)
+        result["before_ready"] = driver.js(DOWNLOADS)
         left, top, width, height = driver.js(PAD_BOX)
         # The same pixels from the pad's corner in every engine, whatever its size there
         # (Firefox keeps room for a scrollbar): the same strokes, so the same model input.
@@ -198,6 +198,7 @@ def journey(driver, site, digits):
             wait(driver, f"{PREDICTION}.dataset.strokes === '{0 if name in ('clear', 'redo') else len(digits[-1])}'")
             steps[name] = shown(driver)
         result["drawn"], result["steps"] = drawn, steps
+        result["downloads"] = driver.js(DOWNLOADS)  # the later parts too, loaded once the model answered
         result["service_worker"] = driver.js("'serviceWorker' in navigator")
         if result["service_worker"]:
             wait(driver, "navigator.serviceWorker.controller !== null")  # installed, files kept
@@ -257,8 +258,9 @@ def test_core_journeys(engine, request, site, digits, journeys):
     assert result["problems"] == []
     twice = {url: n for url, n in result["downloads"].items() if n > 1}
     assert twice == {}, f"{engine} downloaded {twice} more than once"
-    asked = {u.split("/", 3)[-1] for u in result["downloads"]}
-    assert "style.css" in asked and not {"dist/digitpad.js", "model/model.json", "model/metadata.json"} & asked  # in the page
+    before_ready = {u.split("/", 3)[-1] for u in result["before_ready"]}
+    assert not {"style.css", "dist/digitpad.js", "model/model.json", "model/metadata.json"} & before_ready  # in the page
+    assert "dist/teach.js" in {u.split("/", 3)[-1] for u in result["downloads"]}
     if engine != "webkit":  # WebKitGTK's MiniBrowser: see the README's engine list
         assert result["service_worker"]
     if result["service_worker"]:

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from digitpad.errors import UserError
-from digitpad.site import PAGE_FILES, PAGE_SCRIPT, build_site, embed_model
+from digitpad.site import INLINED, PAGE_FILES, build_site, embed_model
 from digitpad_bench import browser as chromium
 
 from .conftest import REPO
@@ -56,7 +56,7 @@ def web(tmp_path, site):
     """web/ as `make bundle export` leaves it: the page and its bundle as built from the
     repository, the test model."""
     web = tmp_path / "web"
-    for name in [*PAGE_FILES, PAGE_SCRIPT]:
+    for name in [*PAGE_FILES, *INLINED]:
         (web / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REPO / "web" / name, web / name)
     shutil.copytree(site / "model", web / "model")
@@ -70,7 +70,7 @@ def test_site_holds_exactly_the_served_files(tmp_path, web):
         (web / extra).write_text("not for the site")
     out = build_site(tmp_path / "site", web)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert files == sorted(["index.html", "style.css", "favicon.svg", "sw.js", "manifest.webmanifest",
+    assert files == sorted(["index.html", "favicon.svg", "sw.js", "manifest.webmanifest",
                             "dist/digitpad.js.LEGAL.txt",
                             "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js",
                             *(f"model/{p.name}" for p in (web / "model").iterdir())])
@@ -207,32 +207,45 @@ def test_the_page_carries_the_servers_policy():
     assert policy < html.index("<script") and policy < html.index("<link")
 
 
-def test_the_page_holds_its_script_and_its_policy_allows_only_that(tmp_path, web):
-    """`make site` puts the page's script in the page: its policy names the script's hash, and
-    the server sends that policy (with frame-ancestors, which only a header can carry)."""
+def sha256(text):
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_the_page_holds_its_style_and_script_and_its_policy_allows_only_those(tmp_path, web):
+    """`make site` puts the stylesheet and the page's script in the page: its policy names
+    their hashes, and the server sends that policy (with frame-ancestors, which only a header
+    can carry)."""
     from digitpad.server import CSP, create_app
     out = build_site(tmp_path / "site", web)
     html = (out / "index.html").read_text()
     script = re.search(r'<script type="module" blocking="render">(.*?)</script>', html, re.S).group(1)
-    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    assert style == (web / "style.css").read_text()
     source = (REPO / "web" / "index.html").read_text()
     policy = r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">'
     meta = re.search(policy, html).group(1)
-    assert meta == re.search(policy, source).group(1).replace("script-src 'self'", f"script-src 'self' 'sha256-{digest}'")
-    assert 'src="dist/digitpad.js"' not in html and "sourceMappingURL" not in script
+    allowed = (re.search(policy, source).group(1).replace("script-src 'self'", f"script-src 'self' {sha256(script)}")
+               .replace("style-src 'self'", f"style-src 'self' {sha256(style)}"))
+    assert meta == allowed
+    assert 'src="dist/digitpad.js"' not in html and 'href="style.css"' not in html and "sourceMappingURL" not in script
     assert "see dist/digitpad.js.LEGAL.txt" in script and (out / "dist" / "digitpad.js.LEGAL.txt").is_file()
     header = create_app({"SITE_ROOT": out}).test_client().get("/").headers["Content-Security-Policy"]
     assert header == f"{meta}; frame-ancestors 'none'"
-    assert sorted(header.split("; ")) == sorted(CSP.replace("script-src 'self'", f"script-src 'self' 'sha256-{digest}'").split("; "))
+    assert sorted(header.split("; ")) == sorted((CSP.replace("script-src 'self'", f"script-src 'self' {sha256(script)}")
+                                                 .replace("style-src 'self'", f"style-src 'self' {sha256(style)}")).split("; "))
 
 
-def test_a_script_that_would_end_its_element_is_not_put_in_the_page(tmp_path, web):
+def test_what_would_end_its_element_is_not_put_in_the_page(tmp_path, web):
     (web / "dist" / "digitpad.js").write_text('console.log("</script><script>alert(1)//");')
     with pytest.raises(UserError, match="cannot be put in the page: run `make bundle` again"):
         build_site(tmp_path / "out", web)
     (web / "dist" / "digitpad.js").write_text("console.log(1);")
+    (web / "style.css").write_text("p::after { content: '</style><script>alert(1)</script>'; }")
+    with pytest.raises(UserError, match="style.css holds '</style' or '<!--'"):
+        build_site(tmp_path / "out", web)
+    (web / "style.css").write_text("p { color: red; }")
     (web / "index.html").write_text((web / "index.html").read_text().replace(" blocking=\"render\"", ""))
-    with pytest.raises(UserError, match="to put the page's script in"):
+    with pytest.raises(UserError, match="to put dist/digitpad.js in"):
         build_site(tmp_path / "out", web)
     assert not (tmp_path / "out").exists()
 

@@ -1,13 +1,13 @@
 // Service worker: after one visit, digitpad opens and recognises offline.
 //
 // Network first, cache as fallback: online, every file (and so a newly
-// deployed page, which holds its script and model: site.py) comes fresh from
+// deployed page, which holds its style, script and model: site.py) comes fresh from
 // the server and refreshes the cache; offline, the last good copy is served.
 // The cache name carries a version: a new sw.js (bump VERSION when the list of
 // files changes) drops the old caches.
 const VERSION = 'digitpad-v7';
 const FILES = [
-  './', 'index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
+  './', 'index.html', 'favicon.svg', 'manifest.webmanifest',
   'dist/teach.js', 'dist/why.js', 'dist/about.js', 'dist/teach-worker.js', 'dist/measure.js',
   'model/replay.bin',
 ];

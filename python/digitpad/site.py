@@ -17,19 +17,21 @@ from pathlib import Path
 from .files import remove_leftovers
 from .errors import UserError
 
-# The page and its bundle (the licences of the page's script, which is put in the page
-# itself; the parts loaded after the first answer, the teaching worker, the timings the page
-# loads only when asked: ?measure); the sourcemaps stay out (their sources are in the repo).
-PAGE_FILES = ["index.html", "style.css", "favicon.svg", "manifest.webmanifest", "sw.js",
+# The page and its bundle (the licences of the page's script; the parts loaded after the
+# first answer, the teaching worker, the timings the page loads only when asked: ?measure);
+# the sourcemaps stay out (their sources are in the repo).
+PAGE_FILES = ["index.html", "favicon.svg", "manifest.webmanifest", "sw.js",
               "dist/digitpad.js.LEGAL.txt",
               "dist/teach.js", "dist/why.js", "dist/about.js", "dist/teach-worker.js", "dist/measure.js"]
 
-# The page's script (TF.js and the model's code in it), put in the page itself in place of
-# its tag, so a first visit asks for no script before its first answer; the page's policy
-# (its CSP meta tag) then allows that one inline script by its hash.
-PAGE_SCRIPT = "dist/digitpad.js"
-SCRIPT_TAG = '<script type="module" src="dist/digitpad.js" blocking="render"></script>'
-SCRIPT_POLICY = re.compile(r"""(<meta http-equiv="Content-Security-Policy" content="[^"]*script-src 'self')""")
+# What the page holds itself, in place of the tag that names it, each allowed by its hash in
+# the page's policy (its CSP meta tag): the stylesheet, and the page's script (TF.js and the
+# model's code in it). A first visit then asks for nothing before its first answer.
+INLINED = {  # file: (its tag in web/index.html, what holds it instead, the CSP directive)
+    "style.css": ('<link rel="stylesheet" href="style.css">', "<style>{}</style>", "style-src"),
+    "dist/digitpad.js": ('<script type="module" src="dist/digitpad.js" blocking="render"></script>',
+                         '<script type="module" blocking="render">{}</script>', "script-src"),
+}
 
 # The page holds its model's files (index.html's data block): a first visit reads its first
 # digit without asking for them. Written here for the model the site holds.
@@ -40,7 +42,7 @@ def build_site(out="site", web="web", with_model=True):
     """(Re)create `out` with the page from `web`, and its model unless with_model is
     False (tests export their own into it); swapped in whole, like the model."""
     web, out = Path(web), Path(out)
-    missing = [name for name in [*PAGE_FILES, PAGE_SCRIPT] if not (web / name).is_file()]
+    missing = [name for name in [*PAGE_FILES, *INLINED] if not (web / name).is_file()]
     if missing:
         hint = "run `make bundle` first" if any(m.startswith("dist/") for m in missing) else "is this a checkout?"
         raise UserError(f"{web}/{missing[0]} is missing: {hint}")
@@ -52,7 +54,10 @@ def build_site(out="site", web="web", with_model=True):
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(web / name, tmp / name)
         page = tmp / "index.html"
-        page.write_text(inline_script(page.read_text(), (web / PAGE_SCRIPT).read_text(), web / PAGE_SCRIPT))
+        html = page.read_text()
+        for name in INLINED:
+            html = inline(html, name, (web / name).read_text(), web)
+        page.write_text(html)
         if with_model:
             shutil.copytree(web / "model", tmp / "model")
             embed_model(tmp)
@@ -64,21 +69,25 @@ def build_site(out="site", web="web", with_model=True):
     return out
 
 
-def inline_script(html, script, name=PAGE_SCRIPT):
-    """The page `html` with `script` (the text of `name`) in place of its tag, allowed by its
-    hash in the page's policy."""
-    if SCRIPT_TAG not in html:
-        raise UserError(f"index.html has no {SCRIPT_TAG} to put the page's script in: is it the page from web/?")
-    # Its licence note names the file beside it, in dist/; its sourcemap is not published.
-    script = script.replace("please see digitpad.js.LEGAL.txt", "please see dist/digitpad.js.LEGAL.txt")
-    script = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", script)
-    if re.search(r"</script|<!--", script, re.IGNORECASE):  # either would end or bend the <script> element
-        raise UserError(f"{name} holds '</script' or '<!--', so it cannot be put in the page: run `make bundle` again")
-    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode("ascii")
-    html, found = SCRIPT_POLICY.subn(lambda m: f"{m.group(1)} 'sha256-{digest}'", html, count=1)
+def inline(html, name, text, web="web"):
+    """The page `html` holding `text`, the content of `name` (INLINED), in place of its tag,
+    allowed by its hash in the page's policy."""
+    tag, holder, directive = INLINED[name]
+    if tag not in html:
+        raise UserError(f"{web}/index.html has no {tag} to put {name} in: is it the page from web/?")
+    if name.endswith(".js"):  # its licence note names the file beside it, in dist/; its sourcemap is not published
+        text = text.replace("please see digitpad.js.LEGAL.txt", "please see dist/digitpad.js.LEGAL.txt")
+        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+    element = holder.split(">")[0].split()[0][1:]  # script, style
+    if re.search(rf"</{element}|<!--", text, re.IGNORECASE):  # either would end or bend the element
+        raise UserError(f"{web}/{name} holds '</{element}' or '<!--', so it cannot be put in the page: "
+                        f"{'run `make bundle` again' if name.endswith('.js') else 'take it out'}")
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode("ascii")
+    policy = re.compile(rf"""(<meta http-equiv="Content-Security-Policy" content="[^"]*{directive} 'self')""")
+    html, found = policy.subn(lambda m: f"{m.group(1)} 'sha256-{digest}'", html, count=1)
     if not found:
-        raise UserError("index.html has no Content-Security-Policy meta tag with script-src 'self' to allow its script in")
-    return html.replace(SCRIPT_TAG, f'<script type="module" blocking="render">{script}</script>', 1)
+        raise UserError(f"{web}/index.html has no Content-Security-Policy meta tag with {directive} 'self' to allow {name} in")
+    return html.replace(tag, holder.format(text), 1)
 
 
 def embed_model(site):
