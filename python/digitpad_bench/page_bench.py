@@ -115,16 +115,6 @@ def serving_process(site, csp=None):
         server.wait()
 
 
-def kind(path):
-    if path.startswith("model/"):
-        return "model"
-    if path.endswith(".js"):
-        return "js"
-    if path.endswith((".html", ".css")) or path == "":
-        return "html/css"
-    return "other"
-
-
 # Added to every page the load timings open, before its own scripts: the moment the page's
 # model is ready (main.js sets body[data-model]), marked and said on the console, where the
 # bench hears it without asking the page anything while it loads. (Not measure.js: the page
@@ -352,29 +342,26 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+PAGE_SCRIPT = re.compile(r'<script type="module" blocking="render">(.*?)</script>', re.S)
+PAGE_MODEL = re.compile(r'<script type="application/json" id="digitpad-model">(.*?)</script>', re.S)
+
+
 def sizes(site, before_ready):
-    """Bytes of each kind a first visit of ours loads (raw, gzipped), from the site's files,
-    and the JavaScript it runs before ready (gzipped as served, and as gzip -9 makes it)."""
-    paths = ["index.html", "style.css", "favicon.svg", *sorted(
-        str(p.relative_to(site)) for p in (site / "model").iterdir() if p.name != "replay.bin")]
-    paths += [p.lstrip("/") for p in (s["name"] for s in before_ready)]
-    by_kind = {}
-    for path in dict.fromkeys(paths):
-        body = (site / path).read_bytes()
-        raw, packed = by_kind.get(kind(path), (0, 0))
-        by_kind[kind(path)] = (raw + len(body), packed + len(gzip.compress(body, 9)))
+    """Bytes of each kind a first visit of ours loads (raw, gzipped each on its own): the
+    page holds its style, script and model (site.py), counted by kind; and the JavaScript it
+    runs before ready (the page's own, and any script it asks for)."""
+    html = (site / "index.html").read_text()
+    script, model = PAGE_SCRIPT.search(html).group(1), PAGE_MODEL.search(html).group(1)
+    texts = {"js": [script], "model": [model], "html/css": [html.replace(script, "").replace(model, "")],
+             "other": [(site / "favicon.svg").read_text()]}
+    texts["js"] += [(site / s["name"].lstrip("/")).read_text() for s in before_ready]
+    packed = lambda text: len(gzip.compress(text.encode(), 9))  # noqa: E731
+    by_kind = {k: {"raw": sum(len(t.encode()) for t in ts), "gzip": sum(packed(t) for t in ts)} for k, ts in texts.items()}
     later = [f"dist/{name}" for name in ("teach.js", "why.js", "about.js", "teach-worker.js")]
-    # The page's own script is in the page (site.py): its text, gzipped on its own.
-    inline = re.search(r'<script type="module" blocking="render">(.*?)</script>',
-                       (site / "index.html").read_text(), re.S).group(1).encode()
-    script = (len(inline), len(gzip.compress(inline, 9)))
-    by_kind["js"] = tuple(a + b for a, b in zip(by_kind.get("js", (0, 0)), script))
-    by_kind["html/css"] = tuple(a - b for a, b in zip(by_kind["html/css"], script))  # counted as js
-    return {"by_kind": {k: {"raw": raw, "gzip": packed} for k, (raw, packed) in sorted(by_kind.items())},
+    return {"by_kind": dict(sorted(by_kind.items())),
             "js_before_ready": {"scripts": ["index.html (its script)"] + [s["name"] for s in before_ready],
-                                "served_gzip": len(gzip.compress(inline, 9)) + sum(s["bytes"] for s in before_ready),
-                                "gzip9": len(gzip.compress(inline, 9)) + sum(
-                                    len(gzip.compress((site / s["name"].lstrip("/")).read_bytes(), 9)) for s in before_ready)},
+                                "served_gzip": packed(script) + sum(s["bytes"] for s in before_ready),
+                                "gzip9": by_kind["js"]["gzip"]},
             "js_later_gzip9": sum(len(gzip.compress((site / p).read_bytes(), 9)) for p in later)}
 
 
