@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
+from digitpad.site import embed_model
 from digitpad_bench import browser as chromium
 from digitpad_bench.browser import lay_out, read_number
 
@@ -306,6 +307,7 @@ def with_outputs(model_dir, units, bias=None, metadata=None):
     (model_dir / "model.json").write_text(json.dumps(spec))
     meta = {**json.loads((model_dir / "metadata.json").read_text()), **(metadata or {})}
     (model_dir / "metadata.json").write_text(json.dumps({k: v for k, v in meta.items() if v is not None}))
+    embed_model(model_dir.parent)  # as `make site` puts it in the page
 
 
 def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
@@ -354,6 +356,7 @@ def always_unsure(site, tmp_path):
     shutil.copytree(site, root)
     meta_path = root / "model" / "metadata.json"
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "verdict": {"unsure_margin": 1.0}}))
+    embed_model(root)
     return root
 
 
@@ -411,6 +414,7 @@ def test_strokes_that_wind_too_far_are_not_a_digit(page, site, tmp_path, pen_dig
         meta_path = root / "model" / "metadata.json"
         meta = json.loads(meta_path.read_text())
         meta_path.write_text(json.dumps({**meta, "verdict": {**meta.get("verdict", {}), "max_turns": limit}}))
+        embed_model(root)
         with chromium.serving(root) as url:
             chromium.open_page(page, url)
             pad = page.locator("[data-testid=pad]").bounding_box()
