@@ -1,7 +1,8 @@
 """The site: exactly the files GitHub Pages and `digitpad serve` publish.
 
 web/ holds the page's sources; `make bundle` adds web/dist and `make export`
-web/model. build_site copies the served ones, named below, into one folder.
+web/model. build_site copies the served ones, named below, into one folder, and puts
+the stylesheet, the page's script and the model's files in the page itself.
 """
 
 import base64

@@ -9,7 +9,7 @@ import { Boxes } from './boxes.js';
 import { Recognizer } from './recognizer.js';
 import { nextTask } from './next-task.js';
 import { View } from './view.js';
-import { loading } from './loading.js'; // under way since the page's head was read
+import { loading } from './loading.js'; // under way before this module's own code runs
 
 const $ = (selector) => document.querySelector(selector);
 // A script loaded later, by its place in the site: this script is in the page itself (site.py).

@@ -1,6 +1,6 @@
 // The model's files, for loadModel (each used once): from the page itself when `make site`
 // put them in its head (site.py: model.json and metadata.json as written, the weight shards
-// in base64), so a first visit waits for no request after the scripts; otherwise (the page
+// in base64), so a first visit waits for no request; otherwise (the page
 // as it is in the repository, or a block that does not parse) model.json and metadata.json
 // are asked for first thing, before TF.js starts, and the shards once model.json is read.
 const inPage = (() => {
