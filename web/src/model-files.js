@@ -12,13 +12,21 @@ const inPage = (() => {
   }
 })();
 
+// base64 -> bytes. A loop: Uint8Array.from(text, mapping) took ~0.5 ms for a shard (Node).
+function decode(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 // What loadModel reads of a fetch Response. Not a Response: reading a Response's body waits
 // for tasks behind the page's parsing (~10 ms of a first visit here, issue 32).
 const file = (text) => Promise.resolve({
   ok: true,
   status: 200,
   json: async () => JSON.parse(text),
-  arrayBuffer: async () => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer,
+  arrayBuffer: async () => decode(text).buffer,
 });
 
 export const early = Object.fromEntries([

@@ -107,7 +107,10 @@ function shiftAndDownsample(grid, dx, dy) {
     const source = (i - dy) * GRID - dx;
     for (let j = Math.max(0, dx); j < Math.min(GRID, GRID + dx); j++) sums[row + ((j / SUPERSAMPLE) | 0)] += grid[source + j];
   }
-  return Float32Array.from(sums, (s) => s / (SUPERSAMPLE * SUPERSAMPLE));
+  // A loop: Float32Array.from(sums, mapping) took a quarter of the whole preprocessing.
+  const image = new Float32Array(SIZE * SIZE);
+  for (let k = 0; k < image.length; k++) image[k] = sums[k] / (SUPERSAMPLE * SUPERSAMPLE);
+  return image;
 }
 
 /** Step 6's scale for one axis: target spread / actual, clamped; 1 for no spread. */
