@@ -450,6 +450,25 @@ def test_the_page_holds_its_model(page, live_url, site):
     assert page.errors == []
 
 
+def test_the_model_in_the_page_reads_the_same_in_browsers_without_native_base64(browser, live_url):
+    """The shard in the page is decoded natively (Uint8Array.fromBase64) where the browser
+    can, else by a loop: the same weights, so the same probabilities."""
+    probs = {}
+    for native in (True, False):
+        context = browser.new_context(viewport={"width": 1024, "height": 768})
+        page = context.new_page()
+        if not native:
+            page.add_init_script("delete Uint8Array.fromBase64")
+        try:
+            chromium.open_page(page, live_url)
+            assert page.evaluate("typeof Uint8Array.fromBase64") == ("function" if native else "undefined")
+            chromium.draw(page, [pad_points(page, STROKE_A)], real_input=False)
+            probs[native] = chromium.read_prediction(page, 1)["probs"]
+        finally:
+            context.close()
+    assert probs[True] == probs[False] and max(probs[True]) > 0.5, probs
+
+
 def test_a_page_without_its_model_asks_for_the_files_at_once(page, bare_url, site):
     """model.json and metadata.json are asked for together, by the page's first script, before
     the model's script has read either; the weight shards once model.json is read; each once."""

@@ -12,8 +12,10 @@ const inPage = (() => {
   }
 })();
 
-// base64 -> bytes. A loop: Uint8Array.from(text, mapping) took ~0.5 ms for a shard (Node).
+// base64 -> bytes: natively where the browser can (~3.5 ms less of a first visit at 1x than
+// the loop, which runs once, uncompiled); else a loop (Uint8Array.from(text, mapping) was slower).
 function decode(text) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
