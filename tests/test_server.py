@@ -338,3 +338,15 @@ def test_only_loopback_names_are_answered(site_root, host, status):
     assert client.get("/", headers={"Host": host}).status_code == status
     remote = create_app({"TESTING": True, "SITE_ROOT": site_root, "ALLOW_REMOTE": True}).test_client()
     assert remote.get("/", headers={"Host": "evil.example"}).status_code == 200
+
+
+def test_a_page_sends_its_own_policy_stated_before_any_script():
+    """The header a page gets is the policy its head states (with frame-ancestors); the same
+    words inside a script, or a page stating none, leave the server's own."""
+    from digitpad.server import page_policy
+    meta = b'<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;; script-src \'self\' \'sha256-x\'">'
+    assert page_policy(b"<html><head>" + meta + b"<script>1</script></head>", CSP) == (
+        "default-src 'self'; script-src 'self' 'sha256-x'; frame-ancestors 'none'")
+    assert page_policy(b"<html><head><script>var s = '" + meta + b"';</script></head>", CSP) == CSP
+    assert page_policy(b"<html><head><style></style>" + meta + b"</head>", CSP) == CSP  # after a style: not the page's
+    assert page_policy(b"<html><head></head><body>" + meta + b"</body>", CSP) == CSP

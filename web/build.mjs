@@ -2,7 +2,7 @@
 //  - digitpad.js, the page's script: main.js with the model's code and TF.js (loading.js,
 //    model.js). `make site` puts it in the page itself (site.py), so a first visit asks for
 //    no script before its first answer. Names carry no hash: site.py and sw.js list the
-//    files by name.
+//    parts loaded later by name.
 //  - teach.js, why.js and about.js, what the first answer does not need: loaded
 //    once the model is ready (main.js), each built whole on its own.
 //  - teach-worker.js, the teaching worker, built on its own (a worker cannot

@@ -45,8 +45,8 @@ CONTENT_TYPES = {
     ".webmanifest": "application/manifest+json",
 }
 
-# Our own origin only. The page's custom TF.js build runs on the CPU backend:
-# no eval, no WebAssembly, no inline script or style.
+# Our own origin only. The page's custom TF.js build runs on the CPU backend: no eval,
+# no WebAssembly; no inline script or style but the page's own, by their hashes (site.py).
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
@@ -67,15 +67,18 @@ SECURITY_HEADERS = {
 }
 
 # A page states its own policy in its head (index.html's meta tag: GitHub Pages sends no
-# header), with the hash of the script it holds (site.py); the same policy goes out as its
-# header, with what only a header can say (frame-ancestors) from the server's.
+# header), with the hashes of the style and script it holds (site.py); the same policy goes
+# out as its header, with what only a header can say (frame-ancestors) from the server's.
 PAGE_POLICY = re.compile(rb'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+FIRST_CODE = re.compile(rb"<script|<style|</head>", re.IGNORECASE)
 
 
 def page_policy(body, policy):
     """The policy to send with the HTML `body`: its own, plus `policy`'s frame-ancestors;
-    `policy` when the page states none."""
-    stated = PAGE_POLICY.search(body.split(b"</head>", 1)[0])
+    `policy` when the page states none. Its own: a meta tag before any script or style
+    (after one it would not cover them; text inside one is not a tag)."""
+    first_code = FIRST_CODE.search(body)
+    stated = PAGE_POLICY.search(body[:first_code.start() if first_code else len(body)])
     if not stated:
         return policy
     header_only = [d for d in policy.split("; ") if d.startswith("frame-ancestors ")]

@@ -55,10 +55,10 @@ def build_site(out="site", web="web", with_model=True):
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(web / name, tmp / name)
         page = tmp / "index.html"
-        html = page.read_text()
+        html = read_text(page, "is this a checkout?")
         for name in INLINED:
-            html = inline(html, name, (web / name).read_text(), web)
-        page.write_text(html)
+            html = inline(html, name, read_text(web / name, "run `make bundle` again"), web)
+        page.write_text(html, encoding="utf-8")
         if with_model:
             shutil.copytree(web / "model", tmp / "model")
             embed_model(tmp)
@@ -80,10 +80,12 @@ def inline(html, name, text, web="web"):
         text = text.replace("please see digitpad.js.LEGAL.txt", "please see dist/digitpad.js.LEGAL.txt")
         text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
     element = holder.split(">")[0].split()[0][1:]  # script, style
-    if re.search(rf"</{element}|<!--", text, re.IGNORECASE):  # either would end or bend the element
-        raise UserError(f"{web}/{name} holds '</{element}' or '<!--', so it cannot be put in the page: "
-                        f"{'run `make bundle` again' if name.endswith('.js') else 'take it out'}")
-    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode("ascii")
+    found = re.search(rf"</{element}|<!--", text, re.IGNORECASE)  # either would end or bend the element
+    if found:
+        escaped = found.group(0).replace("<", "\\x3c" if name.endswith(".js") else "\\3c ", 1)  # JS, CSS escapes
+        raise UserError(f"{web}/{name} holds '{found.group(0)}' at character {found.start()}, so it cannot be put "
+                        f"in the page: write it as '{escaped}' in its source")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
     policy = re.compile(rf"""(<meta http-equiv="Content-Security-Policy" content="[^"]*{directive} 'self')""")
     html, found = policy.subn(lambda m: f"{m.group(1)} 'sha256-{digest}'", html, count=1)
     if not found:
@@ -98,27 +100,39 @@ def embed_model(site):
     site = Path(site)
     model = site / "model"
     try:
-        spec_text = (model / "model.json").read_text()
+        spec_text = read_text(model / "model.json")
         spec = json.loads(spec_text)
         shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise UserError(f"{model}/model.json names no weight shards ({exc}): run `make export` again") from None
     files = {"model.json": spec_text}
     if (model / "metadata.json").is_file():  # without it the page asks, and says what is missing
-        files["metadata.json"] = (model / "metadata.json").read_text()
+        files["metadata.json"] = read_text(model / "metadata.json")
     for shard in shards:
         try:
             files[shard] = base64.b64encode((model / shard).read_bytes()).decode("ascii")
-        except OSError:
+        except FileNotFoundError:
             raise UserError(f"{model}/{shard} is missing: run `make export` again") from None
-    html = (site / "index.html").read_text()
+        except OSError as exc:
+            raise UserError(f"{model}/{shard} could not be read ({exc.strerror}): run `make export` again") from None
+    html = read_text(site / "index.html", "run `make site` again")
     if not MODEL_BLOCK.search(html):
         raise UserError(f'{site}/index.html has no <script type="application/json" id="digitpad-model"> '
                         "to hold the model: is it the page from web/?")
     # "<" escaped: no "</script>" or "<!--" can end or bend the block.
     data = json.dumps(files, separators=(",", ":")).replace("<", "\\u003c")
     block = f'<script type="application/json" id="digitpad-model">{data}</script>'
-    (site / "index.html").write_text(MODEL_BLOCK.sub(lambda _: block, html, count=1))
+    (site / "index.html").write_text(MODEL_BLOCK.sub(lambda _: block, html, count=1), encoding="utf-8")
+
+
+def read_text(path, fix="run `make export` again"):
+    """A text file of the site as UTF-8 (whatever the system's locale), or a one-line error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path} is missing: {fix}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path} could not be read ({exc}): {fix}") from None
 
 
 def replace_folder(target, fill):

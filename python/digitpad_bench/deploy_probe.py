@@ -1,5 +1,6 @@
 """Torn deploys, probed: export two models alternately into one served folder while
-clients fetch model.json and then the shard it names, as the page does. A pair is
+clients fetch model.json and then the shard it names, as a page without its model in it
+does (a built page holds its model: site.py). A pair is
 torn when the shard's bytes are not the ones model.json names (its hash in the name).
 
     python -m digitpad_bench.deploy_probe BUILD_A BUILD_B [--pairs 20000]
