@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from digitpad.errors import UserError
-from digitpad.site import MODEL_BLOCK, embed_model
+from digitpad.site import MODEL_BLOCK, embed_model, weight_shards
 from digitpad.spec import VERDICT
 from digitpad_bench import browser as chromium
 from digitpad_bench.page_bench import READY_WATCH_JS
@@ -431,7 +431,7 @@ def test_a_tap_before_teaching_has_loaded_is_taught(page, live_url):
 
 def model_files(site):
     spec = json.loads((site / "model" / "model.json").read_text())
-    return ["model/model.json", "model/metadata.json", *(f"model/{p}" for group in spec["weightsManifest"] for p in group["paths"])]
+    return ["model/model.json", "model/metadata.json", *(f"model/{p}" for p in weight_shards(spec))]
 
 
 def test_the_page_holds_its_model(page, live_url, site):

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from digitpad.errors import UserError
-from digitpad.site import INLINED, PAGE_FILES, build_site, embed_model
+from digitpad.site import INLINED, MODEL_BLOCK, PAGE_FILES, build_site, embed_model, weight_shards
 from digitpad_bench import browser as chromium
 
 from .conftest import REPO
@@ -78,8 +78,7 @@ def test_site_holds_exactly_the_served_files(tmp_path, web):
 
 def model_in_the_page(site):
     """The files in the page's data block, by name."""
-    html = (site / "index.html").read_text()
-    return json.loads(re.search(r'<script type="application/json" id="digitpad-model">([^<]*)</script>', html).group(1))
+    return json.loads(MODEL_BLOCK.search((site / "index.html").read_text()).group(1))
 
 
 def test_the_page_holds_the_model_it_was_built_with(tmp_path, web):
@@ -87,7 +86,7 @@ def test_the_page_holds_the_model_it_was_built_with(tmp_path, web):
     they are (the shards in base64), and again for another model."""
     out = build_site(tmp_path / "site", web)
     spec = json.loads((out / "model" / "model.json").read_text())
-    shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
+    shards = weight_shards(spec)
     assert shards and all(re.fullmatch(r"group1-shard\dof\d\.[0-9a-f]{16}\.bin", s) for s in shards)
     held = model_in_the_page(out)
     assert sorted(held) == sorted(["model.json", "metadata.json", *shards])

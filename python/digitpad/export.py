@@ -19,7 +19,7 @@ from pathlib import Path
 from .files import sha256
 from .errors import UserError
 from .preprocess import PREPROCESS_VERSION, SIZE
-from .site import replace_folder
+from .site import replace_folder, weight_shards
 from .tfjs_import import import_tensorflowjs
 
 # What the page must feed the model (preprocess.py says how drawings become it).
@@ -110,7 +110,7 @@ def keep_previous_shards(target, folder):
     who read the old model.json mid-deploy still gets its own shard."""
     try:
         spec = json.loads((Path(target) / "model.json").read_text())
-        paths = [p for group in spec["weightsManifest"] for p in group["paths"]]
+        paths = weight_shards(spec)
     except (OSError, ValueError, KeyError, TypeError):
         return  # no previous model, or not one of ours
     for path in paths:

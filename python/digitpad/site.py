@@ -28,15 +28,20 @@ PAGE_FILES = ["index.html", "favicon.svg", "manifest.webmanifest", "sw.js",
 # What the page holds itself, in place of the tag that names it, each allowed by its hash in
 # the page's policy (its CSP meta tag): the stylesheet, and the page's script (TF.js and the
 # model's code in it). A first visit then asks for nothing before its first answer.
-INLINED = {  # file: (its tag in web/index.html, what holds it instead, the CSP directive)
-    "style.css": ('<link rel="stylesheet" href="style.css">', "<style>{}</style>", "style-src"),
+INLINED = {  # file: (its tag in web/index.html, the opening tag of the element that holds it instead)
+    "style.css": ('<link rel="stylesheet" href="style.css">', "<style>"),
     "dist/digitpad.js": ('<script type="module" src="dist/digitpad.js" blocking="render"></script>',
-                         '<script type="module" blocking="render">{}</script>', "script-src"),
+                         '<script type="module" blocking="render">'),
 }
 
-# The page holds its model's files (index.html's data block): a first visit reads its first
-# digit without asking for them. Written here for the model the site holds.
-MODEL_BLOCK = re.compile(r'<script type="application/json" id="digitpad-model">[^<]*</script>')
+# The page holds its model's files (index.html's data block; group 1: its JSON): a first
+# visit reads its first digit without asking for them. Written here for the model the site holds.
+MODEL_BLOCK = re.compile(r'<script type="application/json" id="digitpad-model">([^<]*)</script>')
+
+
+def weight_shards(spec):
+    """The weight shard files a model.json (`spec`, parsed) names, in order."""
+    return [path for group in spec["weightsManifest"] for path in group["paths"]]
 
 
 def build_site(out="site", web="web", with_model=True):
@@ -73,13 +78,14 @@ def build_site(out="site", web="web", with_model=True):
 def inline(html, name, text, web="web"):
     """The page `html` holding `text`, the content of `name` (INLINED), in place of its tag,
     allowed by its hash in the page's policy."""
-    tag, holder, directive = INLINED[name]
+    tag, opening = INLINED[name]
+    element = re.match(r"<(\w+)", opening).group(1)  # script, style: and so script-src, style-src
+    directive = f"{element}-src"
     if tag not in html:
         raise UserError(f"{web}/index.html has no {tag} to put {name} in: is it the page from web/?")
     if name.endswith(".js"):  # its licence note names the file beside it, in dist/; its sourcemap is not published
         text = text.replace("please see digitpad.js.LEGAL.txt", "please see dist/digitpad.js.LEGAL.txt")
         text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
-    element = holder.split(">")[0].split()[0][1:]  # script, style
     found = re.search(rf"</{element}|<!--", text, re.IGNORECASE)  # either would end or bend the element
     if found:
         escaped = found.group(0).replace("<", "\\x3c" if name.endswith(".js") else "\\3c ", 1)  # JS, CSS escapes
@@ -90,7 +96,7 @@ def inline(html, name, text, web="web"):
     html, found = policy.subn(lambda m: f"{m.group(1)} 'sha256-{digest}'", html, count=1)
     if not found:
         raise UserError(f"{web}/index.html has no Content-Security-Policy meta tag with {directive} 'self' to allow {name} in")
-    return html.replace(tag, holder.format(text), 1)
+    return html.replace(tag, f"{opening}{text}</{element}>", 1)
 
 
 def embed_model(site):
@@ -102,7 +108,7 @@ def embed_model(site):
     try:
         spec_text = read_text(model / "model.json")
         spec = json.loads(spec_text)
-        shards = [path for group in spec["weightsManifest"] for path in group["paths"]]
+        shards = weight_shards(spec)
     except (ValueError, KeyError, TypeError) as exc:
         raise UserError(f"{model}/model.json names no weight shards ({exc}): run `make export` again") from None
     files = {"model.json": spec_text}

@@ -36,7 +36,7 @@ from pathlib import Path
 from . import browser
 from digitpad.data import UCI, load_pen_digits
 from digitpad.server import CSP
-from digitpad.site import embed_model
+from digitpad.site import MODEL_BLOCK, embed_model
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 10  # first visits of each page per CPU rate, in turns; the first round warms up and is dropped
@@ -59,7 +59,7 @@ def build_full_variant(site):
     shutil.copy(ROOT / "node_modules" / "@tensorflow" / "tfjs" / "dist" / "tf.min.js", site / "dist")
     html = (site / "index.html").read_text()
     # Our page holds its script (site.py): the variant loads its own, after tf.min.js.
-    page_script = re.search(r'<script type="module" blocking="render">.*?</script>', html, re.S).group(0)
+    page_script = PAGE_SCRIPT.search(html).group(0)
     html = html.replace(page_script, '<script src="dist/tf.min.js"></script>\n  '
                         '<script type="module" src="dist/digitpad-full.js" blocking="render"></script>')
     # No model in the page: tf.loadLayersModel asks for its files itself.
@@ -342,8 +342,7 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-PAGE_SCRIPT = re.compile(r'<script type="module" blocking="render">(.*?)</script>', re.S)
-PAGE_MODEL = re.compile(r'<script type="application/json" id="digitpad-model">(.*?)</script>', re.S)
+PAGE_SCRIPT = re.compile(r'<script type="module" blocking="render">(.*?)</script>', re.S)  # site.py INLINED
 
 
 def sizes(site, before_ready):
@@ -351,7 +350,7 @@ def sizes(site, before_ready):
     page holds its style, script and model (site.py), counted by kind; and the JavaScript it
     runs before ready (the page's own, and any script it asks for)."""
     html = (site / "index.html").read_text()
-    script, model = PAGE_SCRIPT.search(html).group(1), PAGE_MODEL.search(html).group(1)
+    script, model = PAGE_SCRIPT.search(html).group(1), MODEL_BLOCK.search(html).group(1)
     texts = {"js": [script], "model": [model], "html/css": [html.replace(script, "").replace(model, "")],
              "other": [(site / "favicon.svg").read_text()]}
     texts["js"] += [(site / s["name"].lstrip("/")).read_text() for s in before_ready]

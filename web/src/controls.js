@@ -9,12 +9,13 @@ export function bindControls(pad) {
   document.addEventListener('keydown', (e) => {
     if (e.target.closest('input, textarea, select')) return; // typing, not drawing
     const command = e.ctrlKey || e.metaKey;
+    const key = e.key.toLowerCase(); // 'Z' with Caps Lock or Shift is still z
     if (e.key === 'Escape' || e.key === 'Delete') {
       pad.clear();
-    } else if (command && ((e.key.toLowerCase() === 'z' && e.shiftKey) || e.key.toLowerCase() === 'y')) {
+    } else if (command && ((key === 'z' && e.shiftKey) || key === 'y')) {
       e.preventDefault();
       pad.redo();
-    } else if ((e.key.toLowerCase() === 'z' && command) || e.key === 'Backspace') { // 'Z' with Caps Lock
+    } else if ((key === 'z' && command) || e.key === 'Backspace') {
       e.preventDefault(); // the page's undo, not the browser's
       pad.undo();
     }

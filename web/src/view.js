@@ -82,9 +82,10 @@ export class View {
     prediction.classList.toggle('long', length > 3);
     prediction.classList.toggle('longer', length > 9);
     this.showAlternative(unsure ? answer.alternative : '', answer.text);
+    // notADigit says ONE_LINE itself for two lines: the lines are counted once.
     const message = answer.strokes === this.full ? PAD_FULL
-      : lines(answer) > 1 ? ONE_LINE
-        : answer.verdict === 'not-a-digit' ? notADigit(answer) : '';
+      : answer.verdict === 'not-a-digit' ? notADigit(answer)
+        : lines(answer) > 1 ? ONE_LINE : '';
     this.message.textContent = message;
     // A long message in smaller type, so that it stays within the answer's place on a phone.
     this.message.classList.toggle('long', message.length > LONG_MESSAGE);
