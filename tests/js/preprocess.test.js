@@ -151,6 +151,21 @@ test('bad input is refused', () => {
   assert.throws(() => preprocessStrokes(FOUR, { normalizeSize: true }), RangeError);
 });
 
+// preprocessStrokes draws on one grid it keeps: nothing of a call may show in the next.
+test('each call starts on a blank grid, whatever came before', () => {
+  const dot = [[[10, 10]]];
+  const first = preprocessStrokes(dot);
+  for (const before of [FOUR, TWO, [[[0, NaN]]]]) {
+    try {
+      preprocessStrokes(before, { deskew: true });
+    } catch {
+      // refused input draws nothing
+    }
+    assert.deepEqual(preprocessStrokes(dot), first);
+    assert.deepEqual(preprocessStrokes(TWO), preprocessStrokes(TWO));
+  }
+});
+
 test('does not mutate its input', () => {
   const strokes = transform(FOUR, 1.5, 3, 4);
   const copy = JSON.stringify(strokes);

@@ -32,25 +32,41 @@ const RADIUS = (PEN_WIDTH * SUPERSAMPLE) / 2; // pen radius, grid px
 
 const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
 
-/** Max the pen's value for segment (ax, ay)-(bx, by) into `grid`, visiting only its bbox grown by RADIUS + 1. */
-function drawSegment(grid, ax, ay, bx, by) {
+// Squared distance past which the pen leaves no ink (v = 0 in drawSegment), with room
+// for rounding: such a pixel of a segment's box is skipped before its square root, and
+// the grid comes out the same.
+const NO_INK = (RADIUS + 0.5 + 1e-6) ** 2;
+
+/**
+ * Max the pen's value for segment (ax, ay)-(bx, by) into `grid`, visiting only its bbox grown by
+ * RADIUS + 1; `ink` (rows i0..i1, columns j0..j1) grows to take in what it visits.
+ */
+function drawSegment(grid, ax, ay, bx, by, ink) {
   const reach = RADIUS + 1;
   const j0 = Math.max(0, Math.floor(Math.min(ax, bx) - reach));
   const j1 = Math.min(GRID - 1, Math.ceil(Math.max(ax, bx) + reach));
   const i0 = Math.max(0, Math.floor(Math.min(ay, by) - reach));
   const i1 = Math.min(GRID - 1, Math.ceil(Math.max(ay, by) + reach));
+  if (i0 < ink.i0) ink.i0 = i0;
+  if (i1 > ink.i1) ink.i1 = i1;
+  if (j0 < ink.j0) ink.j0 = j0;
+  if (j1 > ink.j1) ink.j1 = j1;
   const dx = bx - ax;
   const dy = by - ay;
   const len2 = dx * dx + dy * dy || 1; // a dot: t = 0, the nearest point is a
   for (let i = i0; i <= i1; i++) {
     const py = i + 0.5 - ay;
     for (let j = j0; j <= j1; j++) {
+      const was = grid[i * GRID + j];
+      if (was === 1) continue; // solid ink already: no pen value is more
       const px = j + 0.5 - ax;
       const t = clamp((px * dx + py * dy) / len2, 0, 1);
       const ex = px - t * dx;
       const ey = py - t * dy;
-      const v = clamp(RADIUS + 0.5 - Math.sqrt(ex * ex + ey * ey), 0, 1);
-      if (v > grid[i * GRID + j]) grid[i * GRID + j] = v;
+      const d2 = ex * ex + ey * ey;
+      if (d2 >= NO_INK) continue;
+      const v = clamp(RADIUS + 0.5 - Math.sqrt(d2), 0, 1);
+      if (v > was) grid[i * GRID + j] = v;
     }
   }
 }
@@ -64,31 +80,40 @@ export function widen(width, height) {
 /** Steps 1-3: the strokes fitted into the box and drawn with an anti-aliased round pen on a GRID x GRID Float64Array. */
 export function renderStrokes(strokes) {
   const grid = new Float64Array(GRID * GRID);
+  drawStrokes(grid, strokes);
+  return grid;
+}
+
+// Steps 1-3 onto `grid` (all zeros); returns the rows i0..i1 and columns j0..j1 holding all
+// its ink (i0 > i1 when there is none): the later steps skip the rest, which adds only zeros.
+function drawStrokes(grid, strokes) {
   checkFinite(strokes);
+  const ink = { i0: GRID, i1: -1, j0: GRID, j1: -1 };
   const { x0, x1, y0, y1 } = groupBounds(strokes);
-  if (x0 === Infinity) return grid;
+  if (x0 === Infinity) return ink;
   const extent = Math.max(x1 - x0, y1 - y0);
   const scale = extent > 0 ? ((BOX - PEN_WIDTH) * SUPERSAMPLE) / extent : 0;
   const scaleX = scale * widen(x1 - x0, y1 - y0);
   const gx = (x) => (x - (x0 + x1) / 2) * scaleX + GRID / 2;
   const gy = (y) => (y - (y0 + y1) / 2) * scale + GRID / 2;
   for (const stroke of strokes) {
-    if (stroke.length === 1) drawSegment(grid, gx(stroke[0][0]), gy(stroke[0][1]), gx(stroke[0][0]), gy(stroke[0][1]));
+    if (stroke.length === 1) drawSegment(grid, gx(stroke[0][0]), gy(stroke[0][1]), gx(stroke[0][0]), gy(stroke[0][1]), ink);
     for (let k = 1; k < stroke.length; k++) {
-      drawSegment(grid, gx(stroke[k - 1][0]), gy(stroke[k - 1][1]), gx(stroke[k][0]), gy(stroke[k][1]));
+      drawSegment(grid, gx(stroke[k - 1][0]), gy(stroke[k - 1][1]), gx(stroke[k][0]), gy(stroke[k][1]), ink);
     }
   }
-  return grid;
+  return ink;
 }
 
 /**
  * Step 4: the integer [dx, dy] moving the grid's centre of mass to its centre.
  * The one rule both implementations must follow exactly: floor(x + 0.5).
+ * ink: the rows and columns holding all the ink (drawStrokes); the whole grid by default.
  */
-export function centeringShift(grid) {
+export function centeringShift(grid, ink = { i0: 0, i1: GRID - 1, j0: 0, j1: GRID - 1 }) {
   let total = 0, sx = 0, sy = 0;
-  for (let i = 0; i < GRID; i++) {
-    for (let j = 0; j < GRID; j++) {
+  for (let i = ink.i0; i <= ink.i1; i++) {
+    for (let j = ink.j0; j <= ink.j1; j++) {
       const v = grid[i * GRID + j];
       total += v;
       sx += v * (j + 0.5);
@@ -99,13 +124,13 @@ export function centeringShift(grid) {
   return [Math.floor(GRID / 2 - sx / total + 0.5), Math.floor(GRID / 2 - sy / total + 0.5)];
 }
 
-/** Steps 4-5: the grid moved by (dx, dy) (zero-filled) and averaged over SUPERSAMPLE blocks, as a Float32Array. */
-function shiftAndDownsample(grid, dx, dy) {
+/** Steps 4-5: the grid's ink (rows and columns `ink`) moved by (dx, dy) (zero-filled) and averaged over SUPERSAMPLE blocks, as a Float32Array. */
+function shiftAndDownsample(grid, dx, dy, ink) {
   const sums = new Float64Array(SIZE * SIZE);
-  for (let i = Math.max(0, dy); i < Math.min(GRID, GRID + dy); i++) {
+  for (let i = Math.max(0, ink.i0 + dy); i <= Math.min(GRID - 1, ink.i1 + dy); i++) {
     const row = ((i / SUPERSAMPLE) | 0) * SIZE;
     const source = (i - dy) * GRID - dx;
-    for (let j = Math.max(0, dx); j < Math.min(GRID, GRID + dx); j++) sums[row + ((j / SUPERSAMPLE) | 0)] += grid[source + j];
+    for (let j = Math.max(0, ink.j0 + dx); j <= Math.min(GRID - 1, ink.j1 + dx); j++) sums[row + ((j / SUPERSAMPLE) | 0)] += grid[source + j];
   }
   // A loop: Float32Array.from(sums, mapping) took a quarter of the whole preprocessing.
   const image = new Float32Array(SIZE * SIZE);
@@ -179,6 +204,10 @@ export function deskew(image, { normalizeSize = false } = {}) {
   return out;
 }
 
+// The grid preprocessStrokes draws on, kept and wiped (its ink only) after each use: a new
+// 100 KB grid per call was most of what a stroke's update allocated, and then collected.
+const scratch = new Float64Array(GRID * GRID);
+
 /**
  * Strokes (lists of [x, y] points, y down) -> Float32Array(SIZE * SIZE) in [0, 1], row-major, ink = 1.
  * options: { deskew, normalizeSize } (both default false; normalizeSize is part of deskew, so needs it).
@@ -188,9 +217,10 @@ export function preprocessStrokes(strokes, { deskew: withDeskew = false, normali
     throw new TypeError('deskew and normalizeSize must be true or false');
   }
   if (normalizeSize && !withDeskew) throw new RangeError('normalizeSize is part of the deskew step: pass deskew: true too');
-  const grid = renderStrokes(strokes);
-  const [dx, dy] = centeringShift(grid);
-  const image = shiftAndDownsample(grid, dx, dy);
+  const ink = drawStrokes(scratch, strokes); // bad strokes throw before anything is drawn
+  const [dx, dy] = centeringShift(scratch, ink);
+  const image = shiftAndDownsample(scratch, dx, dy, ink);
+  for (let i = ink.i0; i <= ink.i1; i++) scratch.fill(0, i * GRID + ink.j0, i * GRID + ink.j1 + 1);
   return withDeskew ? deskew(image, { normalizeSize }) : image;
 }
 
