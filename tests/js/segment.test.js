@@ -103,3 +103,12 @@ test('lines: digits side by side are one line, one above another two', async () 
   assert.equal(lineCount([...digit(0, 0), ...digit(40, 0), ...digit(0, 60), ...digit(40, 62)]), 2);
   assert.equal(lineCount([...digit(0, 0), [[30, 38]]]), 1); // a decimal point on the baseline
 });
+
+// Strokes' boxes are kept between updates: a stroke that grows (the one being drawn) gets a new one.
+test('groupBounds follows a stroke as it grows', () => {
+  const stroke = [[10, 10], [20, 15]];
+  assert.deepEqual(groupBounds([stroke]), { x0: 10, x1: 20, y0: 10, y1: 15 });
+  stroke.push([5, 40]);
+  assert.deepEqual(groupBounds([stroke]), { x0: 5, x1: 20, y0: 10, y1: 40 });
+  assert.deepEqual(groupBounds([stroke, [[30, 0]], []]), { x0: 5, x1: 30, y0: 0, y1: 40 });
+});

@@ -263,8 +263,9 @@ export class Pad {
   drawTail(from) {
     const g = this.context;
     g.beginPath();
-    g.moveTo(...this.current[from]);
-    for (const [x, y] of this.current.slice(from + 1)) g.lineTo(x, y);
+    const stroke = this.current;
+    g.moveTo(stroke[from][0], stroke[from][1]);
+    for (let k = from + 1; k < stroke.length; k++) g.lineTo(stroke[k][0], stroke[k][1]);
     g.stroke();
   }
 
@@ -274,10 +275,10 @@ export class Pad {
     g.clearRect(0, 0, this.canvas.width, this.canvas.height); // more than enough: the transform scales down
     for (const stroke of this.strokes) {
       g.beginPath();
-      g.moveTo(...stroke[0]);
+      g.moveTo(stroke[0][0], stroke[0][1]);
       // A tap is a dot: a zero-length line with round caps draws nothing everywhere.
       if (stroke.length === 1) g.arc(stroke[0][0], stroke[0][1], this.penWidth / 2, 0, 2 * Math.PI);
-      for (const [x, y] of stroke.slice(1)) g.lineTo(x, y);
+      for (let k = 1; k < stroke.length; k++) g.lineTo(stroke[k][0], stroke[k][1]);
       if (stroke.length === 1) g.fill();
       else g.stroke();
     }

@@ -269,8 +269,8 @@ export function winding(strokes, penWidth = 0) {
 
 function checkFinite(strokes) {
   for (const stroke of strokes) {
-    for (const [x, y] of stroke) {
-      if (!Number.isFinite(x) || !Number.isFinite(y)) throw new TypeError('stroke coordinates must be finite numbers');
+    for (let k = 0; k < stroke.length; k++) {
+      if (!Number.isFinite(stroke[k][0]) || !Number.isFinite(stroke[k][1])) throw new TypeError('stroke coordinates must be finite numbers');
     }
   }
 }

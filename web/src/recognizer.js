@@ -54,9 +54,10 @@ export class Recognizer {
     // strokes it counts, and whether no stroke was in progress.
     this.reading = { strokes: [], parts: [], digitParts: [], inputs: [], counted: 0, finished: true };
     this.input = null; // the whole drawing's input, once asked for (`lastInput`)
-    // The digits' inputs as last read, each with its strokes and their lengths: a new stroke
-    // changes one digit, and preprocessing all of them again made most of a stroke's update.
-    this.kept = [];
+    // The digits' inputs as last read, each with its strokes and their lengths, by its first
+    // stroke: a new stroke changes one digit, and preprocessing all of them again made most
+    // of a stroke's update.
+    this.kept = new Map();
     this.known = new WeakMap(); // each kept input's probabilities by the answering model
     this.turns = new WeakMap(); // each kept input's strokes' winding, at a pen width
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
@@ -74,7 +75,7 @@ export class Recognizer {
     if (typeof maxTurns === 'number') this.maxTurns = maxTurns;
     this.shipped = model;
     // A drawing made while the model loaded was read without its preprocessing: read it again.
-    this.kept = [];
+    this.kept = new Map();
     this.readPad(this.reading.strokes, !this.reading.finished);
     return this.use(model);
   }
@@ -207,14 +208,18 @@ export class Recognizer {
   // when its strokes are the same (the pad replaces a stroke it changes, except the one being
   // drawn, which only grows), else preprocessed now. Kept inputs are never written to.
   digitInputs(digits) {
-    const kept = digits.map((strokes) => {
+    const kept = new Map();
+    const inputs = digits.map((strokes) => {
       const lengths = strokes.map((stroke) => stroke.length);
-      const same = this.kept.find((k) => k.strokes.length === strokes.length
-        && k.strokes.every((stroke, i) => stroke === strokes[i] && k.lengths[i] === lengths[i]));
-      return { strokes, lengths, input: same ? same.input : this.preprocess(strokes) };
+      const last = this.kept.get(strokes[0]);
+      const same = last?.strokes.length === strokes.length
+        && last.strokes.every((stroke, i) => stroke === strokes[i] && last.lengths[i] === lengths[i]);
+      const input = same ? last.input : this.preprocess(strokes);
+      kept.set(strokes[0], { strokes, lengths, input });
+      return input;
     });
     this.kept = kept;
-    return kept.map((k) => k.input);
+    return inputs;
   }
 
   // Probabilities for n raw inputs (n x outputs, row-major), by the answering model.

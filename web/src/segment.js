@@ -25,16 +25,37 @@ import spec from '../../python/digitpad/spec.json' with { type: 'json' };
 // digits, which would make the tolerance too lenient.
 export const { GAP_TOLERANCE } = spec.parts; // python/digitpad/spec.json
 
-// The bounding box { x0, x1, y0, y1 } of a group of strokes (for drawing it, too).
+// Each stroke's bounding box, kept while the stroke has as many points: every update reads
+// every stroke's box several times (parts, lines, the digit's fit), and a stroke is never
+// changed but by adding points (the pad's one being drawn). Shared: never written to.
+const boxes = new WeakMap();
+
+function strokeBounds(stroke) {
+  const kept = boxes.get(stroke);
+  if (kept?.points === stroke.length) return kept.box;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let k = 0; k < stroke.length; k++) {
+    const x = stroke[k][0];
+    const y = stroke[k][1];
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  const box = { x0, x1, y0, y1 };
+  boxes.set(stroke, { points: stroke.length, box });
+  return box;
+}
+
+// The bounding box { x0, x1, y0, y1 } of a group of strokes (for drawing it, too): a new object.
 export function groupBounds(strokes) {
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (const stroke of strokes) {
-    for (const [x, y] of stroke) {
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
+    const box = strokeBounds(stroke);
+    if (box.x0 < x0) x0 = box.x0;
+    if (box.x1 > x1) x1 = box.x1;
+    if (box.y0 < y0) y0 = box.y0;
+    if (box.y1 > y1) y1 = box.y1;
   }
   return { x0, x1, y0, y1 };
 }
