@@ -10,33 +10,41 @@ export class Boxes {
     this.pad = pad;
     this.layer = layer;
     this.select = select;
+    this.shown = []; // the boxes shown, left to right: each { element, button, key, read, label, marked, selected }
   }
 
   // answer: recognizer.js's answer. One box per digit part, left to right. A box that
   // would be made again as it is (the same place, reading and rank) is kept: a stroke
   // then remakes one box, not all of them (only their labels say how many there are now).
+  // What each box shows is kept with it (this.shown), not read back from the page.
   show(answer) {
     const { digits } = answer;
-    const shown = this.layer.children;
-    const boxes = digits.map((digit, i) => {
+    const before = this.shown;
+    this.shown = digits.map((digit, i) => {
       const key = boxKey(digit, i, this.pad);
-      const box = shown[i]?.key === key ? shown[i] : Object.assign(this.box(digit, i), { key });
+      const box = before[i]?.key === key ? before[i] : this.box(digit, i, key);
       const label = `Digit ${i + 1} of ${digits.length}, ${box.read}: show its probabilities`;
-      if (box.firstElementChild.getAttribute('aria-label') !== label) box.firstElementChild.setAttribute('aria-label', label);
+      if (box.label !== label) box.button.setAttribute('aria-label', label);
+      box.label = label;
       return box;
     });
     // Only the boxes that changed move in the page: re-inserting all of them restyled them all.
-    boxes.forEach((box, i) => { if (shown[i] !== box) this.layer.insertBefore(box, shown[i] ?? null); });
-    while (shown.length > boxes.length) shown[boxes.length].remove();
+    // A kept box keeps its place (its key holds its rank); each new one goes before the next.
+    before.forEach((box, i) => { if (this.shown[i] !== box) box.element.remove(); });
+    for (let i = this.shown.length - 1; i >= 0; i--) {
+      if (this.shown[i] !== before[i]) this.layer.insertBefore(this.shown[i].element, this.shown[i + 1]?.element ?? null);
+    }
     this.showSelected(answer);
   }
 
   showSelected(answer) {
-    [...this.layer.children].forEach((box, i) => {
+    this.shown.forEach((box, i) => {
       const selected = i === answer.selected;
-      box.classList.toggle('selected', selected && answer.digits.length > 1);
-      const label = box.firstElementChild;
-      if (label.getAttribute('aria-pressed') !== String(selected)) label.setAttribute('aria-pressed', String(selected));
+      const marked = selected && answer.digits.length > 1;
+      if (box.marked !== marked) box.element.classList.toggle('selected', marked);
+      box.marked = marked;
+      if (box.selected !== selected) box.button.setAttribute('aria-pressed', String(selected));
+      box.selected = selected;
     });
   }
 
@@ -44,7 +52,8 @@ export class Boxes {
   // from the canvas's corner), which do not change when the pad is resized, so
   // the boxes stay on the ink without redrawing. The canvas paints inside its
   // border: offset by it, as the ink is.
-  box(digit, index) {
+  // key: boxKey's, kept with the box.
+  box(digit, index, key) {
     const { x0, x1, y0, y1 } = digit.box;
     const border = this.pad.border; // as last laid out: reading the canvas now would force a layout
     const margin = this.pad.penWidth / 2 + 2; // just around the ink, so neighbours' boxes do not overlap
@@ -63,14 +72,14 @@ export class Boxes {
     const label = document.createElement('button');
     label.type = 'button';
     label.textContent = symbol;
-    box.read = symbol === '?' ? 'not a digit' : `read as ${symbol}`; // its label's words (show)
     // A stroke may start on a label (a 5's flag above its body): the pad draws it, and
     // only a tap selects. Enter and Space still click.
     label.addEventListener('pointerdown', (e) => this.pad.start(e, () => this.select(index)));
     label.addEventListener('click', (e) => { if (e.detail === 0) this.select(index); });
     box.classList.toggle('label-inside', top < 24); // no room above: label inside the box
     box.append(label);
-    return box;
+    const read = symbol === '?' ? 'not a digit' : `read as ${symbol}`; // its label's words (show)
+    return { element: box, button: label, key, read, label: '', marked: false, selected: undefined };
   }
 }
 

@@ -52,11 +52,13 @@ export class View {
     this.announcer = $('[data-testid=announce]');
     this.status = $('[data-testid=status]');
     this.previews = $('[data-testid=preview]');
-    this.spare = []; // preview canvases not shown now
+    this.canvases = []; // the previews shown, in order: each { element, pixels it shows, image }
+    this.spare = []; // previews not shown now
+    this.labelled = 0; // how many digits the previews' labels count
     this.barsCaption = $('[data-testid=probs-caption]');
     // The rows are in the page's HTML: building them here would lengthen the loading page's first task.
     this.bars = [...$('[data-testid=probs]').children].map((row) => (
-      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value') }));
+      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value'), p: undefined, top: undefined }));
   }
 
   setModelState(state, message) {
@@ -124,52 +126,64 @@ export class View {
   showSelected(answer) {
     const digit = answer.digits[answer.selected];
     const n = answer.digits.length;
-    this.barsCaption.textContent = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
-    this.bars.forEach(({ row, fill, value }, d) => {
+    const caption = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
+    if (this.barsCaption.textContent !== caption) this.barsCaption.textContent = caption;
+    // Only the bars whose value changed are written: each write restyles its bar.
+    this.bars.forEach((bar, d) => {
       const p = digit ? digit.probs[d] : 0;
-      row.dataset.p = String(p);
-      row.classList.toggle('top', digit?.digit === d);
-      fill.style.width = `${(p * 100).toFixed(1)}%`;
-      value.textContent = `${Math.round(p * 100)}%`;
+      const top = digit?.digit === d;
+      if (bar.top !== top) bar.row.classList.toggle('top', top);
+      bar.top = top;
+      if (bar.p === p) return;
+      bar.p = p;
+      bar.row.dataset.p = String(p);
+      bar.fill.style.width = `${(p * 100).toFixed(1)}%`;
+      bar.value.textContent = `${Math.round(p * 100)}%`;
     });
-    [...this.previews.children].forEach((canvas, i) => canvas.classList.toggle('selected', n > 1 && i === answer.selected));
+    this.canvases.forEach(({ element }, i) => element.classList.toggle('selected', n > 1 && i === answer.selected));
   }
 
   // Each digit's 28x28 input as a picture, white ink on black like MNIST; none
   // for an empty pad (which also brings back the invitation to draw).
   // A picture already showing its digit's input (the recognizer keeps an unchanged digit's)
   // is left as it is, and pictures taken away are kept for later: a stroke then paints one
-  // picture, on a canvas whose context is made already.
+  // picture, on a canvas whose context is made already. What each shows is kept here, not
+  // read back from the page: a stroke's update touches only what changed.
   showInputs(digits) {
     document.body.classList.toggle('drawn', digits.length > 0);
-    const canvases = [...this.previews.children];
-    for (let i = canvases.length; i < digits.length; i++) {
-      const canvas = this.spare.pop() ?? Object.assign(document.createElement('canvas'), { width: SIDE, height: SIDE,
-        className: 'preview' });
-      this.previews.append(canvas);
+    const { canvases } = this;
+    while (canvases.length > digits.length) {
+      const canvas = canvases.pop();
+      canvas.element.remove();
+      this.spare.push(canvas);
+    }
+    while (canvases.length < digits.length) {
+      const canvas = this.spare.pop() ?? { element: Object.assign(document.createElement('canvas'),
+        { width: SIDE, height: SIDE, className: 'preview' }), pixels: null, image: null };
+      this.previews.append(canvas.element);
       canvases.push(canvas);
     }
-    canvases.forEach((canvas, i) => {
-      if (i >= digits.length) {
-        canvas.remove();
-        return this.spare.push(canvas);
+    digits.forEach(({ pixels }, i) => {
+      const canvas = canvases[i];
+      if (canvas.pixels !== pixels) paintInput(canvas, pixels);
+      canvas.pixels = pixels;
+      if (this.labelled !== digits.length) {
+        canvas.element.setAttribute('aria-label', `The 28 by 28 image the model sees for ${ordinal(i, digits.length)}`);
       }
-      const label = `The 28 by 28 image the model sees for ${ordinal(i, digits.length)}`;
-      if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
-      if (canvas.shown !== digits[i].pixels) paintInput(canvas, digits[i].pixels);
-      canvas.shown = digits[i].pixels;
     });
+    this.labelled = digits.length;
   }
 }
 
-// A model input (784 values in [0, 1]) on a 28x28 canvas, grey levels.
+// A model input (784 values in [0, 1]) on a preview's 28x28 canvas, grey levels.
 function paintInput(canvas, pixels) {
-  const context = canvas.getContext('2d');
-  const image = context.createImageData(SIDE, SIDE);
+  const context = canvas.element.getContext('2d');
+  canvas.image ??= context.createImageData(SIDE, SIDE);
+  const { data } = canvas.image;
   for (let i = 0; i < INPUT_SIZE; i++) {
     const v = Math.round(pixels[i] * 255);
-    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = v;
-    image.data[4 * i + 3] = 255;
+    data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = v;
+    data[4 * i + 3] = 255;
   }
-  context.putImageData(image, 0, 0);
+  context.putImageData(canvas.image, 0, 0);
 }

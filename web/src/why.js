@@ -60,6 +60,7 @@ export class Why {
     this.averages = null; // the average digits' canvases, once made
     this.means = null; // a promise of the ten average digits (classMeans), fetched on first open
     this.painted = false; // the templates show this.weights
+    this.evidence = null; // the selected digit's { pixels, probs }, none for an empty pad
     // Painted only while the panel is open: a closed panel costs a loading
     // page and every stroke nothing.
     root.addEventListener('toggle', () => this.repaint());
@@ -83,6 +84,7 @@ export class Why {
     }
     this.templates ??= this.createTemplates(this.root.querySelector('[data-testid=exact-templates]'), 'template', 'exact');
     if (this.weights && !this.painted) this.paintTemplates();
+    this.weigh();
     for (const map of this.maps) this.paint(map);
   }
 
@@ -180,27 +182,35 @@ export class Why {
 
   // For each recognition: every pixel's vote x_i * w_ij for the reading and
   // for the runner-up, on one scale so the two pictures compare. No
-  // probabilities (an empty pad): blank maps.
+  // probabilities (an empty pad): blank maps. Worked out only while the panel
+  // is open (repaint), like its pictures.
   showEvidence(pixels, probs) {
-    if (!probs) return this.clearEvidence();
-    if (!this.weights) return;
+    this.evidence = probs ? { pixels, probs } : null;
+    this.repaint();
+  }
+
+  // An empty pad: blank maps, captions as in the page.
+  clearEvidence() {
+    this.showEvidence(null, null);
+  }
+
+  // The maps' votes and captions for this.evidence; blank without it or the weights.
+  weigh() {
+    if (!this.evidence || !this.weights) {
+      for (const map of this.maps) {
+        map.values.fill(0);
+        map.scale = 0;
+        map.caption.textContent = map.empty;
+      }
+      return;
+    }
+    const { pixels, probs } = this.evidence;
     const digits = topTwo(probs);
     this.maps.forEach((map, k) => contributions(this.weights, pixels, digits[k], map.values));
     const scale = maxAbs(this.maps[0].values, this.maps[1].values);
     this.maps[0].caption.textContent = `pixels for ${digits[0]}`;
     this.maps[1].caption.textContent = `for ${digits[1]}, the runner-up`;
     for (const map of this.maps) map.scale = scale;
-    this.repaint();
-  }
-
-  // An empty pad: blank maps, captions as in the page.
-  clearEvidence() {
-    for (const map of this.maps) {
-      map.values.fill(0);
-      map.scale = 0;
-      map.caption.textContent = map.empty;
-    }
-    this.repaint();
   }
 
   paint(map) {
