@@ -44,9 +44,20 @@ function notADigit(answer) {
   return `${notANumber(places, answer.digits.length)}${why === NOT_A_DIGIT ? '' : ` ${why}`}`;
 }
 
+// Each write restyles its element and is a change to observers (a live region speaks
+// it): only a change is written.
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function setData(element, key, value) {
+  if (element.dataset[key] !== value) element.dataset[key] = value;
+}
+
 export class View {
   constructor() {
     this.prediction = $('[data-testid=prediction]');
+    this.answerBox = this.prediction.closest('.answer');
     this.alternative = $('[data-testid=alternative]');
     this.message = $('[data-testid=verdict-message]');
     this.announcer = $('[data-testid=announce]');
@@ -76,10 +87,10 @@ export class View {
   showAnswer(answer) {
     const { prediction } = this;
     const unsure = answer.verdict === 'unsure';
-    prediction.textContent = answer.text;
-    prediction.dataset.strokes = String(answer.strokes);
-    prediction.dataset.verdict = answer.verdict;
-    prediction.closest('.answer').dataset.verdict = answer.verdict;
+    setText(prediction, answer.text);
+    setData(prediction, 'strokes', String(answer.strokes));
+    setData(prediction, 'verdict', answer.verdict);
+    setData(this.answerBox, 'verdict', answer.verdict);
     const length = answer.text.length + (unsure ? answer.alternative.length : 0);
     prediction.classList.toggle('long', length > 3);
     prediction.classList.toggle('longer', length > 9);
@@ -88,7 +99,7 @@ export class View {
     const message = answer.strokes === this.full ? PAD_FULL
       : answer.verdict === 'not-a-digit' ? notADigit(answer)
         : lines(answer) > 1 ? ONE_LINE : '';
-    this.message.textContent = message;
+    setText(this.message, message);
     // A long message in smaller type, so that it stays within the answer's place on a phone.
     this.message.classList.toggle('long', message.length > LONG_MESSAGE);
   }
@@ -96,7 +107,7 @@ export class View {
   // " or 18414?" beside the reading 18419: the characters where the two differ marked.
   showAlternative(alternative, text) {
     if (!alternative) {
-      this.alternative.textContent = '';
+      setText(this.alternative, '');
       return;
     }
     const marked = [...alternative].map((c, i) => {
@@ -118,8 +129,7 @@ export class View {
   // Said once per settled answer (stroke end, undo, clear), never mid-stroke;
   // the same words twice in a row are not repeated.
   announce(answer) {
-    const words = spoken(answer);
-    if (this.announcer.textContent !== words) this.announcer.textContent = words;
+    setText(this.announcer, spoken(answer));
   }
 
   // The bars: the 10 digit probabilities of the selected digit (all 0 for none).
@@ -127,7 +137,7 @@ export class View {
     const digit = answer.digits[answer.selected];
     const n = answer.digits.length;
     const caption = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
-    if (this.barsCaption.textContent !== caption) this.barsCaption.textContent = caption;
+    setText(this.barsCaption, caption);
     // Only the bars whose value changed are written: each write restyles its bar.
     this.bars.forEach((bar, d) => {
       const p = digit ? digit.probs[d] : 0;
