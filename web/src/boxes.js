@@ -10,7 +10,18 @@ export class Boxes {
     this.pad = pad;
     this.layer = layer;
     this.select = select;
-    this.shown = []; // the boxes shown, left to right: each { element, button, key, read, label, marked, selected }
+    // A stroke may start on a label (a 5's flag above its body): the pad draws it, and
+    // only a tap selects. Enter and Space still click. One listener for all labels.
+    const index = (e) => this.shown.findIndex((box) => box.button === e.target.closest('button'));
+    layer.addEventListener('pointerdown', (e) => {
+      const i = index(e);
+      if (i >= 0) pad.start(e, () => this.select(i));
+    });
+    layer.addEventListener('click', (e) => {
+      const i = index(e);
+      if (i >= 0 && e.detail === 0) this.select(i);
+    });
+    this.shown = []; // the boxes shown, left to right: each { element, button, key, read, label, selected }
   }
 
   // answer: recognizer.js's answer. One box per digit part, left to right. A box that
@@ -21,15 +32,15 @@ export class Boxes {
     const { digits } = answer;
     const before = this.shown;
     this.shown = digits.map((digit, i) => {
-      const key = boxKey(digit, i, this.pad);
-      const box = before[i]?.key === key ? before[i] : this.box(digit, i, key);
+      const key = boxKey(digit, this.pad);
+      const box = sameKey(before[i]?.key, key) ? before[i] : this.box(digit, key);
       const label = `Digit ${i + 1} of ${digits.length}, ${box.read}: show its probabilities`;
       if (box.label !== label) box.button.setAttribute('aria-label', label);
       box.label = label;
       return box;
     });
     // Only the boxes that changed move in the page: re-inserting all of them restyled them all.
-    // A kept box keeps its place (its key holds its rank); each new one goes before the next.
+    // A kept box keeps its place (it was compared with the box there); each new one goes before the next.
     before.forEach((box, i) => { if (this.shown[i] !== box) box.element.remove(); });
     for (let i = this.shown.length - 1; i >= 0; i--) {
       if (this.shown[i] !== before[i]) this.layer.insertBefore(this.shown[i].element, this.shown[i + 1]?.element ?? null);
@@ -40,9 +51,7 @@ export class Boxes {
   showSelected(answer) {
     this.shown.forEach((box, i) => {
       const selected = i === answer.selected;
-      const marked = selected && answer.digits.length > 1;
-      if (box.marked !== marked) box.element.classList.toggle('selected', marked);
-      box.marked = marked;
+      box.element.classList.toggle('selected', selected && answer.digits.length > 1);
       if (box.selected !== selected) box.button.setAttribute('aria-pressed', String(selected));
       box.selected = selected;
     });
@@ -53,39 +62,35 @@ export class Boxes {
   // the boxes stay on the ink without redrawing. The canvas paints inside its
   // border: offset by it, as the ink is.
   // key: boxKey's, kept with the box.
-  box(digit, index, key) {
+  box(digit, key) {
     const { x0, x1, y0, y1 } = digit.box;
     const border = this.pad.border; // as last laid out: reading the canvas now would force a layout
     const margin = this.pad.penWidth / 2 + 2; // just around the ink, so neighbours' boxes do not overlap
     const symbol = digit.verdict === 'not-a-digit' ? '?' : String(digit.digit);
+    const top = y0 - margin + border.top;
     const box = document.createElement('div');
-    box.className = 'digit-box';
+    box.className = top < 24 ? 'digit-box label-inside' : 'digit-box'; // no room above: label inside the box
     box.dataset.testid = 'digit-box';
     box.dataset.digit = symbol;
-    const top = y0 - margin + border.top;
-    Object.assign(box.style, {
-      left: `${x0 - margin + border.left}px`,
-      top: `${top}px`,
-      width: `${x1 - x0 + 2 * margin}px`,
-      height: `${y1 - y0 + 2 * margin}px`,
-    });
+    // One write for the four (the CSSOM, which the page's CSP allows, unlike a style attribute).
+    box.style.cssText = `left: ${x0 - margin + border.left}px; top: ${top}px; `
+      + `width: ${x1 - x0 + 2 * margin}px; height: ${y1 - y0 + 2 * margin}px`;
     const label = document.createElement('button');
     label.type = 'button';
     label.textContent = symbol;
-    // A stroke may start on a label (a 5's flag above its body): the pad draws it, and
-    // only a tap selects. Enter and Space still click.
-    label.addEventListener('pointerdown', (e) => this.pad.start(e, () => this.select(index)));
-    label.addEventListener('click', (e) => { if (e.detail === 0) this.select(index); });
-    box.classList.toggle('label-inside', top < 24); // no room above: label inside the box
     box.append(label);
     const read = symbol === '?' ? 'not a digit' : `read as ${symbol}`; // its label's words (show)
-    return { element: box, button: label, key, read, label: '', marked: false, selected: undefined };
+    return { element: box, button: label, key, read, label: '', selected: undefined };
   }
 }
 
-// What a box is made from: its digit's box and reading, its rank, and the pad's pen and border.
-function boxKey(digit, index, pad) {
+// What a box is made from: its digit's box and reading, and the pad's pen and border
+// (its rank is its place in the list). Compared as they are: joined into a string, the
+// numbers' conversions cost more than the rest of a box's update.
+function boxKey(digit, pad) {
   const { x0, x1, y0, y1 } = digit.box;
   const { left, top } = pad.border;
-  return [x0, x1, y0, y1, digit.verdict === 'not-a-digit' ? '?' : digit.digit, index, pad.penWidth, left, top].join(' ');
+  return [x0, x1, y0, y1, digit.verdict === 'not-a-digit' ? '?' : digit.digit, pad.penWidth, left, top];
 }
+
+const sameKey = (a, b) => a !== undefined && a.every((value, i) => value === b[i]);

@@ -69,7 +69,7 @@ export class View {
     this.barsCaption = $('[data-testid=probs-caption]');
     // The rows are in the page's HTML: building them here would lengthen the loading page's first task.
     this.bars = [...$('[data-testid=probs]').children].map((row) => (
-      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value'), p: undefined, top: undefined }));
+      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value'), width: '' }));
   }
 
   setModelState(state, message) {
@@ -138,17 +138,15 @@ export class View {
     const n = answer.digits.length;
     const caption = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
     setText(this.barsCaption, caption);
-    // Only the bars whose value changed are written: each write restyles its bar.
+    // Only what changed is written: each write restyles its bar, and most bars stay at 0%.
     this.bars.forEach((bar, d) => {
       const p = digit ? digit.probs[d] : 0;
-      const top = digit?.digit === d;
-      if (bar.top !== top) bar.row.classList.toggle('top', top);
-      bar.top = top;
-      if (bar.p === p) return;
-      bar.p = p;
-      bar.row.dataset.p = String(p);
-      bar.fill.style.width = `${(p * 100).toFixed(1)}%`;
-      bar.value.textContent = `${Math.round(p * 100)}%`;
+      bar.row.classList.toggle('top', digit?.digit === d);
+      setData(bar.row, 'p', String(p));
+      const width = `${(p * 100).toFixed(1)}%`;
+      if (bar.width !== width) bar.fill.style.width = width;
+      bar.width = width;
+      setText(bar.value, `${Math.round(p * 100)}%`);
     });
     this.canvases.forEach(({ element }, i) => element.classList.toggle('selected', n > 1 && i === answer.selected));
   }
