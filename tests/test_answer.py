@@ -176,7 +176,10 @@ def test_the_selected_box_drives_the_bars(page, live_url, pen_digits):
     page.keyboard.press("Enter")
     assert close(bars(), probs[2])
     name = labels.nth(2).get_attribute("aria-label")
-    assert name.startswith("Digit 3 of 3") and "probabilities" in name
+    assert name.startswith("Digit 3, read as") and "probabilities" in name
+    # How many there are, said once by their group.
+    assert page.get_attribute("[data-testid=digit-boxes]", "aria-label") == "3 digits read on the pad"
+    assert page.get_attribute("[data-testid=preview] canvas >> nth=2", "aria-label").endswith("for digit 3")
     assert page.errors == []
 
 

@@ -21,24 +21,25 @@ export class Boxes {
       const i = index(e);
       if (i >= 0 && e.detail === 0) this.select(i);
     });
-    this.shown = []; // the boxes shown, left to right: each { element, button, key, read, label, selected }
+    this.shown = []; // the boxes shown, left to right: each { element, button, key, selected }
   }
 
   // answer: recognizer.js's answer. One box per digit part, left to right. A box that
   // would be made again as it is (the same place, reading and rank) is kept: a stroke
-  // then remakes one box, not all of them (only their labels say how many there are now).
+  // then remakes one box, not all of them.
   // What each box shows is kept with it (this.shown), not read back from the page.
   show(answer) {
     const { digits } = answer;
     const before = this.shown;
     this.shown = digits.map((digit, i) => {
       const key = boxKey(digit, this.pad);
-      const box = sameKey(before[i]?.key, key) ? before[i] : this.box(digit, key);
-      const label = `Digit ${i + 1} of ${digits.length}, ${box.read}: show its probabilities`;
-      if (box.label !== label) box.button.setAttribute('aria-label', label);
-      box.label = label;
-      return box;
+      return sameKey(before[i]?.key, key) ? before[i] : this.box(digit, i, key);
     });
+    // How many there are is said once, by the group (index.html), not by each label: a new
+    // digit then rewrites one label, not every box's.
+    if (digits.length !== before.length) {
+      this.layer.setAttribute('aria-label', `${digits.length} ${digits.length === 1 ? 'digit' : 'digits'} read on the pad`);
+    }
     // Only the boxes that changed move in the page: re-inserting all of them restyled them all.
     // A kept box keeps its place (it was compared with the box there); each new one goes before the next.
     before.forEach((box, i) => { if (this.shown[i] !== box) box.element.remove(); });
@@ -61,8 +62,8 @@ export class Boxes {
   // from the canvas's corner), which do not change when the pad is resized, so
   // the boxes stay on the ink without redrawing. The canvas paints inside its
   // border: offset by it, as the ink is.
-  // key: boxKey's, kept with the box.
-  box(digit, key) {
+  // index: its place, left to right; key: boxKey's, kept with the box.
+  box(digit, index, key) {
     const { x0, x1, y0, y1 } = digit.box;
     const border = this.pad.border; // as last laid out: reading the canvas now would force a layout
     const margin = this.pad.penWidth / 2 + 2; // just around the ink, so neighbours' boxes do not overlap
@@ -78,9 +79,9 @@ export class Boxes {
     const label = document.createElement('button');
     label.type = 'button';
     label.textContent = symbol;
+    label.setAttribute('aria-label', `Digit ${index + 1}, ${symbol === '?' ? 'not a digit' : `read as ${symbol}`}: show its probabilities`);
     box.append(label);
-    const read = symbol === '?' ? 'not a digit' : `read as ${symbol}`; // its label's words (show)
-    return { element: box, button: label, key, read, label: '', selected: undefined };
+    return { element: box, button: label, key, selected: undefined };
   }
 }
 

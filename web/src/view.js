@@ -65,7 +65,6 @@ export class View {
     this.previews = $('[data-testid=preview]');
     this.canvases = []; // the previews shown, in order: each { element, pixels it shows, image }
     this.spare = []; // previews not shown now
-    this.labelled = 0; // how many digits the previews' labels count
     this.barsCaption = $('[data-testid=probs-caption]');
     // The rows are in the page's HTML: building them here would lengthen the loading page's first task.
     this.bars = [...$('[data-testid=probs]').children].map((row) => (
@@ -166,8 +165,9 @@ export class View {
       this.spare.push(canvas);
     }
     while (canvases.length < digits.length) {
-      const canvas = this.spare.pop() ?? { element: Object.assign(document.createElement('canvas'),
-        { width: SIDE, height: SIDE, className: 'preview' }), pixels: null, image: null };
+      const canvas = this.spare.pop() ?? newPreview();
+      // Its place only: how many there are, the page says once (boxes.js), not in every label.
+      canvas.element.setAttribute('aria-label', `The 28 by 28 image the model sees for digit ${canvases.length + 1}`);
       this.previews.append(canvas.element);
       canvases.push(canvas);
     }
@@ -175,12 +175,15 @@ export class View {
       const canvas = canvases[i];
       if (canvas.pixels !== pixels) paintInput(canvas, pixels);
       canvas.pixels = pixels;
-      if (this.labelled !== digits.length) {
-        canvas.element.setAttribute('aria-label', `The 28 by 28 image the model sees for ${ordinal(i, digits.length)}`);
-      }
     });
-    this.labelled = digits.length;
   }
+}
+
+// A preview: its canvas, the input it shows and the picture of it.
+function newPreview() {
+  const element = Object.assign(document.createElement('canvas'), { width: SIDE, height: SIDE, className: 'preview' });
+  element.setAttribute('role', 'img');
+  return { element, pixels: null, image: null };
 }
 
 // A model input (784 values in [0, 1]) on a preview's 28x28 canvas, grey levels.
