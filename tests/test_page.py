@@ -68,6 +68,33 @@ def test_mouse_strokes_undo_clear(page, live_url):
     assert page.errors == []
 
 
+# The pad's ink at these page points: the canvas's alpha there (0 blank, 255 solid).
+INK_JS = """(points) => {
+    const pad = document.querySelector('[data-testid=pad]');
+    const box = pad.getBoundingClientRect();
+    const scale = pad.width / box.width;
+    const g = pad.getContext('2d');
+    return points.map(([x, y]) => g.getImageData(Math.round((x - box.left) * scale), Math.round((y - box.top) * scale), 1, 1).data[3]);
+}"""
+
+
+def test_the_pad_shows_every_stroke_and_tap(page, live_url):
+    """A new stroke draws itself on the pad, and leaves the strokes before it as they were."""
+    chromium.open_page(page, live_url)
+    a, b = pad_points(page, STROKE_A), pad_points(page, STROKE_B)
+    tap = pad_points(page, [(0.8, 0.8)])
+    chromium.draw(page, [a, b, tap])
+    chromium.read_prediction(page, 3)
+    inked = page.evaluate(INK_JS, [a[4], a[12], b[4], tap[0]])
+    assert all(alpha > 200 for alpha in inked), inked
+    assert page.evaluate(INK_JS, [pad_points(page, [(0.1, 0.9)])[0]]) == [0]
+    page.click("[data-testid=undo]")
+    chromium.read_prediction(page, 2)
+    assert page.evaluate(INK_JS, [tap[0], a[4]])[0] == 0  # undone: gone, the rest stays
+    assert page.evaluate(INK_JS, [a[4]])[0] > 200
+    assert page.errors == []
+
+
 def test_touch_stroke(phone, live_url):
     chromium.open_page(phone, live_url)
     cdp = phone.context.new_cdp_session(phone)

@@ -3,7 +3,7 @@
 // model's probabilities, and the whole put together as one reading with one
 // verdict. Pure: no DOM, no model.
 import spec from '../../python/digitpad/spec.json' with { type: 'json' };
-import { groupBounds, segmentStrokes } from './segment.js';
+import { groupBounds, segmentStrokes, strokeBounds } from './segment.js';
 import { CLASSES } from './model-io.js';
 
 // The numbers of the verdict and of a number's parts: python/digitpad/spec.json,
@@ -70,7 +70,7 @@ function inBand(box, digit, [low, high]) {
 // decimal point nor inside a digit are left out (a tap beside a 7 is no digit).
 export function parseDrawing(strokes) {
   const items = strokes
-    .map((stroke, order) => ({ stroke, order, box: groupBounds([stroke]) }))
+    .map((stroke, order) => ({ stroke, order, box: strokeBounds(stroke) }))
     .filter((item) => item.stroke.length > 0);
   if (items.length === 0) return [];
   // The largest stroke is never a dot, so there is always a digit.
@@ -153,12 +153,15 @@ function groupItems(items) {
 // one; when it overrules the model's own verdict it is the answer's `reason`, for
 // the page to say why (the bars do not show it).
 export function judge(probs, margin = UNSURE_MARGIN, rule = '') {
-  let digit = 0;
-  let runnerUp = 1;
-  if (probs[1] > probs[0]) [digit, runnerUp] = [1, 0];
+  let digit = probs[1] > probs[0] ? 1 : 0;
+  let runnerUp = 1 - digit;
   for (let d = 2; d < CLASSES; d++) {
-    if (probs[d] > probs[digit]) [digit, runnerUp] = [d, digit];
-    else if (probs[d] > probs[runnerUp]) runnerUp = d;
+    if (probs[d] > probs[digit]) {
+      runnerUp = digit;
+      digit = d;
+    } else if (probs[d] > probs[runnerUp]) {
+      runnerUp = d;
+    }
   }
   const other = probs.length > NOT_A_DIGIT ? probs[NOT_A_DIGIT] : 0;
   let verdict = 'digit';

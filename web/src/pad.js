@@ -82,7 +82,7 @@ export class Pad {
     this.current = [first];
     this.remember();
     this.strokes = [...this.strokes, this.current];
-    this.draw();
+    drawStroke(this.prepare(), this.current, this.penWidth); // the others are drawn already
     this.changed(true);
   }
 
@@ -273,14 +273,17 @@ export class Pad {
   draw() {
     const g = this.prepare();
     g.clearRect(0, 0, this.canvas.width, this.canvas.height); // more than enough: the transform scales down
-    for (const stroke of this.strokes) {
-      g.beginPath();
-      g.moveTo(stroke[0][0], stroke[0][1]);
-      // A tap is a dot: a zero-length line with round caps draws nothing everywhere.
-      if (stroke.length === 1) g.arc(stroke[0][0], stroke[0][1], this.penWidth / 2, 0, 2 * Math.PI);
-      for (let k = 1; k < stroke.length; k++) g.lineTo(stroke[k][0], stroke[k][1]);
-      if (stroke.length === 1) g.fill();
-      else g.stroke();
-    }
+    for (const stroke of this.strokes) drawStroke(g, stroke, this.penWidth);
   }
+}
+
+// One stroke on the prepared context g.
+function drawStroke(g, stroke, penWidth) {
+  g.beginPath();
+  g.moveTo(stroke[0][0], stroke[0][1]);
+  // A tap is a dot: a zero-length line with round caps draws nothing everywhere.
+  if (stroke.length === 1) g.arc(stroke[0][0], stroke[0][1], penWidth / 2, 0, 2 * Math.PI);
+  for (let k = 1; k < stroke.length; k++) g.lineTo(stroke[k][0], stroke[k][1]);
+  if (stroke.length === 1) g.fill();
+  else g.stroke();
 }

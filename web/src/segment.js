@@ -25,12 +25,12 @@ import spec from '../../python/digitpad/spec.json' with { type: 'json' };
 // digits, which would make the tolerance too lenient.
 export const { GAP_TOLERANCE } = spec.parts; // python/digitpad/spec.json
 
-// Each stroke's bounding box, kept while the stroke has as many points: every update reads
+// Each stroke's bounding box (as groupBounds), kept while the stroke has as many points: every update reads
 // every stroke's box several times (parts, lines, the digit's fit), and a stroke is never
 // changed but by adding points (the pad's one being drawn). Shared: never written to.
 const boxes = new WeakMap();
 
-function strokeBounds(stroke) {
+export function strokeBounds(stroke) {
   const kept = boxes.get(stroke);
   if (kept?.points === stroke.length) return kept.box;
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -71,7 +71,7 @@ function sameDigit(a, b) {
 // ignored; no strokes -> [].
 export function segmentStrokes(strokes) {
   let groups = strokes
-    .map((stroke, order) => ({ strokes: [stroke], orders: [order], box: groupBounds([stroke]) }))
+    .map((stroke, order) => ({ strokes: [stroke], orders: [order], box: strokeBounds(stroke) }))
     .filter((group) => group.strokes[0].length > 0);
   // Merge one pair at a time until stable (a handful of strokes: cheap).
   for (let merged = true; merged;) {
@@ -96,7 +96,7 @@ export function segmentStrokes(strokes) {
 // How many lines the strokes are written on: runs of ink one above another, apart by
 // more than GAP_TOLERANCE times the tallest stroke's height. The pad reads one line.
 export function lineCount(strokes) {
-  const spans = strokes.filter((stroke) => stroke.length > 0).map((stroke) => groupBounds([stroke]))
+  const spans = strokes.filter((stroke) => stroke.length > 0).map(strokeBounds)
     .sort((a, b) => a.y0 - b.y0);
   if (spans.length === 0) return 0;
   const gap = GAP_TOLERANCE * Math.max(...spans.map((box) => box.y1 - box.y0));
