@@ -215,6 +215,28 @@ test('issue 31: parts that are not a row are read as one picture; a part of many
   assert.equal(seen.answers.at(-1).digits[0].reason, 'strokes');
 });
 
+test('a row that is read as a picture for a stroke keeps its digits\' inputs for when it is a row again', async () => {
+  const { seen, show } = recorder();
+  const recognizer = new Recognizer(show);
+  await recognizer.start(modelReading(1), { preprocess: {} });
+  const preprocessed = [];
+  const preprocess = recognizer.preprocess.bind(recognizer);
+  recognizer.preprocess = (strokes) => { preprocessed.push(strokes.length); return preprocess(strokes); };
+  const one = (x, h = 80) => [[x, 20], [x, 20 + h]];
+  const ones = [one(40), one(140), one(240), one(340)];
+  await recognizer.update(ones, { drawing: false });
+  assert.equal(seen.answers.at(-1).digits.length, 4);
+  // A short stroke beside them (a 7's bar as it starts) makes the drawing a picture, read whole...
+  const bar = [[420, 20], [460, 20]];
+  await recognizer.update([...ones, bar], { drawing: false });
+  assert.equal(seen.answers.at(-1).digits.length, 1);
+  assert.deepEqual(preprocessed, [1, 1, 1, 1, 5]);
+  // ...and its down stroke makes it a row again: only the new digit is preprocessed.
+  await recognizer.update([...ones, bar, [[460, 20], [430, 100]]], { drawing: false });
+  assert.equal(seen.answers.at(-1).digits.length, 5);
+  assert.deepEqual(preprocessed.slice(5), [2]);
+});
+
 test('a stroke preprocesses and reads only the digit it changes; the others keep their inputs', async () => {
   const { seen, show } = recorder();
   const recognizer = new Recognizer(show);

@@ -56,8 +56,10 @@ export class Recognizer {
     this.input = null; // the whole drawing's input, once asked for (`lastInput`)
     // The digits' inputs as last read, each with its strokes and their lengths, by its first
     // stroke: a new stroke changes one digit, and preprocessing all of them again made most
-    // of a stroke's update.
+    // of a stroke's update. A drawing read whole (a picture) keeps its input apart: the next
+    // stroke often makes it a row again (a 7's first bar is short), whose digits are as they were.
     this.kept = new Map();
+    this.keptPicture = new Map();
     this.known = new WeakMap(); // each kept input's probabilities by the answering model
     this.turns = new WeakMap(); // each kept input's strokes' winding, at a pen width
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
@@ -76,6 +78,7 @@ export class Recognizer {
     this.shipped = model;
     // A drawing made while the model loaded was read without its preprocessing: read it again.
     this.kept = new Map();
+    this.keptPicture = new Map();
     this.readPad(this.reading.strokes, !this.reading.finished);
     return this.use(model);
   }
@@ -109,9 +112,13 @@ export class Recognizer {
     this.input = null;
     let parts = parseDrawing(strokes);
     // Parts that are not a row of digits are one picture: read whole, one verdict.
-    if (parts.length > 1 && !isRow(parts)) parts = [wholePart(strokes)];
+    const picture = parts.length > 1 && !isRow(parts);
+    if (picture) parts = [wholePart(strokes)];
     const digitParts = parts.filter((part) => part.kind === 'digit');
-    const inputs = this.digitInputs(digitParts.map((part) => part.strokes));
+    const groups = digitParts.map((part) => part.strokes);
+    let inputs;
+    if (picture) [inputs, this.keptPicture] = this.inputsOf(groups, this.keptPicture);
+    else [inputs, this.kept] = this.inputsOf(groups, this.kept);
     this.show.inputs(inputs.map((input) => ({ pixels: input })));
     this.reading = { strokes, parts, digitParts, inputs, counted: drawing ? strokes.length - 1 : strokes.length,
       finished: !drawing };
@@ -146,7 +153,7 @@ export class Recognizer {
 
   // Each input's probabilities (all the model's outputs) by the answering model. It reads,
   // in one batch, only the inputs it has not read yet: a stroke changes one digit, and the
-  // others' inputs are kept (digitInputs), so their probabilities are too.
+  // others' inputs are kept (inputsOf), so their probabilities are too.
   async probabilities(inputs) {
     const { model, known } = this;
     const unread = inputs.filter((input) => !known.has(input));
@@ -204,22 +211,22 @@ export class Recognizer {
     return preprocessStrokes(strokes, this.options);
   }
 
-  // Each digit's model input (a list of strokes each): the one kept from the last reading
-  // when its strokes are the same (the pad replaces a stroke it changes, except the one being
-  // drawn, which only grows), else preprocessed now. Kept inputs are never written to.
-  digitInputs(digits) {
-    const kept = new Map();
-    const inputs = digits.map((strokes) => {
+  // Each group's model input (a list of strokes each): the one in `kept` (the last reading's,
+  // by first stroke) when its strokes are the same (the pad replaces a stroke it changes,
+  // except the one being drawn, which only grows), else preprocessed now. Returns the inputs
+  // and what to keep for the next reading. Kept inputs are never written to.
+  inputsOf(groups, kept) {
+    const next = new Map();
+    const inputs = groups.map((strokes) => {
       const lengths = strokes.map((stroke) => stroke.length);
-      const last = this.kept.get(strokes[0]);
+      const last = kept.get(strokes[0]);
       const same = last?.strokes.length === strokes.length
         && last.strokes.every((stroke, i) => stroke === strokes[i] && last.lengths[i] === lengths[i]);
       const input = same ? last.input : this.preprocess(strokes);
-      kept.set(strokes[0], { strokes, lengths, input });
+      next.set(strokes[0], { strokes, lengths, input });
       return input;
     });
-    this.kept = kept;
-    return inputs;
+    return [inputs, next];
   }
 
   // Probabilities for n raw inputs (n x outputs, row-major), by the answering model.
