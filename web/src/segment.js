@@ -25,9 +25,10 @@ import spec from '../../python/digitpad/spec.json' with { type: 'json' };
 // digits, which would make the tolerance too lenient.
 export const { GAP_TOLERANCE } = spec.parts; // python/digitpad/spec.json
 
-// Each stroke's bounding box (as groupBounds), kept while the stroke has as many points: every update reads
-// every stroke's box several times (parts, lines, the digit's fit), and a stroke is never
-// changed but by adding points (the pad's one being drawn). Shared: never written to.
+// Each stroke's bounding box (as groupBounds), kept while the stroke has as many points:
+// every update reads every stroke's box several times (parts, lines, the digit's fit), and a
+// stroke is never changed but by adding points (the pad's one being drawn). Shared: never
+// written to.
 const boxes = new WeakMap();
 
 export function strokeBounds(stroke) {
