@@ -36,7 +36,7 @@ from pathlib import Path
 from . import browser
 from digitpad.data import UCI, load_pen_digits
 from digitpad.server import CSP
-from digitpad.site import MODEL_BLOCK, embed_model
+from digitpad.site import INLINED, MODEL_BLOCK, embed_model
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 10  # first visits of each page per CPU rate, in turns; the first round warms up and is dropped
@@ -342,7 +342,8 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-PAGE_SCRIPT = re.compile(r'<script type="module" blocking="render">(.*?)</script>', re.S)  # site.py INLINED
+# The page's own script, as site.py puts it in the page (group 1: its text).
+PAGE_SCRIPT = re.compile(re.escape(INLINED["dist/digitpad.js"][1]) + r"(.*?)</script>", re.S)
 
 
 def sizes(site, before_ready):

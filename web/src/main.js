@@ -20,8 +20,7 @@ let weights = null; // the answering model's weights, for the why panel
 // The why panel's evidence for the selected digit of `answer`.
 function showEvidence(answer) {
   const digit = answer.digits[answer.selected];
-  if (digit) why?.showEvidence(digit.pixels, digit.probs);
-  else why?.clearEvidence();
+  why?.showEvidence(digit?.pixels, digit?.probs); // none: blank maps
 }
 // The selected digit's details: bars, boxes, why panel.
 function showSelected(answer) {

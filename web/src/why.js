@@ -189,11 +189,6 @@ export class Why {
     this.repaint();
   }
 
-  // An empty pad: blank maps, captions as in the page.
-  clearEvidence() {
-    this.showEvidence(null, null);
-  }
-
   // The maps' votes and captions for this.evidence; blank without it or the weights.
   weigh() {
     if (!this.evidence || !this.weights) {
