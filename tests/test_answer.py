@@ -149,6 +149,14 @@ def test_a_stray_tap_beside_a_seven_is_no_digit(page, live_url, pen_digits):
         assert (shown["text"], shown["boxes"]) == ("7", "7"), (tap, shown)
 
 
+# Which boxes and pictures are outlined as selected, and which bar is marked as the top digit.
+MARKS_JS = """() => ({
+    boxes: [...document.querySelectorAll('[data-testid=digit-box]')].map((b) => b.classList.contains('selected')),
+    previews: [...document.querySelectorAll('[data-testid=preview] canvas')].map((c) => c.classList.contains('selected')),
+    top: [...document.querySelectorAll('[data-testid=probs] li')].findIndex((li) => li.classList.contains('top')),
+})"""
+
+
 def test_the_selected_box_drives_the_bars(page, live_url, pen_digits):
     """Default: the last digit drawn; a click on a box's label, or Enter on it, selects another."""
     chromium.open_page(page, live_url)
@@ -166,15 +174,21 @@ def test_the_selected_box_drives_the_bars(page, live_url, pen_digits):
     def close(a, b):
         return max(abs(x - y) for x, y in zip(a, b)) < 1e-3
 
+    def marked(i):  # digit i's box and picture outlined, its top digit's bar marked: no other
+        shown = page.evaluate(MARKS_JS)
+        top = max(range(10), key=lambda d: probs[i][d])
+        return shown == {"boxes": [k == i for k in range(3)], "previews": [k == i for k in range(3)], "top": top}
+
     labels = page.locator("[data-testid=digit-box] button")
     assert close(bars(), probs[1]) and labels.nth(1).get_attribute("aria-pressed") == "true"
+    assert marked(1)
     labels.nth(0).click()
-    assert close(bars(), probs[0])
+    assert close(bars(), probs[0]) and marked(0)
     assert [labels.nth(i).get_attribute("aria-pressed") for i in range(3)] == ["true", "false", "false"]
     assert "digit 1 of 3" in page.text_content("[data-testid=probs-caption]")
     labels.nth(2).focus()
     page.keyboard.press("Enter")
-    assert close(bars(), probs[2])
+    assert close(bars(), probs[2]) and marked(2)
     name = labels.nth(2).get_attribute("aria-label")
     assert name.startswith("Digit 3, read as") and "probabilities" in name
     # How many there are, said once by their group.

@@ -21,7 +21,7 @@ export class Boxes {
       const i = index(e);
       if (i >= 0 && e.detail === 0) this.select(i);
     });
-    this.shown = []; // the boxes shown, left to right: each { element, button, key, selected }
+    this.shown = []; // the boxes shown, left to right: each { element, button, key, selected, marked (outlined) }
   }
 
   // answer: recognizer.js's answer. One box per digit part, left to right. A box that
@@ -52,7 +52,9 @@ export class Boxes {
   showSelected(answer) {
     this.shown.forEach((box, i) => {
       const selected = i === answer.selected;
-      box.element.classList.toggle('selected', selected && answer.digits.length > 1);
+      const marked = selected && answer.digits.length > 1;
+      if (box.marked !== marked) box.element.classList.toggle('selected', marked);
+      box.marked = marked;
       if (box.selected !== selected) box.button.setAttribute('aria-pressed', String(selected));
       box.selected = selected;
     });
@@ -81,7 +83,7 @@ export class Boxes {
     label.textContent = symbol;
     label.setAttribute('aria-label', `Digit ${index + 1}, ${symbol === '?' ? 'not a digit' : `read as ${symbol}`}: show its probabilities`);
     box.append(label);
-    return { element: box, button: label, key, selected: undefined };
+    return { element: box, button: label, key, selected: undefined, marked: false };
   }
 }
 

@@ -96,16 +96,25 @@ export function segmentStrokes(strokes) {
 
 // How many lines the strokes are written on: runs of ink one above another, apart by
 // more than GAP_TOLERANCE times the tallest stroke's height. The pad reads one line.
+// Plain loops: it runs once per answer, too seldom to be optimised, and array helpers
+// then cost most of it.
 export function lineCount(strokes) {
-  const spans = strokes.filter((stroke) => stroke.length > 0).map(strokeBounds)
-    .sort((a, b) => a.y0 - b.y0);
+  const spans = [];
+  let tallest = 0;
+  for (let i = 0; i < strokes.length; i++) {
+    if (strokes[i].length === 0) continue;
+    const box = strokeBounds(strokes[i]);
+    spans.push(box);
+    if (box.y1 - box.y0 > tallest) tallest = box.y1 - box.y0;
+  }
   if (spans.length === 0) return 0;
-  const gap = GAP_TOLERANCE * Math.max(...spans.map((box) => box.y1 - box.y0));
+  spans.sort((a, b) => a.y0 - b.y0);
+  const gap = GAP_TOLERANCE * tallest;
   let lines = 1;
   let bottom = spans[0].y1;
-  for (const { y0, y1 } of spans.slice(1)) {
-    if (y0 > bottom + gap) lines++;
-    bottom = Math.max(bottom, y1);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i].y0 > bottom + gap) lines++;
+    if (spans[i].y1 > bottom) bottom = spans[i].y1;
   }
   return lines;
 }

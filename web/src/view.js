@@ -23,7 +23,15 @@ const PAD_FULL = 'The pad is full: Undo or Clear to draw more.';
 const LONG_MESSAGE = 40;
 // Digits written on two lines are read as one line of tall shapes, never right: say so.
 const ONE_LINE = 'The pad reads one line of digits at a time: write them side by side.';
-const lines = (answer) => lineCount(answer.parts.flatMap((part) => part.strokes));
+// The lines the answer's parts are written on (strokes left out of every part, a stray
+// dot, do not count).
+function lines({ parts }) {
+  const strokes = [];
+  for (let i = 0; i < parts.length; i++) {
+    for (let k = 0; k < parts[i].strokes.length; k++) strokes.push(parts[i].strokes[k]);
+  }
+  return lineCount(strokes);
+}
 const ordinal = (i, n) => `digit ${i + 1} of ${n}`;
 
 // The answer in words, as a screen reader should hear it once it is settled.
@@ -63,12 +71,12 @@ export class View {
     this.announcer = $('[data-testid=announce]');
     this.status = $('[data-testid=status]');
     this.previews = $('[data-testid=preview]');
-    this.canvases = []; // the previews shown, in order: each { element, pixels it shows, image }
+    this.canvases = []; // the previews shown, in order: each { element, pixels it shows, image, selected }
     this.spare = []; // previews not shown now
     this.barsCaption = $('[data-testid=probs-caption]');
     // The rows are in the page's HTML: building them here would lengthen the loading page's first task.
     this.bars = [...$('[data-testid=probs]').children].map((row) => (
-      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value'), width: '' }));
+      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value'), p: '', top: false, width: '', text: '' }));
   }
 
   setModelState(state, message) {
@@ -138,16 +146,28 @@ export class View {
     const caption = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
     setText(this.barsCaption, caption);
     // Only what changed is written: each write restyles its bar, and most bars stay at 0%.
-    this.bars.forEach((bar, d) => {
+    // What each bar shows is kept with it (this.bars), not read back from the page.
+    for (let d = 0; d < this.bars.length; d++) {
+      const bar = this.bars[d];
       const p = digit ? digit.probs[d] : 0;
-      bar.row.classList.toggle('top', digit?.digit === d);
-      setData(bar.row, 'p', String(p));
+      const top = digit?.digit === d;
+      if (bar.top !== top) bar.row.classList.toggle('top', top);
+      bar.top = top;
+      const value = String(p);
+      if (bar.p !== value) bar.row.dataset.p = value;
+      bar.p = value;
       const width = `${(p * 100).toFixed(1)}%`;
       if (bar.width !== width) bar.fill.style.width = width;
       bar.width = width;
-      setText(bar.value, `${Math.round(p * 100)}%`);
+      const text = `${Math.round(p * 100)}%`;
+      if (bar.text !== text) bar.value.textContent = text;
+      bar.text = text;
+    }
+    this.canvases.forEach((canvas, i) => {
+      const selected = n > 1 && i === answer.selected;
+      if (canvas.selected !== selected) canvas.element.classList.toggle('selected', selected);
+      canvas.selected = selected;
     });
-    this.canvases.forEach(({ element }, i) => element.classList.toggle('selected', n > 1 && i === answer.selected));
   }
 
   // Each digit's 28x28 input as a picture, white ink on black like MNIST; none
@@ -183,7 +203,7 @@ export class View {
 function newPreview() {
   const element = Object.assign(document.createElement('canvas'), { width: SIDE, height: SIDE, className: 'preview' });
   element.setAttribute('role', 'img');
-  return { element, pixels: null, image: null };
+  return { element, pixels: null, image: null, selected: false };
 }
 
 // A model input (784 values in [0, 1]) on a preview's 28x28 canvas, grey levels.
