@@ -1,6 +1,7 @@
 // A box around each digit read on the pad, labelled with what was read; the
 // label is a button that selects the digit (its probabilities in the bars).
 // Like view.js it only writes to the DOM.
+import { changed } from './view.js';
 
 export class Boxes {
   // pad: the Pad (its canvas and pen width place the boxes); layer: an element
@@ -53,10 +54,8 @@ export class Boxes {
     this.shown.forEach((box, i) => {
       const selected = i === answer.selected;
       const marked = selected && answer.digits.length > 1;
-      if (box.marked !== marked) box.element.classList.toggle('selected', marked);
-      box.marked = marked;
-      if (box.selected !== selected) box.button.setAttribute('aria-pressed', String(selected));
-      box.selected = selected;
+      if (changed(box, 'marked', marked)) box.element.classList.toggle('selected', marked);
+      if (changed(box, 'selected', selected)) box.button.setAttribute('aria-pressed', String(selected));
     });
   }
 

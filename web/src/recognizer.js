@@ -26,6 +26,10 @@ function sameDigits(shown, digits, counted) {
     && digits.every((digit, i) => digit.last === shown.digits[i].last);
 }
 
+// The inputs kept from the last reading (Recognizer.inputsOf), of a row of digits and of a
+// drawing read whole, each by first stroke: none.
+const nothingKept = () => ({ row: new Map(), picture: new Map() });
+
 const EMPTY = { text: '', verdict: '', alternative: '', parts: [], digits: [], selected: -1 };
 
 export class Recognizer {
@@ -58,8 +62,7 @@ export class Recognizer {
     // stroke: a new stroke changes one digit, and preprocessing all of them again made most
     // of a stroke's update. A drawing read whole (a picture) keeps its input apart: the next
     // stroke often makes it a row again (a 7's first bar is short), whose digits are as they were.
-    this.kept = new Map();
-    this.keptPicture = new Map();
+    this.kept = nothingKept();
     this.known = new WeakMap(); // each kept input's probabilities by the answering model
     this.turns = new WeakMap(); // each kept input's strokes' winding, at a pen width
     this.answer = { ...EMPTY, strokes: 0, finished: true }; // the one shown
@@ -77,8 +80,7 @@ export class Recognizer {
     if (typeof maxTurns === 'number') this.maxTurns = maxTurns;
     this.shipped = model;
     // A drawing made while the model loaded was read without its preprocessing: read it again.
-    this.kept = new Map();
-    this.keptPicture = new Map();
+    this.kept = nothingKept();
     this.readPad(this.reading.strokes, !this.reading.finished);
     return this.use(model);
   }
@@ -116,9 +118,9 @@ export class Recognizer {
     if (picture) parts = [wholePart(strokes)];
     const digitParts = parts.filter((part) => part.kind === 'digit');
     const groups = digitParts.map((part) => part.strokes);
-    let inputs;
-    if (picture) [inputs, this.keptPicture] = this.inputsOf(groups, this.keptPicture);
-    else [inputs, this.kept] = this.inputsOf(groups, this.kept);
+    const kind = picture ? 'picture' : 'row';
+    const [inputs, kept] = this.inputsOf(groups, this.kept[kind]);
+    this.kept[kind] = kept;
     this.show.inputs(inputs.map((input) => ({ pixels: input })));
     this.reading = { strokes, parts, digitParts, inputs, counted: drawing ? strokes.length - 1 : strokes.length,
       finished: !drawing };

@@ -62,6 +62,15 @@ function setData(element, key, value) {
   if (element.dataset[key] !== value) element.dataset[key] = value;
 }
 
+// For the elements an answer rewrites many of (bars, previews, boxes), what each last showed
+// is kept in JS, not read back from the page: whether `value` differs from `shown[key]`,
+// which then keeps it.
+export function changed(shown, key, value) {
+  if (shown[key] === value) return false;
+  shown[key] = value;
+  return true;
+}
+
 export class View {
   constructor() {
     this.prediction = $('[data-testid=prediction]');
@@ -146,27 +155,21 @@ export class View {
     const caption = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
     setText(this.barsCaption, caption);
     // Only what changed is written: each write restyles its bar, and most bars stay at 0%.
-    // What each bar shows is kept with it (this.bars), not read back from the page.
     for (let d = 0; d < this.bars.length; d++) {
       const bar = this.bars[d];
       const p = digit ? digit.probs[d] : 0;
       const top = digit?.digit === d;
-      if (bar.top !== top) bar.row.classList.toggle('top', top);
-      bar.top = top;
+      if (changed(bar, 'top', top)) bar.row.classList.toggle('top', top);
       const value = String(p);
-      if (bar.p !== value) bar.row.dataset.p = value;
-      bar.p = value;
+      if (changed(bar, 'p', value)) bar.row.dataset.p = value;
       const width = `${(p * 100).toFixed(1)}%`;
-      if (bar.width !== width) bar.fill.style.width = width;
-      bar.width = width;
+      if (changed(bar, 'width', width)) bar.fill.style.width = width;
       const text = `${Math.round(p * 100)}%`;
-      if (bar.text !== text) bar.value.textContent = text;
-      bar.text = text;
+      if (changed(bar, 'text', text)) bar.value.textContent = text;
     }
     this.canvases.forEach((canvas, i) => {
       const selected = n > 1 && i === answer.selected;
-      if (canvas.selected !== selected) canvas.element.classList.toggle('selected', selected);
-      canvas.selected = selected;
+      if (changed(canvas, 'selected', selected)) canvas.element.classList.toggle('selected', selected);
     });
   }
 
