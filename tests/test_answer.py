@@ -327,6 +327,16 @@ def with_outputs(model_dir, units, bias=None, metadata=None):
     embed_model(model_dir.parent)  # as `make site` puts it in the page
 
 
+# The "not a digit" bar and the digits' bars, as shown.
+OTHER_BAR_JS = """() => {
+    const other = document.querySelector('[data-testid=prob-not-a-digit]');
+    const digits = [...Array(10).keys()].map((d) => document.querySelector(`[data-testid=prob-${d}]`));
+    return { hidden: other.hidden || other.offsetHeight === 0, p: Number(other.dataset.p),
+             top: other.classList.contains('top'), topDigit: digits.some((li) => li.classList.contains('top')),
+             digits: digits.map((li) => Number(li.dataset.p)) };
+}"""
+
+
 def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
     rng = random.Random(1)
     samples = rng.sample(pen_digits, 2)
@@ -342,8 +352,16 @@ def test_models_with_10_and_11_outputs(page, site, tmp_path, pen_digits):
             pad = page.locator("[data-testid=pad]").bounding_box()
             one = read_number(page, lay_out(samples[:1], pad, rng), keep=True)
             message = page.text_content("[data-testid=verdict-message]")
+            other = page.evaluate(OTHER_BAR_JS)
             chromium.clear(page)
             two = read_number(page, lay_out(samples, pad, rng))
+            # The bars show the 11th output's share too, so that they add up to the whole;
+            # the top bar is what the model reads.
+            assert other["hidden"] == (units == 10)
+            assert (other["top"], other["topDigit"]) == ((True, False) if name == "always" else (False, True))
+            if units == 11:
+                assert other["p"] == pytest.approx(1.0 if name == "always" else 0.0, abs=1e-3)
+                assert other["p"] + sum(other["digits"]) == pytest.approx(1.0, abs=1e-3)
             if name == "always":
                 assert (one["text"], one["verdict"], one["boxes"]) == ("", "not-a-digit", "?")
                 assert "doesn't look like a digit" in message

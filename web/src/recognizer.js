@@ -131,7 +131,9 @@ export class Recognizer {
   async answerReading() {
     const current = this.requests.start();
     const { parts, digitParts, inputs, counted, finished } = this.reading;
-    let answer = { ...EMPTY, strokes: 0, finished };
+    // classes: how many outputs the answering model has (10, or 11 with "not a digit"), 0 for none.
+    const classes = this.model?.classes ?? 0;
+    let answer = { ...EMPTY, strokes: 0, finished, classes };
     if (parts.length > 0) {
       if (!this.model) return; // answered once the model is ready
       const rows = await this.probabilities(inputs);
@@ -139,6 +141,7 @@ export class Recognizer {
       const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i], inputs[i])));
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: inputs[i], probs: Array.from(rows[i].subarray(0, CLASSES)),
+        otherProb: rows[i].length > CLASSES ? rows[i][CLASSES] : null, // "not a digit", if the model has it
       }));
       // The last digit drawn is the one the bars show first, or in a row that is not a
       // number the first part that is not a digit (why it is not); a digit the user
@@ -147,7 +150,7 @@ export class Recognizer {
       const spoiler = reading.verdict === 'not-a-digit' ? judged.findIndex((j) => j.verdict === 'not-a-digit') : -1;
       const selected = sameDigits(this.answer, digits, counted) ? this.answer.selected
         : spoiler >= 0 ? spoiler : argmax(digits.map((digit) => digit.last));
-      answer = { ...reading, parts, digits, selected, strokes: counted, finished };
+      answer = { ...reading, parts, digits, selected, strokes: counted, finished, classes };
     }
     this.answer = answer;
     this.show.answer(answer);

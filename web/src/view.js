@@ -1,6 +1,6 @@
 // The view: shows what the model thinks. It only writes to the DOM; it never
 // touches the pad or the model.
-import { INPUT_SIZE, SIDE } from './model-io.js';
+import { CLASSES, INPUT_SIZE, SIDE } from './model-io.js';
 import { lineCount } from './segment.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -71,6 +71,18 @@ export function changed(shown, key, value) {
   return true;
 }
 
+// One bar: its value (data-p, exact), length and percentage, and whether it is the top one.
+// Only what changed is written: each write restyles its bar, and most bars stay at 0%.
+function showBar(bar, p, top) {
+  if (changed(bar, 'top', top)) bar.row.classList.toggle('top', top);
+  const value = String(p);
+  if (changed(bar, 'p', value)) bar.row.dataset.p = value;
+  const width = `${(p * 100).toFixed(1)}%`;
+  if (changed(bar, 'width', width)) bar.fill.style.width = width;
+  const text = `${Math.round(p * 100)}%`;
+  if (changed(bar, 'text', text)) bar.value.textContent = text;
+}
+
 export class View {
   constructor() {
     this.prediction = $('[data-testid=prediction]');
@@ -84,8 +96,9 @@ export class View {
     this.spare = []; // previews not shown now
     this.barsCaption = $('[data-testid=probs-caption]');
     // The rows are in the page's HTML: building them here would lengthen the loading page's first task.
-    this.bars = [...$('[data-testid=probs]').children].map((row) => (
-      { row, fill: row.querySelector('.fill'), value: row.querySelector('.value'), p: '', top: false, width: '', text: '' }));
+    const bar = (row) => ({ row, fill: row.querySelector('.fill'), value: row.querySelector('.value'), p: '', top: false, width: '', text: '' });
+    this.bars = [...$('[data-testid=probs]').querySelectorAll('li:not(.other)')].map(bar);
+    this.otherBar = { ...bar($('[data-testid=prob-not-a-digit]')), hidden: false }; // a model's 11th output
   }
 
   setModelState(state, message) {
@@ -148,25 +161,24 @@ export class View {
     setText(this.announcer, spoken(answer));
   }
 
-  // The bars: the 10 digit probabilities of the selected digit (all 0 for none).
+  // The bars: the 10 digit probabilities of the selected digit (all 0 for none), and its
+  // "not a digit" share while the answering model has that output. The shipped model has it,
+  // so its row is in the page from the start: nothing below it moves as the model loads.
+  // The top bar is what the model reads: the digit, or "not a digit" when that wins.
   showSelected(answer) {
     const digit = answer.digits[answer.selected];
     const n = answer.digits.length;
     const caption = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
     setText(this.barsCaption, caption);
-    // Only what changed is written: each write restyles its bar, and most bars stay at 0%.
+    const other = digit?.otherProb ?? null;
+    const otherTop = digit?.verdict === 'not-a-digit' && !digit.reason; // the model's own verdict (judge)
     for (let d = 0; d < this.bars.length; d++) {
-      const bar = this.bars[d];
-      const p = digit ? digit.probs[d] : 0;
-      const top = digit?.digit === d;
-      if (changed(bar, 'top', top)) bar.row.classList.toggle('top', top);
-      const value = String(p);
-      if (changed(bar, 'p', value)) bar.row.dataset.p = value;
-      const width = `${(p * 100).toFixed(1)}%`;
-      if (changed(bar, 'width', width)) bar.fill.style.width = width;
-      const text = `${Math.round(p * 100)}%`;
-      if (changed(bar, 'text', text)) bar.value.textContent = text;
+      showBar(this.bars[d], digit ? digit.probs[d] : 0, digit?.digit === d && !otherTop);
     }
+    const { otherBar } = this;
+    const hidden = answer.classes ? answer.classes <= CLASSES : otherBar.hidden;
+    if (changed(otherBar, 'hidden', hidden)) otherBar.row.hidden = hidden;
+    showBar(otherBar, other ?? 0, otherTop);
     this.canvases.forEach((canvas, i) => {
       const selected = n > 1 && i === answer.selected;
       if (changed(canvas, 'selected', selected)) canvas.element.classList.toggle('selected', selected);
