@@ -77,11 +77,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
-def screenshot_path(name, tmp_path):
-    """Where a test's screenshot goes: the README's folder on request, else tmp_path."""
+def screenshot(page, name, tmp_path, **options):
+    """Take a test's screenshot once the page's animations are over (a bar caught mid-slide
+    showed 71% for 99%): into the README's folder on request, else tmp_path."""
     folder = SHOTS or tmp_path
     folder.mkdir(parents=True, exist_ok=True)
-    return str(folder / name)
+    page.evaluate("""Promise.race([Promise.all(document.getAnimations().map((animation) => animation.finished)),
+                                   new Promise((resolve) => { setTimeout(resolve, 2000); })])""")
+    page.screenshot(path=str(folder / name), **options)
 
 
 # Local copies when `make test DATA=... PEN=...` names them; else the product's own

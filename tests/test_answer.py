@@ -14,7 +14,7 @@ from digitpad.site import embed_model
 from digitpad_bench import browser as chromium
 from digitpad_bench.browser import lay_out, read_number
 
-from .conftest import screenshot_path
+from .conftest import screenshot
 from .test_reading import DIGIT_PROBS_JS, reading, wait_reading
 from .test_teach import STORED_JS
 
@@ -547,8 +547,7 @@ def test_screenshots_of_the_verdicts(page, live_url, pen_digits, tmp_path):
     shown = read_number(page, lay_out([{"strokes": smiley}], pad, rng, centre=True), keep=True)
     assert (shown["text"], shown["verdict"]) == ("", "not-a-digit")
     assert "doesn't look like a digit" in page.text_content("[data-testid=verdict-message]")
-    page.wait_for_timeout(300)  # let the bars finish their short transition
-    page.screenshot(path=screenshot_path("not-a-digit.png", tmp_path))
+    screenshot(page, "not-a-digit.png", tmp_path)
     chromium.clear(page)
     for sample in pen_digits:  # about 3 in 100 real digits
         shown = read_number(page, lay_out([sample], pad, rng, centre=True), keep=True)
@@ -558,7 +557,7 @@ def test_screenshots_of_the_verdicts(page, live_url, pen_digits, tmp_path):
     assert shown["verdict"] == "unsure"
     assert page.text_content("[data-testid=alternative]").startswith(" or ")
     page.wait_for_timeout(300)
-    page.screenshot(path=screenshot_path("not-sure.png", tmp_path))
+    screenshot(page, "not-sure.png", tmp_path)
     assert page.errors == []
 
 

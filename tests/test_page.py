@@ -15,7 +15,7 @@ from digitpad.spec import VERDICT
 from digitpad_bench import browser as chromium
 from digitpad_bench.page_bench import READY_WATCH_JS
 
-from .conftest import screenshot_path
+from .conftest import screenshot
 
 STROKE_A = [(0.3, 0.2), (0.6, 0.2), (0.5, 0.5), (0.45, 0.8)]  # a 7, in pad fractions
 STROKE_B = [(0.35, 0.5), (0.6, 0.5)]  # its cross bar
@@ -177,7 +177,7 @@ def test_replay_real_pen_digits(page, live_url, pen_digits, tmp_path):
     chromium.draw(page, chromium.place(samples[0]["strokes"], page.locator("[data-testid=pad]").bounding_box(),
                                        random.Random(1), size=(0.6, 0.6)))
     chromium.read_prediction(page, len(samples[0]["strokes"]))
-    page.screenshot(path=screenshot_path("page.png", tmp_path))
+    screenshot(page, "page.png", tmp_path)
     assert page.errors == []
     assert accuracy >= REPLAY_FLOOR
 

@@ -9,7 +9,7 @@ from collections import Counter
 from digitpad_bench import browser as chromium
 from digitpad_bench.browser import lay_out, numbers, read_number
 
-from .conftest import screenshot_path
+from .conftest import screenshot
 
 
 
@@ -152,5 +152,5 @@ def test_screenshot_of_a_number(page, live_url, pen_digits, tmp_path):
             break
         chromium.clear(page)
     assert shown["text"] == "50419"
-    page.screenshot(path=screenshot_path("reading.png", tmp_path))
+    screenshot(page, "reading.png", tmp_path)
     assert page.errors == []

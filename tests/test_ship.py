@@ -9,7 +9,7 @@ import pytest
 from digitpad.site import embed_model
 from digitpad_bench import browser as chromium
 
-from .conftest import REPO, screenshot_path
+from .conftest import REPO, screenshot
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 STROKE = [(0.3, 0.2), (0.6, 0.2), (0.5, 0.5), (0.45, 0.8)]
@@ -166,7 +166,7 @@ def test_layout(browser, live_url, name, width, height, scheme, tmp_path):
             shown = page.locator(target).bounding_box()
             assert shown["y"] >= 0 and shown["y"] + shown["height"] <= height, (target, shown)
         if name in ("phone", "phone-wide", "tablet", "desktop"):  # the README's pictures
-            page.screenshot(path=screenshot_path(f"{name}-{scheme}.png", tmp_path))
+            screenshot(page, f"{name}-{scheme}.png", tmp_path)
         check_accessibility(page, f"{name} {scheme}")
     finally:
         context.close()

@@ -8,7 +8,7 @@ import pytest
 
 from digitpad_bench import browser as chromium
 
-from .conftest import TEACH_WRITER as WRITER, screenshot_path
+from .conftest import TEACH_WRITER as WRITER, screenshot
 
 # WRITER: the writer whose digits the (MNIST-only) test model read worst of those tried, kept
 # out of the test model's training; any writer can be tried with DIGITPAD_TEACH_WRITER.
@@ -61,8 +61,7 @@ def test_teaching_a_writers_digits(page, live_url, pen_digits, tmp_path):
     pad = page.locator("[data-testid=pad]").bounding_box()
     chromium.draw(page, chromium.place(held_out[0]["strokes"], pad, rng), real_input=False)
     chromium.read_prediction(page, len(held_out[0]["strokes"]))
-    page.wait_for_timeout(200)  # let the bars finish their short transition
-    page.screenshot(path=screenshot_path("teach.png", tmp_path))
+    screenshot(page, "teach.png", tmp_path)
     chromium.clear(page)
 
     # Kept on the device: still taught after a reload.

@@ -9,7 +9,7 @@ import pytest
 
 from digitpad_bench import browser as chromium
 
-from .conftest import screenshot_path
+from .conftest import screenshot
 
 # The panel's colours (web/style.css: --why-for / --why-against).
 COLOURS = {"light": {1: (0x1D, 0x4E, 0xD8), -1: (0xC2, 0x41, 0x0C)},
@@ -249,5 +249,5 @@ def test_screenshot(page, live_url, pen_digits, tmp_path):
         if chromium.read_prediction(page, len(strokes))["digit"] == "7":
             break
         chromium.clear(page)
-    page.screenshot(path=screenshot_path("why.png", tmp_path), full_page=True)
+    screenshot(page, "why.png", tmp_path, full_page=True)
     assert page.errors == []
