@@ -40,6 +40,9 @@ export const MAX_TURNS = spec.verdict.max_turns;
 // In a model with 11 outputs, the one after the digits is "not a digit".
 const NOT_A_DIGIT = CLASSES;
 
+// A model's "not a digit" probability in one input's outputs, null when it has no such output.
+export const notADigitShare = (probs) => (probs.length > NOT_A_DIGIT ? probs[NOT_A_DIGIT] : null);
+
 const width = (box) => box.x1 - box.x0;
 const height = (box) => box.y1 - box.y0;
 // A part's size: its bounding box's larger side.
@@ -163,7 +166,7 @@ export function judge(probs, margin = UNSURE_MARGIN, rule = '') {
       runnerUp = d;
     }
   }
-  const other = probs.length > NOT_A_DIGIT ? probs[NOT_A_DIGIT] : 0;
+  const other = notADigitShare(probs) ?? 0;
   let verdict = 'digit';
   if (other > probs[digit]) verdict = 'not-a-digit';
   else if (probs[digit] - Math.max(probs[runnerUp], other) < margin) verdict = 'unsure';

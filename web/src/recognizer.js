@@ -4,7 +4,7 @@
 // whole answer to `show`; an answer that a newer request has overtaken is
 // dropped, never shown. It knows nothing of the DOM.
 import {
-  MAX_DIGIT_STROKES, MAX_TURNS, UNSURE_MARGIN, compose, isRow, judge, parseDrawing, size, wholePart,
+  MAX_DIGIT_STROKES, MAX_TURNS, UNSURE_MARGIN, compose, isRow, judge, notADigitShare, parseDrawing, size, wholePart,
 } from './answer.js';
 import { preprocessStrokes, winding } from './preprocess.js';
 import { CLASSES, INPUT_SIZE, argmax, row } from './model-io.js';
@@ -141,7 +141,7 @@ export class Recognizer {
       const judged = rows.map((p, i) => judge(p, this.margin, this.notADigit(digitParts[i], inputs[i])));
       const digits = digitParts.map((part, i) => ({
         ...part, ...judged[i], pixels: inputs[i], probs: Array.from(rows[i].subarray(0, CLASSES)),
-        otherProb: rows[i].length > CLASSES ? rows[i][CLASSES] : null, // "not a digit", if the model has it
+        otherProb: notADigitShare(rows[i]), // null: the model has no "not a digit" output
       }));
       // The last digit drawn is the one the bars show first, or in a row that is not a
       // number the first part that is not a digit (why it is not); a digit the user

@@ -170,15 +170,14 @@ export class View {
     const n = answer.digits.length;
     const caption = n > 1 ? `Probabilities of ${ordinal(answer.selected, n)} (select another box on the pad):` : '';
     setText(this.barsCaption, caption);
-    const other = digit?.otherProb ?? null;
     const otherTop = digit?.verdict === 'not-a-digit' && !digit.reason; // the model's own verdict (judge)
     for (let d = 0; d < this.bars.length; d++) {
       showBar(this.bars[d], digit ? digit.probs[d] : 0, digit?.digit === d && !otherTop);
     }
     const { otherBar } = this;
-    const hidden = answer.classes ? answer.classes <= CLASSES : otherBar.hidden;
+    const hidden = answer.classes === CLASSES; // 0 before a model answers: as the page has it
     if (changed(otherBar, 'hidden', hidden)) otherBar.row.hidden = hidden;
-    showBar(otherBar, other ?? 0, otherTop);
+    showBar(otherBar, digit?.otherProb ?? 0, otherTop);
     this.canvases.forEach((canvas, i) => {
       const selected = n > 1 && i === answer.selected;
       if (changed(canvas, 'selected', selected)) canvas.element.classList.toggle('selected', selected);
